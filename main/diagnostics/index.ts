@@ -1,0 +1,1 @@
+export { hashFileJob, HASH_FILE_KIND, DiagnosticsErrors } from './hash-file';

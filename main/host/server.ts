@@ -1,0 +1,202 @@
+/**
+ * The headless host: serves the built renderer and the API (oRPC over
+ * WebSocket at /api) on loopback, for tests, for a Linux station, or for a
+ * colleague's browser.
+ *
+ * Every request must carry the per-run token: as ?token= on the first page
+ * load (answered with an HttpOnly SameSite=Strict cookie and a redirect that
+ * drops it from the address bar), or as that cookie afterwards.
+ *   - missing or wrong token          -> 401
+ *   - a foreign Origin or Host header -> 403 (also stops DNS rebinding)
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { RPCHandler } from '@orpc/server/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { rpcHandlerOptions, type ErrorLogger } from '../api/rpc';
+import type { AppRouter } from '../runtime';
+import { CONTENT_SECURITY_POLICY } from './csp';
+
+export interface HostOptions {
+  router: AppRouter;
+  /** Folder of the built renderer (index.html and assets/). */
+  staticDir: string;
+  /** Address to bind; loopback unless the user passed --listen. */
+  listen?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** A fixed token, for tests; random per run otherwise. */
+  token?: string;
+  log?: ErrorLogger;
+}
+
+export interface HostServer {
+  url: string;
+  /** The URL that carries the token: the one to open. */
+  openUrl: string;
+  port: number;
+  listen: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopback(address: string): boolean {
+  return LOOPBACK.has(address) || address.startsWith('127.');
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+};
+
+function sameToken(given: string | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+function hostName(hostHeader: string): string {
+  // "[::1]:8080" -> "::1", "127.0.0.1:8080" -> "127.0.0.1"
+  if (hostHeader.startsWith('[')) return hostHeader.slice(1, hostHeader.indexOf(']'));
+  return hostHeader.split(':')[0] ?? '';
+}
+
+export async function startHost(options: HostOptions): Promise<HostServer> {
+  const listen = options.listen ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const log = options.log ?? ((e: unknown) => console.error('[edgeforge]', e));
+  const staticRoot = path.resolve(options.staticDir);
+  const indexFile = path.join(staticRoot, 'index.html');
+  if (!fs.existsSync(indexFile)) {
+    throw new Error(`The renderer is not built (${indexFile} is missing). Run "npm run build" first.`);
+  }
+
+  let port = 0;
+  const cookieName = () => `edgeforge_token_${port}`;
+
+  type Verdict = { ok: true; via: 'query' | 'cookie' | 'header' } | { ok: false; status: 401 | 403; reason: string };
+
+  function check(req: http.IncomingMessage, url: URL): Verdict {
+    const host = req.headers.host ?? '';
+    // With a loopback bind, only loopback names may be in Host: a rebinding
+    // page's Host would be its own domain.
+    if (isLoopback(listen) && !isLoopback(hostName(host))) return { ok: false, status: 403, reason: 'foreign Host header' };
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${host}`) return { ok: false, status: 403, reason: 'foreign Origin' };
+    if (req.headers['sec-fetch-site'] === 'cross-site') return { ok: false, status: 403, reason: 'cross-site request' };
+    if (sameToken(url.searchParams.get('token') ?? undefined, token)) return { ok: true, via: 'query' };
+    if (sameToken(cookieValue(req.headers.cookie, cookieName()), token)) return { ok: true, via: 'cookie' };
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ') && sameToken(auth.slice(7), token)) return { ok: true, via: 'header' };
+    return { ok: false, status: 401, reason: url.searchParams.has('token') || req.headers.cookie ? 'wrong token' : 'missing token' };
+  }
+
+  function deny(res: http.ServerResponse, status: number, reason: string) {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(
+      status === 401
+        ? `401 Unauthorized: ${reason}. Open the URL that EdgeForge printed at start (it carries ?token=...).\n`
+        : `403 Forbidden: ${reason}.\n`,
+    );
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+    const verdict = check(req, url);
+    if (!verdict.ok) return deny(res, verdict.status, verdict.reason);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' });
+      return res.end();
+    }
+    if (verdict.via === 'query') {
+      // Trade the token in the address bar for a cookie, and drop it from history.
+      url.searchParams.delete('token');
+      res.writeHead(303, {
+        location: url.pathname + (url.search || ''),
+        'set-cookie': `${cookieName()}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        'cache-control': 'no-store',
+      });
+      return res.end();
+    }
+    let file = path.resolve(staticRoot, '.' + decodeURIComponent(url.pathname));
+    if (file !== staticRoot && !file.startsWith(staticRoot + path.sep)) return deny(res, 403, 'path outside the app');
+    if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = indexFile;
+    const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+    res.writeHead(200, {
+      'content-type': type,
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': file === indexFile ? 'no-store' : 'max-age=3600',
+    });
+    if (req.method === 'HEAD') return res.end();
+    fs.createReadStream(file).pipe(res);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  const handler = new RPCHandler(options.router, rpcHandlerOptions(log));
+  const sockets = new Set<WebSocket>();
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+    const verdict = url.pathname === '/api' ? check(req, url) : ({ ok: false, status: 403, reason: 'no such endpoint' } as const);
+    if (!verdict.ok) {
+      const text = verdict.status === 401 ? 'Unauthorized' : 'Forbidden';
+      socket.end(`HTTP/1.1 ${verdict.status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${verdict.reason}\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      void handler.upgrade(ws, { context: {} });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, listen, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const shownHost = listen.includes(':') ? `[${listen}]` : listen === '0.0.0.0' ? '127.0.0.1' : listen;
+  const base = `http://${shownHost}:${port}`;
+
+  return {
+    url: `${base}/`,
+    openUrl: `${base}/?token=${token}`,
+    port,
+    listen,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of sockets) ws.terminate();
+        wss.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

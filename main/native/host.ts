@@ -1,0 +1,152 @@
+/**
+ * The service side of the native I/O process: starts it, restarts it when it
+ * dies, and sends it requests with timeouts. The process itself comes from a
+ * ChannelFactory: Electron's utilityProcess in main/app, a Node child process
+ * in the headless host and the CLI.
+ */
+import { fork } from 'node:child_process';
+import type { NativeHealth } from '../api/contract';
+import type { NativeReady, NativeRequest, NativeResponse } from './protocol';
+
+export interface NativeChannel {
+  readonly pid: number | null;
+  send(message: NativeRequest): void;
+  onMessage(listener: (message: NativeResponse | NativeReady) => void): void;
+  onExit(listener: (code: number | null) => void): void;
+  kill(): void;
+}
+
+export type NativeKind = NativeHealth['kind'];
+export type ChannelFactory = () => NativeChannel;
+
+const READY_TIMEOUT_MS = 15_000;
+const MAX_RESTARTS = 5;
+
+export class NativeHost {
+  private channel: NativeChannel | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private startedAt = 0;
+  private restarts = 0;
+  private lastError: string | null = null;
+  private disposed = false;
+  private starting: Promise<void> | null = null;
+
+  constructor(
+    readonly kind: NativeKind,
+    private readonly factory: ChannelFactory,
+  ) {}
+
+  start(): Promise<void> {
+    if (this.starting) return this.starting;
+    this.starting = new Promise<void>((resolve, reject) => {
+      let ch: NativeChannel;
+      try {
+        ch = this.factory();
+      } catch (e) {
+        this.lastError = (e as Error).message;
+        this.starting = null;
+        reject(e as Error);
+        return;
+      }
+      this.channel = ch;
+      const timer = setTimeout(() => {
+        this.lastError = 'the native I/O process did not report ready in time';
+        ch.kill();
+        reject(new Error(this.lastError));
+      }, READY_TIMEOUT_MS);
+      ch.onMessage((m) => {
+        if ('ready' in m) {
+          clearTimeout(timer);
+          this.startedAt = Date.now();
+          this.lastError = null;
+          resolve();
+          return;
+        }
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        clearTimeout(p.timer);
+        if (m.ok) p.resolve(m.result);
+        else p.reject(new Error(m.error));
+      });
+      ch.onExit((code) => {
+        clearTimeout(timer);
+        if (this.channel === ch) this.channel = null;
+        this.starting = null;
+        for (const [id, p] of this.pending) {
+          clearTimeout(p.timer);
+          p.reject(new Error(`the native I/O process exited (code ${code})`));
+          this.pending.delete(id);
+        }
+        if (this.disposed) return;
+        this.lastError = `the native I/O process exited unexpectedly (code ${code})`;
+        reject(new Error(this.lastError));
+        if (this.restarts < MAX_RESTARTS) {
+          this.restarts++;
+          setTimeout(() => void this.start().catch(() => undefined), 250 * this.restarts).unref();
+        }
+      });
+    });
+    return this.starting;
+  }
+
+  async request<T>(method: string, params?: unknown, timeoutMs = 10_000): Promise<T> {
+    if (!this.channel) await this.start();
+    const ch = this.channel;
+    if (!ch) throw new Error(this.lastError ?? 'the native I/O process is not running');
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`the native I/O process did not answer ${method} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      ch.send({ id, method, params });
+    });
+  }
+
+  async health(): Promise<NativeHealth> {
+    try {
+      const r = await this.request<{ pid: number; uptimeMs: number; modules: NativeHealth['modules'] }>('health');
+      return { ok: r.modules.every((m) => m.ok), kind: this.kind, pid: r.pid, uptimeMs: r.uptimeMs, restarts: this.restarts, modules: r.modules, error: null };
+    } catch (e) {
+      return { ok: false, kind: this.kind, pid: null, uptimeMs: 0, restarts: this.restarts, modules: [], error: (e as Error).message };
+    }
+  }
+
+  /** For tests and diagnostics: kill the process as a native crash would. */
+  crashForTest(): void {
+    this.channel?.kill();
+  }
+
+  get uptimeMs(): number {
+    return this.channel ? Date.now() - this.startedAt : 0;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.channel?.kill();
+    this.channel = null;
+  }
+}
+
+/** The headless host's and the CLI's native process: a Node child process. */
+export function childProcessChannel(entry: string): ChannelFactory {
+  return () => {
+    const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    return {
+      get pid() {
+        return child.pid ?? null;
+      },
+      send: (m) => {
+        if (child.connected) child.send(m);
+      },
+      onMessage: (l) => child.on('message', (m) => l(m as NativeResponse | NativeReady)),
+      onExit: (l) => child.on('exit', (code) => l(code)),
+      kill: () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      },
+    };
+  };
+}

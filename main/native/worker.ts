@@ -1,0 +1,84 @@
+/**
+ * Entry of the native I/O process. Native modules (node-pty, serialport,
+ * ssh2 with heavy streams) are loaded only here, so that a native crash or a
+ * flood of output cannot take down the window or the API server.
+ *
+ * It runs as an Electron utility process (process.parentPort, with the
+ * request port transferred by the parent) or as a Node child process
+ * (process.send). Only a health check lives here for now.
+ */
+import { createRequire } from 'node:module';
+import { NATIVE_MODULES, type NativeReady, type NativeRequest, type NativeResponse } from './protocol';
+
+const require = createRequire(import.meta.url);
+const startedAt = Date.now();
+
+interface ModuleStatus {
+  name: string;
+  ok: boolean;
+  version: string | null;
+  error: string | null;
+}
+
+function probe(name: string): ModuleStatus {
+  try {
+    const mod = require(name) as Record<string, unknown>;
+    // Touch a native entry point so that a missing or mismatched binary shows here.
+    if (name === 'node-pty' && typeof mod.spawn !== 'function') throw new Error('spawn() missing');
+    if (name === 'serialport') require('@serialport/bindings-cpp');
+    let version: string | null = null;
+    try {
+      version = (require(`${name}/package.json`) as { version: string }).version;
+    } catch {
+      version = null;
+    }
+    return { name, ok: true, version, error: null };
+  } catch (e) {
+    return { name, ok: false, version: null, error: (e as Error).message.split('\n')[0] ?? 'load failed' };
+  }
+}
+
+const methods: Record<string, (params: unknown) => unknown> = {
+  health: () => ({
+    pid: process.pid,
+    uptimeMs: Date.now() - startedAt,
+    modules: NATIVE_MODULES.map(probe),
+  }),
+};
+
+async function handle(req: NativeRequest): Promise<NativeResponse> {
+  const fn = methods[req.method];
+  if (!fn) return { id: req.id, ok: false, error: `unknown method ${req.method}` };
+  try {
+    return { id: req.id, ok: true, result: await fn(req.params) };
+  } catch (e) {
+    return { id: req.id, ok: false, error: (e as Error).message };
+  }
+}
+
+interface PortLike {
+  on(event: 'message', listener: (e: { data: NativeRequest; ports?: PortLike[] }) => void): void;
+  postMessage(message: unknown): void;
+  start?(): void;
+}
+
+const parentPort = (process as unknown as { parentPort?: PortLike }).parentPort;
+const ready: NativeReady = { ready: true, pid: process.pid };
+
+if (parentPort) {
+  // Electron utility process: the parent transfers a MessagePortMain for requests.
+  parentPort.on('message', (e) => {
+    const port = e.ports?.[0];
+    if (!port) return;
+    port.on('message', (m) => void handle(m.data).then((res) => port.postMessage(res)));
+    port.start?.();
+    port.postMessage(ready);
+  });
+} else if (process.send) {
+  process.on('message', (m: NativeRequest) => void handle(m).then((res) => process.send?.(res)));
+  process.on('disconnect', () => process.exit(0));
+  process.send(ready);
+} else {
+  console.error('The native I/O worker must be started by EdgeForge, not directly.');
+  process.exit(2);
+}

@@ -1,0 +1,74 @@
+/**
+ * The composition root: opens the data directory and the store, builds the
+ * services and the router. The Electron shell, the headless host and the CLI
+ * all start here, so they run the same services.
+ */
+import { hashFileJob } from '../diagnostics';
+import { acquireHomeLock, ensureHome, type HomeLayout, type HomeLock } from '../home';
+import { JobService, jobsSchema } from '../jobs';
+import type { NativeHost } from '../native';
+import { SettingsService, settingsSchema } from '../settings';
+import { Store, type ModuleSchema } from '../store';
+import { SystemService, type SystemServiceOptions } from '../system';
+import { createRouter, type AppRouter, type Services } from './router';
+
+export { createRouter, type AppRouter, type Services } from './router';
+
+/** Every module's schema, in dependency order. */
+export const schemas: ModuleSchema[] = [settingsSchema, jobsSchema];
+
+export interface RuntimeOptions extends SystemServiceOptions {
+  home: string;
+  native: NativeHost;
+  /**
+   * 'owner' takes the data directory's lock, recovers interrupted jobs and
+   * may run jobs. 'reader' (CLI look-ups) does neither.
+   */
+  mode: 'owner' | 'reader';
+  jobConcurrency?: number;
+}
+
+export interface Runtime extends Services {
+  layout: HomeLayout;
+  store: Store;
+  native: NativeHost;
+  router: AppRouter;
+  /** How many jobs were found unfinished at start and marked interrupted. */
+  recovered: number;
+  close(): Promise<void>;
+}
+
+export function openRuntime(options: RuntimeOptions): Runtime {
+  const layout = ensureHome(options.home);
+  const lock: HomeLock | null = options.mode === 'owner' ? acquireHomeLock(layout.lockFile, layout.root) : null;
+  let store: Store;
+  try {
+    store = Store.open(layout.database, schemas);
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+  const jobs = new JobService(store.db, { concurrency: options.jobConcurrency ?? 2 });
+  jobs.register(hashFileJob);
+  const recovered = options.mode === 'owner' ? jobs.recoverInterrupted() : 0;
+  const settings = new SettingsService(store.db);
+  const system = new SystemService(layout, store, options.native, options);
+  const services: Services = { jobs, settings, system };
+  let closed = false;
+  return {
+    ...services,
+    layout,
+    store,
+    native: options.native,
+    router: createRouter(services),
+    recovered,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (options.mode === 'owner') await jobs.shutdown();
+      options.native.dispose();
+      store.close();
+      lock?.release();
+    },
+  };
+}

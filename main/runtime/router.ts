@@ -1,0 +1,58 @@
+/**
+ * The one router: the contract bound to the services. Both transports serve
+ * exactly this object.
+ */
+import { EventEmitter, on } from 'node:events';
+import { implement } from '@orpc/server';
+import { contract, type JobEvent } from '../api/contract';
+import { HASH_FILE_KIND } from '../diagnostics';
+import type { JobService } from '../jobs';
+import type { SettingsService } from '../settings';
+import type { SystemService } from '../system';
+
+export interface Services {
+  jobs: JobService;
+  settings: SettingsService;
+  system: SystemService;
+}
+
+export function createRouter(s: Services) {
+  const os = implement(contract);
+  return os.router({
+    system: {
+      info: os.system.info.handler(() => s.system.info()),
+      doctor: os.system.doctor.handler(() => s.system.doctor()),
+      nativeHealth: os.system.nativeHealth.handler(() => s.system.nativeHealth()),
+      backup: os.system.backup.handler(({ input }) => s.system.backup(input.destination)),
+    },
+    settings: {
+      get: os.settings.get.handler(() => s.settings.get()),
+      update: os.settings.update.handler(({ input }) => s.settings.update(input)),
+    },
+    jobs: {
+      list: os.jobs.list.handler(({ input }) => s.jobs.list(input)),
+      get: os.jobs.get.handler(({ input }) => s.jobs.get(input.id)),
+      logs: os.jobs.logs.handler(({ input }) => s.jobs.logs(input.id, input.afterSeq)),
+      cancel: os.jobs.cancel.handler(({ input }) => s.jobs.cancel(input.id)),
+      retry: os.jobs.retry.handler(({ input }) => s.jobs.retry(input.id)),
+      remove: os.jobs.remove.handler(({ input }) => {
+        s.jobs.remove(input.id);
+        return { id: input.id };
+      }),
+      events: os.jobs.events.handler(async function* ({ signal }) {
+        const emitter = new EventEmitter();
+        const off = s.jobs.subscribe((e) => emitter.emit('e', e));
+        try {
+          for await (const [event] of on(emitter, 'e', { signal })) yield event as JobEvent;
+        } finally {
+          off();
+        }
+      }),
+    },
+    diagnostics: {
+      hashFile: os.diagnostics.hashFile.handler(({ input }) => s.jobs.start(HASH_FILE_KIND, input)),
+    },
+  });
+}
+
+export type AppRouter = ReturnType<typeof createRouter>;

@@ -1,0 +1,1 @@
+export { Store, StoreErrors, type Db, type Migration, type ModuleSchema } from './database';

@@ -1,0 +1,53 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { BackupResult, DoctorReport, NativeHealth, SystemInfo } from '../api/contract';
+import type { HomeLayout } from '../home';
+import type { NativeHost } from '../native';
+import type { Store } from '../store';
+import { runDoctor } from './doctor';
+
+export { findOnPath } from './doctor';
+
+export interface SystemServiceOptions {
+  version: string;
+  shell: SystemInfo['shell'];
+  osLocale: string;
+}
+
+export class SystemService {
+  constructor(
+    private readonly home: HomeLayout,
+    private readonly store: Store,
+    private readonly native: NativeHost,
+    private readonly options: SystemServiceOptions,
+  ) {}
+
+  info(): SystemInfo {
+    return {
+      version: this.options.version,
+      home: this.home.root,
+      databasePath: this.home.database,
+      schema: this.store.versions(),
+      shell: this.options.shell,
+      osLocale: this.options.osLocale,
+      platform: process.platform,
+      arch: os.arch(),
+      node: process.versions.node,
+    };
+  }
+
+  doctor(): Promise<DoctorReport> {
+    return runDoctor(this.home, this.store, this.native);
+  }
+
+  nativeHealth(): Promise<NativeHealth> {
+    return this.native.health();
+  }
+
+  async backup(destination?: string): Promise<BackupResult> {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const dest = destination ?? path.join(this.home.backups, `edgeforge-${stamp}.db`);
+    const r = await this.store.backup(dest);
+    return { ...r, integrity: 'ok' };
+  }
+}
