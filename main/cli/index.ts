@@ -1,0 +1,274 @@
+/**
+ * `edgeforge`: the command-line front end. It opens the same runtime (store,
+ * services, native process) as the desktop app and the headless host.
+ * Commands and exit codes are documented in docs/cli.md.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import type { Job } from '../api/contract';
+import { HashFileInputSchema } from '../api/contract';
+import { inputInvalid } from '../api/validation';
+import { HASH_FILE_KIND } from '../diagnostics';
+import { defaultHome } from '../home';
+import { isLoopback, startHost } from '../host';
+import { NativeHost, childProcessChannel } from '../native';
+import { openRuntime, type Runtime } from '../runtime';
+import { builtPaths } from '../runtime/paths';
+import { APP_VERSION } from '../runtime/version';
+import { launchDesktop } from './launch';
+import { ExitCode, formatBytes, printJson, reportError, say } from './output';
+
+interface Globals {
+  home?: string;
+}
+
+function open(globals: Globals, mode: 'owner' | 'reader', shell: 'cli' | 'headless-host' = 'cli'): Runtime {
+  return openRuntime({
+    home: globals.home ?? defaultHome(),
+    native: new NativeHost('child-process', childProcessChannel(builtPaths.nativeWorker)),
+    mode,
+    version: APP_VERSION,
+    shell,
+    osLocale: Intl.DateTimeFormat().resolvedOptions().locale,
+  });
+}
+
+function jobLine(j: Job): string {
+  const pct = j.bytesTotal ? ` ${Math.floor((100 * j.bytesDone) / Math.max(1, j.bytesTotal))}%` : '';
+  return `${j.id}  ${j.state.padEnd(11)}${pct.padEnd(5)}  ${j.createdAt}  ${say(j.title)}`;
+}
+
+async function serve(globals: Globals, opts: { port: string; listen?: string; json?: boolean }): Promise<number> {
+  const port = Number.parseInt(opts.port, 10);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw inputInvalid([{ code: 'custom', path: ['port'], params: { en: `--port must be 0 (any free port) or 1-65535, not "${opts.port}".`, zh: `--port 必须是 0（任意空闲端口）或 1-65535，而不是“${opts.port}”。` } }]);
+  }
+  const listen = opts.listen ?? '127.0.0.1';
+  const runtime = open(globals, 'owner', 'headless-host');
+  let host;
+  try {
+    await runtime.native.start().catch(() => undefined); // health is reported in Settings and doctor
+    host = await startHost({ router: runtime.router, staticDir: builtPaths.renderer, listen, port });
+  } catch (e) {
+    await runtime.close();
+    throw e;
+  }
+  if (!isLoopback(listen)) {
+    process.stderr.write(
+      say({
+        en: `WARNING: listening on ${listen}, not only on this machine. Anyone who can reach this address and learns the token can use EdgeForge.\n`,
+        zh: `警告：正在监听 ${listen}，不仅限于本机。任何能访问该地址并得知令牌的人都可以使用 EdgeForge。\n`,
+      }),
+    );
+  }
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ event: 'listening', url: host.url, openUrl: host.openUrl, port: host.port, home: runtime.layout.root, recovered: runtime.recovered }) + '\n');
+  } else {
+    process.stdout.write(
+      `EdgeForge ${APP_VERSION} ${say({ en: 'headless host', zh: '无界面主机' })}\n` +
+        `  ${say({ en: 'Open', zh: '打开' })}: ${host.openUrl}\n` +
+        `  ${say({ en: 'Data', zh: '数据' })}: ${runtime.layout.root}\n` +
+        (runtime.recovered ? `  ${say({ en: `${runtime.recovered} unfinished job(s) marked interrupted`, zh: `${runtime.recovered} 个未完成作业已标记为中断` })}\n` : '') +
+        `  ${say({ en: 'Press Ctrl+C to stop.', zh: '按 Ctrl+C 停止。' })}\n`,
+    );
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      void (async () => {
+        await host.close();
+        await runtime.close();
+        if (!opts.json) process.stdout.write(say({ en: `Stopped (${signal}).\n`, zh: `已停止（${signal}）。\n` }));
+        resolve(ExitCode.OK);
+      })();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+async function doctor(globals: Globals, opts: { json?: boolean }): Promise<number> {
+  const runtime = open(globals, 'reader');
+  try {
+    const report = await runtime.system.doctor();
+    if (opts.json) printJson(report);
+    else {
+      for (const c of report.checks) {
+        const mark = c.status === 'ok' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL';
+        process.stdout.write(`[${mark}] ${say(c.title)}: ${say(c.detail)}\n`);
+      }
+      process.stdout.write(report.ok ? say({ en: 'All required checks passed.\n', zh: '所有必需检查均已通过。\n' }) : say({ en: 'Some checks failed.\n', zh: '部分检查未通过。\n' }));
+    }
+    return report.ok ? ExitCode.OK : ExitCode.FAILED;
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function backup(globals: Globals, opts: { out?: string; json?: boolean }): Promise<number> {
+  const runtime = open(globals, 'reader');
+  try {
+    const r = await runtime.system.backup(opts.out);
+    if (opts.json) printJson(r);
+    else process.stdout.write(say({ en: `Backed up to ${r.path} (${formatBytes(r.bytes)}, integrity ok)\n`, zh: `已备份到 ${r.path}（${formatBytes(r.bytes)}，完整性通过）\n` }));
+    return ExitCode.OK;
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function jobsList(globals: Globals, opts: { state?: Job['state'][]; limit: string; json?: boolean }): Promise<number> {
+  const runtime = open(globals, 'reader');
+  try {
+    const jobs = runtime.jobs.list({ ...(opts.state ? { states: opts.state } : {}), limit: Number.parseInt(opts.limit, 10) || 200 });
+    if (opts.json) printJson(jobs);
+    else if (jobs.length === 0) process.stdout.write(say({ en: 'No jobs.\n', zh: '没有作业。\n' }));
+    else for (const j of jobs) process.stdout.write(jobLine(j) + '\n');
+    return ExitCode.OK;
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function jobsShow(globals: Globals, id: string, opts: { json?: boolean }): Promise<number> {
+  const runtime = open(globals, 'reader');
+  try {
+    const job = runtime.jobs.get(id);
+    const logs = runtime.jobs.logs(id);
+    if (opts.json) printJson({ ...job, logs });
+    else {
+      process.stdout.write(jobLine(job) + '\n');
+      if (job.error) process.stdout.write(`  ${job.error.code}: ${say(job.error.message)}\n`);
+      if (job.result) process.stdout.write(`  ${JSON.stringify(job.result)}\n`);
+      for (const l of logs) process.stdout.write(`  ${l.at} ${l.level.padEnd(5)} ${l.message}\n`);
+    }
+    return ExitCode.OK;
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function jobsHash(globals: Globals, file: string, opts: { rate?: string; json?: boolean }): Promise<number> {
+  const parsed = HashFileInputSchema.safeParse({ path: file, ...(opts.rate !== undefined ? { rateLimitMiBps: Number(opts.rate) } : {}) });
+  if (!parsed.success) throw inputInvalid(parsed.error.issues);
+  const runtime = open(globals, 'owner');
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    runtime.jobs.cancel(job.id);
+  };
+  const job = await runtime.jobs.start(HASH_FILE_KIND, parsed.data).catch(async (e: unknown) => {
+    await runtime.close();
+    throw e;
+  });
+  process.once('SIGINT', onSigint);
+  try {
+    const final = await new Promise<Job>((resolve) => {
+      const off = runtime.jobs.subscribe((e) => {
+        if (e.type !== 'job' || e.job.id !== job.id) return;
+        if (!opts.json && process.stderr.isTTY && e.job.bytesTotal) {
+          const pct = Math.floor((100 * e.job.bytesDone) / Math.max(1, e.job.bytesTotal));
+          const eta = e.job.etaSeconds !== null ? ` ETA ${Math.ceil(e.job.etaSeconds)}s` : '';
+          process.stderr.write(`\r${pct}% ${formatBytes(e.job.bytesDone)}/${formatBytes(e.job.bytesTotal)} ${formatBytes(e.job.rateBps)}/s${eta}   `);
+        }
+        if (['succeeded', 'failed', 'cancelled', 'interrupted'].includes(e.job.state)) {
+          off();
+          resolve(e.job);
+        }
+      });
+    });
+    if (!opts.json && process.stderr.isTTY) process.stderr.write('\n');
+    if (opts.json) printJson(final);
+    else if (final.state === 'succeeded') process.stdout.write(`${(final.result as { sha256: string }).sha256}  ${file}\n`);
+    else process.stderr.write(`${final.state}${final.error ? `: ${say(final.error.message)}` : ''}\n`);
+    if (interrupted) return ExitCode.INTERRUPTED;
+    return final.state === 'succeeded' ? ExitCode.OK : ExitCode.FAILED;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await runtime.close();
+  }
+}
+
+export function buildProgram(run: (p: Promise<number>, json: boolean) => void): Command {
+  const program = new Command('edgeforge')
+    .description('EdgeForge: build, flash, activate and operate edge appliances, offline.')
+    .version(APP_VERSION)
+    .option('--home <dir>', 'data directory (default: EDGEFORGE_HOME or the OS app-data folder)')
+    .showHelpAfterError()
+    .exitOverride();
+  const globals = () => program.opts<Globals>();
+
+  program
+    .command('start')
+    .description('start the desktop app; falls back to the headless host where Electron is unavailable')
+    .option('--port <n>', 'port for the headless-host fallback', '0')
+    .action((opts: { port: string }) => run(launchDesktop(() => serve(globals(), { port: opts.port })), false));
+
+  program
+    .command('serve')
+    .description('serve the UI and API to a browser on this machine (headless host)')
+    .option('--port <n>', 'TCP port; 0 picks a free one', '0')
+    .option('--listen <address>', 'bind another address than 127.0.0.1 (prints a warning)')
+    .option('--json', 'print one JSON line with the URL instead of text')
+    .action((opts: { port: string; listen?: string; json?: boolean }) => run(serve(globals(), opts), !!opts.json));
+
+  program
+    .command('doctor')
+    .description('check native modules, the data directory, the database and external tools')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => run(doctor(globals(), opts), !!opts.json));
+
+  program
+    .command('backup')
+    .description("copy the database with SQLite's online backup, then verify the copy")
+    .option('--out <file>', 'destination file (default: <data>/backups/edgeforge-<time>.db)')
+    .option('--json', 'machine-readable output')
+    .action((opts: { out?: string; json?: boolean }) => run(backup(globals(), opts), !!opts.json));
+
+  const jobs = program.command('jobs').description('list, inspect and run jobs');
+  jobs
+    .command('list')
+    .description('list jobs, newest first')
+    .addOption(new Option('--state <state...>', 'only these states').choices(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']))
+    .option('--limit <n>', 'at most this many', '200')
+    .option('--json', 'machine-readable output')
+    .action((opts: { state?: Job['state'][]; limit: string; json?: boolean }) => run(jobsList(globals(), opts), !!opts.json));
+  jobs
+    .command('show <id>')
+    .description('one job with its log')
+    .option('--json', 'machine-readable output')
+    .action((id: string, opts: { json?: boolean }) => run(jobsShow(globals(), id, opts), !!opts.json));
+  jobs
+    .command('hash <file>')
+    .description('run the diagnostic job: sha256 of a file, with progress')
+    .option('--rate <MiBps>', 'cap the read rate')
+    .option('--json', 'machine-readable output')
+    .action((file: string, opts: { rate?: string; json?: boolean }) => run(jobsHash(globals(), file, opts), !!opts.json));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let pending: Promise<number> | null = null;
+  let json = false;
+  const program = buildProgram((p, j) => {
+    pending = p;
+    json = j;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+      return;
+    }
+    throw e;
+  }
+  if (!pending) return;
+  try {
+    process.exitCode = await (pending as Promise<number>);
+  } catch (e) {
+    process.exitCode = reportError(e, json);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The renderer's one way to EdgeForge: the typed API client. In Electron it
+ * speaks over a MessagePort handed to the main process by the preload; in a
+ * browser it speaks over the headless host's WebSocket (the token travels in
+ * the HttpOnly cookie the host set). Types only come from the contract.
+ */
+import { createORPCClient } from '@orpc/client';
+import { RPCLink as PortLink } from '@orpc/client/message-port';
+import { RPCLink as WebSocketLink } from '@orpc/client/websocket';
+import type { ContractRouterClient } from '@orpc/contract';
+import type { ApiContract } from '../../../main/api/contract';
+
+export type ApiClient = ContractRouterClient<ApiContract>;
+
+interface ShellBridge {
+  transport: 'ipc';
+  connectMessage: string;
+}
+
+declare global {
+  interface Window {
+    edgeforgeShell?: ShellBridge;
+  }
+}
+
+export interface Connection {
+  client: ApiClient;
+  transport: 'ipc' | 'websocket';
+  /** Called once if the connection is lost. */
+  onLost(listener: () => void): void;
+}
+
+export function connect(): Connection {
+  const lost = new Set<() => void>();
+  const fire = () => lost.forEach((l) => l());
+  const shell = window.edgeforgeShell;
+  if (shell?.transport === 'ipc') {
+    const { port1, port2 } = new MessageChannel();
+    window.postMessage(shell.connectMessage, window.location.origin === 'null' ? '*' : window.location.origin, [port2]);
+    port1.start();
+    return { client: createORPCClient(new PortLink({ port: port1 })), transport: 'ipc', onLost: (l) => lost.add(l) };
+  }
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  const ws = new WebSocket(`${scheme}://${window.location.host}/api`);
+  ws.addEventListener('close', fire);
+  return { client: createORPCClient(new WebSocketLink({ websocket: ws })), transport: 'websocket', onLost: (l) => lost.add(l) };
+}
