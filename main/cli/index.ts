@@ -52,6 +52,22 @@ async function serve(globals: Globals, opts: { port: string; listen?: string; js
     await runtime.close();
     throw e;
   }
+  // Handlers first: a supervisor may signal as soon as it reads the URL.
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      void (async () => {
+        await host.close();
+        await runtime.close();
+        if (!opts.json) process.stdout.write(say({ en: `Stopped (${signal}).\n`, zh: `已停止（${signal}）。\n` }));
+        resolve(ExitCode.OK);
+      })();
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
   if (!isLoopback(listen)) {
     process.stderr.write(
       say({
@@ -71,21 +87,7 @@ async function serve(globals: Globals, opts: { port: string; listen?: string; js
         `  ${say({ en: 'Press Ctrl+C to stop.', zh: '按 Ctrl+C 停止。' })}\n`,
     );
   }
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      void (async () => {
-        await host.close();
-        await runtime.close();
-        if (!opts.json) process.stdout.write(say({ en: `Stopped (${signal}).\n`, zh: `已停止（${signal}）。\n` }));
-        resolve(ExitCode.OK);
-      })();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  return stopped;
 }
 
 async function doctor(globals: Globals, opts: { json?: boolean }): Promise<number> {

@@ -196,11 +196,22 @@ export class Store {
   async backup(destination: string): Promise<{ path: string; bytes: number }> {
     const dest = path.resolve(destination);
     const tmp = `${dest}.partial-${process.pid}`;
+    const removeTmp = () => {
+      for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) {
+        try {
+          fs.rmSync(f, { force: true });
+        } catch {
+          /* the folder may not exist at all */
+        }
+      }
+    };
     try {
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       await this.db.backup(tmp);
-      const check = new Database(tmp, { readonly: true, fileMustExist: true });
+      // The copy inherits WAL mode; make it one self-contained file, then check it.
+      const check = new Database(tmp, { fileMustExist: true });
       try {
+        check.pragma('journal_mode = DELETE');
         const verdict = (check.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
         if (verdict !== 'ok') throw new Error(`backup failed its integrity check: ${verdict}`);
       } finally {
@@ -209,10 +220,12 @@ export class Store {
       fs.renameSync(tmp, dest);
       return { path: dest, bytes: fs.statSync(dest).size };
     } catch (e) {
-      fs.rmSync(tmp, { force: true });
+      removeTmp();
       const err = e as NodeJS.ErrnoException;
-      const reason = err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      const reasonZh = err.code === 'ENOSPC' ? '磁盘已满' : err.code === 'EACCES' ? '没有权限' : err.message;
+      const reason =
+        err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'ENOTDIR' || err.code === 'EEXIST' ? 'a file stands where a folder is needed' : err.message;
+      const reasonZh =
+        err.code === 'ENOSPC' ? '磁盘已满' : err.code === 'EACCES' || err.code === 'EPERM' ? '没有权限' : err.code === 'ENOTDIR' || err.code === 'EEXIST' ? '路径中应为文件夹的位置是一个文件' : err.message;
       throw new AppError(
         StoreErrors.BACKUP_FAILED,
         { en: `Backup to ${dest} failed: ${reason}.`, zh: `备份到 ${dest} 失败：${reasonZh}。` },
