@@ -154,9 +154,7 @@ export const contract = {
     info: oc.output(SystemInfoSchema),
     doctor: oc.output(DoctorReportSchema),
     nativeHealth: oc.output(NativeHealthSchema),
-    backup: oc
-      .input(z.object({ destination: z.string().trim().min(1).max(4096).optional() }))
-      .output(BackupResultSchema),
+    backup: oc.input(z.object({ destination: z.string().trim().min(1).max(4096).optional() })).output(BackupResultSchema),
   },
   settings: {
     get: oc.output(SettingsSchema),
@@ -172,9 +170,7 @@ export const contract = {
       )
       .output(z.array(JobSchema)),
     get: oc.input(JobRef).output(JobSchema),
-    logs: oc
-      .input(z.object({ id: JobIdSchema, afterSeq: z.number().int().min(-1).default(-1) }))
-      .output(z.array(JobLogLineSchema)),
+    logs: oc.input(z.object({ id: JobIdSchema, afterSeq: z.number().int().min(-1).default(-1) })).output(z.array(JobLogLineSchema)),
     cancel: oc.input(JobRef).output(JobSchema),
     retry: oc.input(JobRef).output(JobSchema),
     remove: oc.input(JobRef).output(z.object({ id: JobIdSchema })),

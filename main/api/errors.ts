@@ -38,11 +38,7 @@ export class AppError extends Error {
   readonly file?: string;
   readonly fields?: FieldIssue[];
 
-  constructor(
-    code: string,
-    text: LocalizedText,
-    options: { field?: (string | number)[]; file?: string; fields?: FieldIssue[]; cause?: unknown } = {},
-  ) {
+  constructor(code: string, text: LocalizedText, options: { field?: (string | number)[]; file?: string; fields?: FieldIssue[]; cause?: unknown } = {}) {
     super(text.en, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;

@@ -29,9 +29,7 @@ export function toFieldIssues(issues: readonly IssueLike[]): FieldIssue[] {
     const path = (issue.path ?? []).map((p) =>
       typeof p === 'object' && p !== null && 'key' in p ? String((p as { key: unknown }).key) : (p as string | number),
     );
-    const message = isLocalized(issue.params)
-      ? issue.params
-      : { en: render(en, issue), zh: render(zh, issue) };
+    const message = isLocalized(issue.params) ? issue.params : { en: render(en, issue), zh: render(zh, issue) };
     return { path, issue: issue.code ?? 'custom', message };
   });
 }

@@ -59,7 +59,10 @@ if (!app.requestSingleInstanceLock()) {
     serveRenderer(builtPaths.renderer);
     installMenu(home);
 
-    const handler = new RPCHandler(runtime.router, rpcHandlerOptions((e) => console.error('[edgeforge]', e)));
+    const handler = new RPCHandler(
+      runtime.router,
+      rpcHandlerOptions((e) => console.error('[edgeforge]', e)),
+    );
     ipcMain.on(API_PORT_CHANNEL, (event) => {
       const [port] = event.ports;
       // Only the app's own frame may open an API port.

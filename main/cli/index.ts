@@ -40,7 +40,16 @@ function jobLine(j: Job): string {
 async function serve(globals: Globals, opts: { port: string; listen?: string; json?: boolean }): Promise<number> {
   const port = Number.parseInt(opts.port, 10);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw inputInvalid([{ code: 'custom', path: ['port'], params: { en: `--port must be 0 (any free port) or 1-65535, not "${opts.port}".`, zh: `--port 必须是 0（任意空闲端口）或 1-65535，而不是“${opts.port}”。` } }]);
+    throw inputInvalid([
+      {
+        code: 'custom',
+        path: ['port'],
+        params: {
+          en: `--port must be 0 (any free port) or 1-65535, not "${opts.port}".`,
+          zh: `--port 必须是 0（任意空闲端口）或 1-65535，而不是“${opts.port}”。`,
+        },
+      },
+    ]);
   }
   const listen = opts.listen ?? '127.0.0.1';
   const runtime = open(globals, 'owner', 'headless-host');
@@ -77,13 +86,18 @@ async function serve(globals: Globals, opts: { port: string; listen?: string; js
     );
   }
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ event: 'listening', url: host.url, openUrl: host.openUrl, port: host.port, home: runtime.layout.root, recovered: runtime.recovered }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ event: 'listening', url: host.url, openUrl: host.openUrl, port: host.port, home: runtime.layout.root, recovered: runtime.recovered }) +
+        '\n',
+    );
   } else {
     process.stdout.write(
       `EdgeForge ${APP_VERSION} ${say({ en: 'headless host', zh: '无界面主机' })}\n` +
         `  ${say({ en: 'Open', zh: '打开' })}: ${host.openUrl}\n` +
         `  ${say({ en: 'Data', zh: '数据' })}: ${runtime.layout.root}\n` +
-        (runtime.recovered ? `  ${say({ en: `${runtime.recovered} unfinished job(s) marked interrupted`, zh: `${runtime.recovered} 个未完成作业已标记为中断` })}\n` : '') +
+        (runtime.recovered
+          ? `  ${say({ en: `${runtime.recovered} unfinished job(s) marked interrupted`, zh: `${runtime.recovered} 个未完成作业已标记为中断` })}\n`
+          : '') +
         `  ${say({ en: 'Press Ctrl+C to stop.', zh: '按 Ctrl+C 停止。' })}\n`,
     );
   }
@@ -100,7 +114,11 @@ async function doctor(globals: Globals, opts: { json?: boolean }): Promise<numbe
         const mark = c.status === 'ok' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL';
         process.stdout.write(`[${mark}] ${say(c.title)}: ${say(c.detail)}\n`);
       }
-      process.stdout.write(report.ok ? say({ en: 'All required checks passed.\n', zh: '所有必需检查均已通过。\n' }) : say({ en: 'Some checks failed.\n', zh: '部分检查未通过。\n' }));
+      process.stdout.write(
+        report.ok
+          ? say({ en: 'All required checks passed.\n', zh: '所有必需检查均已通过。\n' })
+          : say({ en: 'Some checks failed.\n', zh: '部分检查未通过。\n' }),
+      );
     }
     return report.ok ? ExitCode.OK : ExitCode.FAILED;
   } finally {
@@ -113,7 +131,10 @@ async function backup(globals: Globals, opts: { out?: string; json?: boolean }):
   try {
     const r = await runtime.system.backup(opts.out);
     if (opts.json) printJson(r);
-    else process.stdout.write(say({ en: `Backed up to ${r.path} (${formatBytes(r.bytes)}, integrity ok)\n`, zh: `已备份到 ${r.path}（${formatBytes(r.bytes)}，完整性通过）\n` }));
+    else
+      process.stdout.write(
+        say({ en: `Backed up to ${r.path} (${formatBytes(r.bytes)}, integrity ok)\n`, zh: `已备份到 ${r.path}（${formatBytes(r.bytes)}，完整性通过）\n` }),
+      );
     return ExitCode.OK;
   } finally {
     await runtime.close();
@@ -205,7 +226,12 @@ export function buildProgram(run: (p: Promise<number>, json: boolean) => void): 
     .command('start')
     .description('start the desktop app; falls back to the headless host where Electron is unavailable')
     .option('--port <n>', 'port for the headless-host fallback', '0')
-    .action((opts: { port: string }) => run(launchDesktop(() => serve(globals(), { port: opts.port })), false));
+    .action((opts: { port: string }) =>
+      run(
+        launchDesktop(() => serve(globals(), { port: opts.port })),
+        false,
+      ),
+    );
 
   program
     .command('serve')

@@ -23,7 +23,10 @@ export function findElectron(): { path: string } | { reason: string } {
   });
   const out = r.stdout?.trim() ?? '';
   if (r.status === 0 && out && fs.existsSync(out)) return { path: out };
-  const lines = `${r.stderr ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = `${r.stderr ?? ''}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const reason = lines.find((l) => /Error|error:/.test(l)) ?? lines[0] ?? (r.error ? r.error.message : `exit ${r.status}`);
   return { reason: reason.replace(/^Error:\s*/, '').slice(0, 160) };
 }

@@ -10,11 +10,7 @@ import path from 'node:path';
 
 export const PRODUCT_NAME = 'EdgeForge';
 
-export function defaultHome(
-  env: NodeJS.ProcessEnv = process.env,
-  platform: NodeJS.Platform = process.platform,
-  homedir: string = os.homedir(),
-): string {
+export function defaultHome(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, homedir: string = os.homedir()): string {
   if (env.EDGEFORGE_HOME && env.EDGEFORGE_HOME.trim() !== '') return path.resolve(env.EDGEFORGE_HOME);
   if (platform === 'win32') return path.join(env.APPDATA ?? path.join(homedir, 'AppData', 'Roaming'), PRODUCT_NAME);
   if (platform === 'darwin') return path.join(homedir, 'Library', 'Application Support', PRODUCT_NAME);

@@ -42,16 +42,24 @@ export function acquireHomeLock(lockFile: string, home: string): HomeLock {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number.parseInt(fs.readFileSync(lockFile, 'utf8').trim(), 10);
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new AppError(HOME_LOCKED, {
-          en: `EdgeForge is already running on the data directory ${home} (process ${pid}). Close it first, or use another EDGEFORGE_HOME.`,
-          zh: `EdgeForge 已在数据目录 ${home} 上运行（进程 ${pid}）。请先关闭它，或使用其他 EDGEFORGE_HOME。`,
-        }, { file: lockFile });
+        throw new AppError(
+          HOME_LOCKED,
+          {
+            en: `EdgeForge is already running on the data directory ${home} (process ${pid}). Close it first, or use another EDGEFORGE_HOME.`,
+            zh: `EdgeForge 已在数据目录 ${home} 上运行（进程 ${pid}）。请先关闭它，或使用其他 EDGEFORGE_HOME。`,
+          },
+          { file: lockFile },
+        );
       }
       fs.rmSync(lockFile, { force: true });
     }
   }
-  throw new AppError(HOME_LOCKED, {
-    en: `Could not take the lock ${lockFile}.`,
-    zh: `无法获取锁文件 ${lockFile}。`,
-  }, { file: lockFile });
+  throw new AppError(
+    HOME_LOCKED,
+    {
+      en: `Could not take the lock ${lockFile}.`,
+      zh: `无法获取锁文件 ${lockFile}。`,
+    },
+    { file: lockFile },
+  );
 }

@@ -116,9 +116,7 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
   function deny(res: http.ServerResponse, status: number, reason: string) {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
     res.end(
-      status === 401
-        ? `401 Unauthorized: ${reason}. Open the URL that EdgeForge printed at start (it carries ?token=...).\n`
-        : `403 Forbidden: ${reason}.\n`,
+      status === 401 ? `401 Unauthorized: ${reason}. Open the URL that EdgeForge printed at start (it carries ?token=...).\n` : `403 Forbidden: ${reason}.\n`,
     );
   }
 

@@ -143,9 +143,13 @@ export class JobService {
 
   logs(id: string, afterSeq = -1): JobLogLine[] {
     this.row(id);
-    const rows = this.db
-      .prepare('SELECT job_id, seq, at, level, message FROM jobs_log WHERE job_id = ? AND seq > ? ORDER BY seq')
-      .all(id, afterSeq) as { job_id: string; seq: number; at: string; level: JobLogLine['level']; message: string }[];
+    const rows = this.db.prepare('SELECT job_id, seq, at, level, message FROM jobs_log WHERE job_id = ? AND seq > ? ORDER BY seq').all(id, afterSeq) as {
+      job_id: string;
+      seq: number;
+      at: string;
+      level: JobLogLine['level'];
+      message: string;
+    }[];
     return rows.map((r) => ({ jobId: r.job_id, seq: r.seq, at: r.at, level: r.level, message: r.message }));
   }
 
@@ -189,8 +193,10 @@ export class JobService {
     }
     await this.kind(job.kind).validate?.(job.params as never);
     this.db
-      .prepare(`UPDATE jobs_jobs SET state='queued', attempt=attempt+1, bytes_done=0, bytes_total=NULL,
-                started_at=NULL, finished_at=NULL, error=NULL, result=NULL WHERE id=?`)
+      .prepare(
+        `UPDATE jobs_jobs SET state='queued', attempt=attempt+1, bytes_done=0, bytes_total=NULL,
+                started_at=NULL, finished_at=NULL, error=NULL, result=NULL WHERE id=?`,
+      )
       .run(id);
     this.appendLog(id, 'info', `Retry (attempt ${job.attempt + 1})`);
     this.emitJob(id);
@@ -277,7 +283,13 @@ export class JobService {
   private finish(id: string, state: JobState, error: ApiErrorData | null, result: unknown): void {
     this.db
       .prepare('UPDATE jobs_jobs SET state=?, finished_at=?, error=?, result=? WHERE id=?')
-      .run(state, new Date(this.now()).toISOString(), error ? JSON.stringify(error) : null, result === null || result === undefined ? null : JSON.stringify(result), id);
+      .run(
+        state,
+        new Date(this.now()).toISOString(),
+        error ? JSON.stringify(error) : null,
+        result === null || result === undefined ? null : JSON.stringify(result),
+        id,
+      );
   }
 
   private pump(): void {

@@ -101,7 +101,10 @@ function refuseNewer(file: string, recorded: Recorded[], schemas: ModuleSchema[]
   for (const r of recorded) {
     const mine = known.get(r.module);
     if (mine === undefined || r.version > mine) {
-      const what = mine === undefined ? `module "${r.module}" v${r.version}, unknown to this version` : `"${r.module}" schema v${r.version}, this version knows up to v${mine}`;
+      const what =
+        mine === undefined
+          ? `module "${r.module}" v${r.version}, unknown to this version`
+          : `"${r.module}" schema v${r.version}, this version knows up to v${mine}`;
       const whatZh = mine === undefined ? `模块“${r.module}” v${r.version}，本版本不认识` : `“${r.module}”结构 v${r.version}，本版本最高支持 v${mine}`;
       throw new AppError(
         StoreErrors.DB_NEWER_VERSION,
@@ -223,9 +226,21 @@ export class Store {
       removeTmp();
       const err = e as NodeJS.ErrnoException;
       const reason =
-        err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'ENOTDIR' || err.code === 'EEXIST' ? 'a file stands where a folder is needed' : err.message;
+        err.code === 'ENOSPC'
+          ? 'the disk is full'
+          : err.code === 'EACCES' || err.code === 'EPERM'
+            ? 'permission denied'
+            : err.code === 'ENOTDIR' || err.code === 'EEXIST'
+              ? 'a file stands where a folder is needed'
+              : err.message;
       const reasonZh =
-        err.code === 'ENOSPC' ? '磁盘已满' : err.code === 'EACCES' || err.code === 'EPERM' ? '没有权限' : err.code === 'ENOTDIR' || err.code === 'EEXIST' ? '路径中应为文件夹的位置是一个文件' : err.message;
+        err.code === 'ENOSPC'
+          ? '磁盘已满'
+          : err.code === 'EACCES' || err.code === 'EPERM'
+            ? '没有权限'
+            : err.code === 'ENOTDIR' || err.code === 'EEXIST'
+              ? '路径中应为文件夹的位置是一个文件'
+              : err.message;
       throw new AppError(
         StoreErrors.BACKUP_FAILED,
         { en: `Backup to ${dest} failed: ${reason}.`, zh: `备份到 ${dest} 失败：${reasonZh}。` },

@@ -46,14 +46,27 @@ function dataDirCheck(home: HomeLayout): Check {
     fs.writeFileSync(probe, 'ok');
     fs.rmSync(probe);
   } catch (e) {
-    return { id: 'data-dir', status: 'fail', title, detail: { en: `${home.root} is not writable: ${(e as Error).message}`, zh: `${home.root} 不可写：${(e as Error).message}` } };
+    return {
+      id: 'data-dir',
+      status: 'fail',
+      title,
+      detail: { en: `${home.root} is not writable: ${(e as Error).message}`, zh: `${home.root} 不可写：${(e as Error).message}` },
+    };
   }
   try {
     const st = fs.statfsSync(home.root);
     const free = st.bavail * st.bsize;
     const gib = (free / GiB).toFixed(1);
     if (free < LOW_DISK_BYTES) {
-      return { id: 'data-dir', status: 'warn', title, detail: { en: `${home.root} is writable but only ${gib} GiB is free; bundle builds need room.`, zh: `${home.root} 可写，但仅剩 ${gib} GiB；构建安装包需要空间。` } };
+      return {
+        id: 'data-dir',
+        status: 'warn',
+        title,
+        detail: {
+          en: `${home.root} is writable but only ${gib} GiB is free; bundle builds need room.`,
+          zh: `${home.root} 可写，但仅剩 ${gib} GiB；构建安装包需要空间。`,
+        },
+      };
     }
     return { id: 'data-dir', status: 'ok', title, detail: { en: `${home.root} is writable, ${gib} GiB free`, zh: `${home.root} 可写，剩余 ${gib} GiB` } };
   } catch {
@@ -64,7 +77,10 @@ function dataDirCheck(home: HomeLayout): Check {
 function databaseCheck(store: Store): Check {
   const title = { en: 'Database integrity', zh: '数据库完整性' };
   const verdict = store.integrity();
-  const versions = store.versions().map((v) => `${v.module} v${v.version}`).join(', ');
+  const versions = store
+    .versions()
+    .map((v) => `${v.module} v${v.version}`)
+    .join(', ');
   return verdict === 'ok'
     ? { id: 'database', status: 'ok', title, detail: { en: `integrity_check ok; schema ${versions}`, zh: `integrity_check 通过；结构 ${versions}` } }
     : { id: 'database', status: 'fail', title, detail: { en: `integrity_check: ${verdict}`, zh: `integrity_check：${verdict}` } };

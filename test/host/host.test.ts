@@ -8,7 +8,11 @@ import { WebSocket } from 'ws';
 import { connectClient, startHostProcess, type RunningHost } from '../support/host';
 import { tempDir } from '../support/tmp';
 
-function get(port: number, pathAndQuery: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(
+  port: number,
+  pathAndQuery: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path: pathAndQuery, headers }, (res) => {
       let body = '';
@@ -36,7 +40,17 @@ async function expectApiError(p: Promise<unknown>) {
     await p;
   } catch (e) {
     expect(e).toBeInstanceOf(ORPCError);
-    return (e as ORPCError<string, { code: string; message: { en: string; zh: string }; field?: unknown[]; fields?: { path: unknown[]; issue: string; message: { en: string; zh: string } }[] }>).data!;
+    return (
+      e as ORPCError<
+        string,
+        {
+          code: string;
+          message: { en: string; zh: string };
+          field?: unknown[];
+          fields?: { path: unknown[]; issue: string; message: { en: string; zh: string } }[];
+        }
+      >
+    ).data!;
   }
   throw new Error('expected the call to fail');
 }

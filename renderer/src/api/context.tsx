@@ -17,10 +17,7 @@ interface ApiValue {
 const ApiContext = createContext<ApiValue | null>(null);
 
 export function ApiProvider({ connection, children }: { connection: Connection; children: ReactNode }) {
-  const value = useMemo<ApiValue>(
-    () => ({ client: connection.client, orpc: makeUtils(connection.client), transport: connection.transport }),
-    [connection],
-  );
+  const value = useMemo<ApiValue>(() => ({ client: connection.client, orpc: makeUtils(connection.client), transport: connection.transport }), [connection]);
   return <ApiContext.Provider value={value}>{children}</ApiContext.Provider>;
 }
 

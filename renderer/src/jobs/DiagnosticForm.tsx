@@ -36,9 +36,7 @@ export function DiagnosticForm() {
         form={form}
         layout="inline"
         data-testid="diagnostic-form"
-        onFinish={(v) =>
-          start.mutate({ path: v.path.trim(), ...(v.rateLimitMiBps ? { rateLimitMiBps: v.rateLimitMiBps } : {}) })
-        }
+        onFinish={(v) => start.mutate({ path: v.path.trim(), ...(v.rateLimitMiBps ? { rateLimitMiBps: v.rateLimitMiBps } : {}) })}
       >
         <Form.Item
           name="path"
@@ -48,11 +46,7 @@ export function DiagnosticForm() {
         >
           <Input placeholder={t('jobs.diagnostic.pathPlaceholder')} data-testid="diagnostic-path" allowClear autoComplete="off" />
         </Form.Item>
-        <Form.Item
-          name="rateLimitMiBps"
-          label={t('jobs.diagnostic.rate')}
-          rules={[{ type: 'number', min: 0.001, message: t('jobs.diagnostic.ratePositive') }]}
-        >
+        <Form.Item name="rateLimitMiBps" label={t('jobs.diagnostic.rate')} rules={[{ type: 'number', min: 0.001, message: t('jobs.diagnostic.ratePositive') }]}>
           <InputNumber min={0} step={1} data-testid="diagnostic-rate" style={{ width: 120 }} />
         </Form.Item>
         <Form.Item>

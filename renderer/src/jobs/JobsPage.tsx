@@ -53,7 +53,10 @@ function JobLog({ job, onClose }: { job: Job; onClose: () => void }) {
         {job.error && <Typography.Text type="danger">{`${job.error.code}: ${job.error.message[lang]}`}</Typography.Text>}
         {job.result !== null && (
           <Typography.Paragraph>
-            <b>{t('jobs.result')}:</b> <Typography.Text code copyable>{JSON.stringify(job.result)}</Typography.Text>
+            <b>{t('jobs.result')}:</b>{' '}
+            <Typography.Text code copyable>
+              {JSON.stringify(job.result)}
+            </Typography.Text>
           </Typography.Paragraph>
         )}
         <pre style={{ fontSize: 12, whiteSpace: 'pre-wrap', margin: 0 }}>
@@ -77,10 +80,7 @@ export function JobsPage() {
   const retry = useMutation(orpc.jobs.retry.mutationOptions({ onError }));
   const remove = useMutation(orpc.jobs.remove.mutationOptions({ onError }));
 
-  const rows = useMemo(
-    () => (jobs.data ?? []).filter((j) => !activeOnly || j.state === 'queued' || j.state === 'running'),
-    [jobs.data, activeOnly],
-  );
+  const rows = useMemo(() => (jobs.data ?? []).filter((j) => !activeOnly || j.state === 'queued' || j.state === 'running'), [jobs.data, activeOnly]);
   const logJob = rows.find((j) => j.id === logFor) ?? jobs.data?.find((j) => j.id === logFor);
 
   return (

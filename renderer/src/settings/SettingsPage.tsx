@@ -23,7 +23,8 @@ export function SettingsPage() {
     }),
   );
 
-  const shellLabel = info.data?.shell === 'electron' ? t('settings.shellElectron') : info.data?.shell === 'cli' ? t('settings.shellCli') : t('settings.shellHost');
+  const shellLabel =
+    info.data?.shell === 'electron' ? t('settings.shellElectron') : info.data?.shell === 'cli' ? t('settings.shellCli') : t('settings.shellHost');
 
   return (
     <Space direction="vertical" size="large" style={{ width: '100%' }}>
@@ -63,7 +64,9 @@ export function SettingsPage() {
             <Descriptions.Item label={t('settings.version')}>{info.data.version}</Descriptions.Item>
             <Descriptions.Item label={t('settings.shell')}>{shellLabel}</Descriptions.Item>
             <Descriptions.Item label={t('settings.home')}>
-              <Typography.Text code copyable>{info.data.home}</Typography.Text>
+              <Typography.Text code copyable>
+                {info.data.home}
+              </Typography.Text>
             </Descriptions.Item>
             <Descriptions.Item label={t('settings.database')}>
               <Typography.Text code>{info.data.databasePath}</Typography.Text>

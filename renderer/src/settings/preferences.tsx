@@ -8,10 +8,10 @@ import { App as AntApp, ConfigProvider, theme as antTheme } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCNAnt from 'antd/locale/zh_CN';
 import i18next from 'i18next';
-import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useSyncExternalStore, type ReactNode } from 'react';
 import type { Locale, Settings, Theme } from '../../../main/api/contract';
 import { useApi } from '../api/context';
-import { initI18n, langOf, localeFromSystem, type Lang } from '../i18n';
+import { langOf, localeFromSystem, type Lang } from '../i18n';
 
 interface Preferences {
   settings: Settings;
@@ -40,20 +40,16 @@ export function PreferencesProvider({ children }: { children: ReactNode }) {
     }),
   );
   const systemDark = useSyncExternalStore(subscribeDark, () => darkQuery?.matches ?? false);
-  const [ready, setReady] = useState(false);
-
   const settings = settingsQuery.data;
   const locale: Locale = settings?.locale ?? localeFromSystem();
+  // Idempotent, and done before the first paint in the chosen language.
+  if (settings && i18next.language !== locale) void i18next.changeLanguage(locale);
   useEffect(() => {
-    if (!settings) return;
-    if (!i18next.isInitialized) initI18n(locale);
-    else void i18next.changeLanguage(locale);
     document.documentElement.lang = locale;
-    setReady(true);
-  }, [settings, locale]);
+  }, [locale]);
 
   if (settingsQuery.error) throw settingsQuery.error;
-  if (!settings || !ready) return null;
+  if (!settings) return null;
 
   const dark = settings.theme === 'dark' || (settings.theme === 'system' && systemDark);
   const value: Preferences = {
@@ -68,6 +64,7 @@ export function PreferencesProvider({ children }: { children: ReactNode }) {
     <PreferencesContext.Provider value={value}>
       <ConfigProvider
         locale={locale === 'zh-CN' ? zhCNAnt : enUS}
+        button={{ autoInsertSpace: false }}
         theme={{ algorithm: dark ? antTheme.darkAlgorithm : antTheme.defaultAlgorithm, token: { colorPrimary: '#1f6feb' } }}
       >
         <AntApp>{children}</AntApp>
