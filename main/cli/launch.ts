@@ -32,12 +32,16 @@ export function findElectron(): { path: string } | { reason: string } {
 }
 
 export async function launchDesktop(fallback: () => Promise<number>): Promise<number> {
-  const found = process.env.EDGEFORGE_HEADLESS === '1' ? { reason: 'EDGEFORGE_HEADLESS=1' } : findElectron();
+  if (process.env.EDGEFORGE_HEADLESS === '1') {
+    process.stdout.write(say({ en: 'EDGEFORGE_HEADLESS=1: starting the headless host.\n', zh: 'EDGEFORGE_HEADLESS=1：启动无界面主机。\n' }));
+    return fallback();
+  }
+  const found = findElectron();
   if ('reason' in found) {
     process.stdout.write(
       say({
-        en: `Electron is not available here (${found.reason}); starting the headless host instead.\n`,
-        zh: `此处无法使用 Electron（${found.reason}）；改为启动无界面主机。\n`,
+        en: `Electron's binary is missing and could not be fetched (${found.reason}); starting the headless host instead.\n`,
+        zh: `缺少 Electron 程序且无法下载（${found.reason}）；改为启动无界面主机。\n`,
       }),
     );
     return fallback();
