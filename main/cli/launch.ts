@@ -46,7 +46,7 @@ export async function launchDesktop(fallback: () => Promise<number>): Promise<nu
     );
     return fallback();
   }
-  const child = spawn(found.path, [builtPaths.appRoot, ...process.argv.slice(3)], { stdio: 'inherit' });
+  const child = spawn(found.path, [builtPaths.appRoot], { stdio: 'inherit' });
   return new Promise<number>((resolve) => {
     child.on('exit', (code, signal) => resolve(signal ? ExitCode.INTERRUPTED : (code ?? ExitCode.OK)));
     child.on('error', () => resolve(ExitCode.FAILED));
