@@ -3,6 +3,7 @@
  * services, native process) as the desktop app and the headless host.
  * Commands and exit codes are documented in docs/cli.md.
  */
+import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Job } from '../api/contract';
 import { HashFileInputSchema } from '../api/contract';
@@ -129,7 +130,7 @@ async function doctor(globals: Globals, opts: { json?: boolean }): Promise<numbe
 async function backup(globals: Globals, opts: { out?: string; json?: boolean }): Promise<number> {
   const runtime = open(globals, 'reader');
   try {
-    const r = await runtime.system.backup(opts.out);
+    const r = await runtime.system.backup(opts.out === undefined ? undefined : path.resolve(opts.out));
     if (opts.json) printJson(r);
     else
       process.stdout.write(

@@ -40,6 +40,16 @@ export const StoreErrors = {
 
 const MIGRATIONS_TABLE = 'store_migrations';
 
+/** File-system failures a technician can act on, by errno code. */
+const FS_REASONS: Record<string, { en: string; zh: string }> = {
+  ENOSPC: { en: 'the disk is full', zh: '磁盘已满' },
+  EACCES: { en: 'permission denied', zh: '没有权限' },
+  EPERM: { en: 'permission denied', zh: '没有权限' },
+  EROFS: { en: 'the disk is read-only', zh: '磁盘为只读' },
+  ENOTDIR: { en: 'a file stands where a folder is needed', zh: '路径中应为文件夹的位置是一个文件' },
+  EEXIST: { en: 'a file stands where a folder is needed', zh: '路径中应为文件夹的位置是一个文件' },
+};
+
 interface Recorded {
   module: string;
   version: number;
@@ -225,25 +235,11 @@ export class Store {
     } catch (e) {
       removeTmp();
       const err = e as NodeJS.ErrnoException;
-      const reason =
-        err.code === 'ENOSPC'
-          ? 'the disk is full'
-          : err.code === 'EACCES' || err.code === 'EPERM'
-            ? 'permission denied'
-            : err.code === 'ENOTDIR' || err.code === 'EEXIST'
-              ? 'a file stands where a folder is needed'
-              : err.message;
-      const reasonZh =
-        err.code === 'ENOSPC'
-          ? '磁盘已满'
-          : err.code === 'EACCES' || err.code === 'EPERM'
-            ? '没有权限'
-            : err.code === 'ENOTDIR' || err.code === 'EEXIST'
-              ? '路径中应为文件夹的位置是一个文件'
-              : err.message;
+      const known = (err.code && FS_REASONS[err.code]) || null;
+      const reason = known ?? { en: err.message, zh: err.message };
       throw new AppError(
         StoreErrors.BACKUP_FAILED,
-        { en: `Backup to ${dest} failed: ${reason}.`, zh: `备份到 ${dest} 失败：${reasonZh}。` },
+        { en: `Backup to ${dest} failed: ${reason.en}.`, zh: `备份到 ${dest} 失败：${reason.zh}。` },
         { file: dest, cause: e },
       );
     }

@@ -46,7 +46,12 @@ export class SystemService {
 
   async backup(destination?: string): Promise<BackupResult> {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const dest = destination ?? path.join(this.home.backups, `edgeforge-${stamp}.db`);
+    // A relative destination is taken inside the backups folder, never the server's cwd.
+    const dest = !destination
+      ? path.join(this.home.backups, `edgeforge-${stamp}.db`)
+      : path.isAbsolute(destination)
+        ? destination
+        : path.join(this.home.backups, destination);
     const r = await this.store.backup(dest);
     return { ...r, integrity: 'ok' };
   }

@@ -133,4 +133,11 @@ describe('EdgeForge in the browser (headless host + Chromium)', () => {
     expect(offOrigin).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
+
+  it('says so when the host goes away, instead of showing stale data as live', async () => {
+    expect(await host.stop('SIGTERM')).toBe(0);
+    await page.getByTestId('connection-lost').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('connection-lost').textContent()).toContain('The connection to EdgeForge was lost.');
+    await page.screenshot({ path: shot('connection-lost-en') });
+  });
 });

@@ -8,7 +8,7 @@ export type Lang = 'en' | 'zh';
 
 /** The OS / browser locale mapped to one of the UI's languages. */
 export function localeFromSystem(languages: readonly string[] = navigator.languages): Locale {
-  return languages.some((l) => l.toLowerCase().startsWith('zh')) && languages[0]?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
+  return languages[0]?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
 }
 
 export function langOf(locale: Locale): Lang {
