@@ -50,6 +50,11 @@ export default tseslint.config(
     },
   },
   {
+    // Benchmarks exist to print figures.
+    files: ['bench/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
     files: ['bin/**/*.js', '*.mjs', '*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
     rules: { 'no-console': 'off' },
