@@ -1,11 +1,28 @@
 import { defineConfig } from 'vitest/config';
 
+// Two groups in one run (one summary): the app's tests first, then the QEMU
+// lab's, so that booting boxes does not starve the browser tests of the two cores.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default', './test/support/summary-reporter.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'app', include: ['test/**/*.test.ts'], exclude: ['test/lab/**'], sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'lab',
+          include: ['test/lab/**/*.test.ts'],
+          globalSetup: ['./test/lab/global-setup.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
