@@ -147,6 +147,50 @@ export const HashFileResultSchema = z.object({
   bytes: z.number().int().nonnegative(),
 });
 
+// ---------------------------------------------------------------- artifacts
+
+export const ArtifactKindSchema = z.enum(['image', 'iso', 'runtime', 'driver', 'lightapp']);
+export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
+export const ARTIFACT_ID_PATTERN = /^art_[0-9a-f]{20}$/;
+
+export const ArtifactSchema = z.object({
+  id: z.string().regex(ARTIFACT_ID_PATTERN),
+  kind: ArtifactKindSchema,
+  name: z.string(),
+  /** The image manifest's digest, or the file's sha256. */
+  digest: z.string(),
+  size: z.number().int().nonnegative(),
+  /** os/arch[/variant] for images and runtimes. */
+  platform: z.string().nullable(),
+  source: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+});
+export type Artifact = z.infer<typeof ArtifactSchema>;
+
+/** "linux/amd64", "linux/arm64/v8", or a bare arch. */
+export const PlatformSchema = z.string().refine((s) => /^[a-z0-9]+(\/[a-z0-9_]+){0,2}$/.test(s), {
+  params: { en: 'A platform looks like linux/amd64 or linux/arm64/v8.', zh: '平台格式如 linux/amd64 或 linux/arm64/v8。' },
+});
+
+export const ImportInputSchema = z.object({
+  /** Absolute path, on the station, of an image archive or OCI layout folder. */
+  path: z.string().trim().min(1).max(4096),
+  /** For multi-arch indexes: which platforms to import. */
+  platforms: z.array(PlatformSchema).max(16).optional(),
+});
+
+export const GcReportSchema = z.object({
+  dryRun: z.boolean(),
+  unreferencedBlobs: z.number().int().nonnegative(),
+  unreferencedBytes: z.number().int().nonnegative(),
+  storedBlobs: z.number().int().nonnegative(),
+  storedBytes: z.number().int().nonnegative(),
+});
+export type GcReport = z.infer<typeof GcReportSchema>;
+
+const ArtifactRef = z.object({ id: z.string().regex(ARTIFACT_ID_PATTERN) });
+
 // ---------------------------------------------------------------- contract
 
 export const contract = {
@@ -176,6 +220,14 @@ export const contract = {
     remove: oc.input(JobRef).output(z.object({ id: JobIdSchema })),
     /** Live job updates and log lines, for as long as the caller listens. */
     events: oc.output(eventIterator(JobEventSchema)),
+  },
+  artifacts: {
+    list: oc.input(z.object({ kind: ArtifactKindSchema.optional(), search: z.string().trim().max(200).optional() })).output(z.array(ArtifactSchema)),
+    get: oc.input(ArtifactRef).output(ArtifactSchema),
+    /** Starts an import job; its result names the artifacts it created. */
+    import: oc.input(ImportInputSchema).output(JobSchema),
+    remove: oc.input(ArtifactRef).output(z.object({ id: z.string() })),
+    gc: oc.input(z.object({ dryRun: z.boolean() })).output(GcReportSchema),
   },
   diagnostics: {
     /** Starts a job that streams a file through sha256. */

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Job } from '../api/contract';
-import { HashFileInputSchema } from '../api/contract';
+import { HashFileInputSchema, ImportInputSchema } from '../api/contract';
 import { inputInvalid } from '../api/validation';
 import { HASH_FILE_KIND } from '../diagnostics';
 import { defaultHome } from '../home';
@@ -173,25 +173,30 @@ async function jobsShow(globals: Globals, id: string, opts: { json?: boolean }):
   }
 }
 
-async function jobsHash(globals: Globals, file: string, opts: { rate?: string; json?: boolean }): Promise<number> {
-  const parsed = HashFileInputSchema.safeParse({ path: file, ...(opts.rate !== undefined ? { rateLimitMiBps: Number(opts.rate) } : {}) });
-  if (!parsed.success) throw inputInvalid(parsed.error.issues);
+/**
+ * Runs one job in this process, owning the data directory: a progress line
+ * on a terminal, Ctrl+C cancels, the final job as JSON with --json.
+ */
+async function runJob(globals: Globals, json: boolean | undefined, start: (rt: Runtime) => Promise<Job>, success: (job: Job) => string): Promise<number> {
   const runtime = open(globals, 'owner');
+  let job: Job;
+  try {
+    job = await start(runtime);
+  } catch (e) {
+    await runtime.close();
+    throw e;
+  }
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
     runtime.jobs.cancel(job.id);
   };
-  const job = await runtime.jobs.start(HASH_FILE_KIND, parsed.data).catch(async (e: unknown) => {
-    await runtime.close();
-    throw e;
-  });
   process.once('SIGINT', onSigint);
   try {
     const final = await new Promise<Job>((resolve) => {
       const off = runtime.jobs.subscribe((e) => {
         if (e.type !== 'job' || e.job.id !== job.id) return;
-        if (!opts.json && process.stderr.isTTY && e.job.bytesTotal) {
+        if (!json && process.stderr.isTTY && e.job.bytesTotal) {
           const pct = Math.floor((100 * e.job.bytesDone) / Math.max(1, e.job.bytesTotal));
           const eta = e.job.etaSeconds !== null ? ` ETA ${Math.ceil(e.job.etaSeconds)}s` : '';
           process.stderr.write(`\r${pct}% ${formatBytes(e.job.bytesDone)}/${formatBytes(e.job.bytesTotal)} ${formatBytes(e.job.rateBps)}/s${eta}   `);
@@ -202,14 +207,82 @@ async function jobsHash(globals: Globals, file: string, opts: { rate?: string; j
         }
       });
     });
-    if (!opts.json && process.stderr.isTTY) process.stderr.write('\n');
-    if (opts.json) printJson(final);
-    else if (final.state === 'succeeded') process.stdout.write(`${(final.result as { sha256: string }).sha256}  ${file}\n`);
-    else process.stderr.write(`${final.state}${final.error ? `: ${say(final.error.message)}` : ''}\n`);
+    if (!json && process.stderr.isTTY) process.stderr.write('\n');
+    if (json) printJson(final);
+    else if (final.state === 'succeeded') process.stdout.write(success(final));
+    else process.stderr.write(`${final.state}${final.error ? ` ${final.error.code}: ${say(final.error.message)}` : ''}\n`);
     if (interrupted) return ExitCode.INTERRUPTED;
     return final.state === 'succeeded' ? ExitCode.OK : ExitCode.FAILED;
   } finally {
     process.off('SIGINT', onSigint);
+    await runtime.close();
+  }
+}
+
+function jobsHash(globals: Globals, file: string, opts: { rate?: string; json?: boolean }): Promise<number> {
+  const parsed = HashFileInputSchema.safeParse({ path: file, ...(opts.rate !== undefined ? { rateLimitMiBps: Number(opts.rate) } : {}) });
+  if (!parsed.success) throw inputInvalid(parsed.error.issues);
+  return runJob(
+    globals,
+    opts.json,
+    (rt) => rt.jobs.start(HASH_FILE_KIND, parsed.data),
+    (j) => `${(j.result as { sha256: string }).sha256}  ${file}\n`,
+  );
+}
+
+function importArtifact(globals: Globals, source: string, opts: { platform?: string[]; json?: boolean }): Promise<number> {
+  const parsed = ImportInputSchema.safeParse({ path: path.resolve(source), ...(opts.platform ? { platforms: opts.platform } : {}) });
+  if (!parsed.success) throw inputInvalid(parsed.error.issues);
+  return runJob(
+    globals,
+    opts.json,
+    (rt) => rt.artifacts.startImport(parsed.data),
+    (j) => {
+      const r = j.result as { artifacts: { id: string; name: string; platform: string | null; digest: string }[]; blobsAdded: number; blobsReused: number };
+      return (
+        r.artifacts.map((a) => `${a.id}  ${a.platform ?? '-'}  ${a.digest.slice(0, 19)}…  ${a.name}`).join('\n') +
+        `\n${say({ en: `${r.blobsAdded} new blob(s) stored, ${r.blobsReused} already present`, zh: `新存储 ${r.blobsAdded} 个数据块，${r.blobsReused} 个已存在` })}\n`
+      );
+    },
+  );
+}
+
+async function artifactsList(globals: Globals, opts: { search?: string; json?: boolean }): Promise<number> {
+  const runtime = open(globals, 'reader');
+  try {
+    const list = runtime.artifacts.list(opts.search ? { search: opts.search } : {});
+    if (opts.json) printJson(list);
+    else if (list.length === 0) process.stdout.write(say({ en: 'No artifacts.\n', zh: '没有制品。\n' }));
+    else
+      for (const a of list)
+        process.stdout.write(`${a.id}  ${a.kind.padEnd(6)} ${(a.platform ?? '-').padEnd(16)} ${formatBytes(a.size).padStart(9)}  ${a.name}\n`);
+    return ExitCode.OK;
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function gc(globals: Globals, opts: { dryRun?: boolean; json?: boolean }): Promise<number> {
+  const runtime = open(globals, opts.dryRun ? 'reader' : 'owner');
+  try {
+    const r = runtime.artifacts.gc(!!opts.dryRun);
+    if (opts.json) printJson(r);
+    else
+      process.stdout.write(
+        say(
+          r.dryRun
+            ? {
+                en: `Would free ${r.unreferencedBlobs} blob(s), ${formatBytes(r.unreferencedBytes)}; ${r.storedBlobs} referenced blob(s), ${formatBytes(r.storedBytes)}, stay.\n`,
+                zh: `将释放 ${r.unreferencedBlobs} 个数据块，${formatBytes(r.unreferencedBytes)}；${r.storedBlobs} 个被引用的数据块（${formatBytes(r.storedBytes)}）保留。\n`,
+              }
+            : {
+                en: `Freed ${r.unreferencedBlobs} blob(s), ${formatBytes(r.unreferencedBytes)}; ${r.storedBlobs} referenced blob(s), ${formatBytes(r.storedBytes)}, stay.\n`,
+                zh: `已释放 ${r.unreferencedBlobs} 个数据块，${formatBytes(r.unreferencedBytes)}；${r.storedBlobs} 个被引用的数据块（${formatBytes(r.storedBytes)}）保留。\n`,
+              },
+        ),
+      );
+    return ExitCode.OK;
+  } finally {
     await runtime.close();
   }
 }
@@ -254,6 +327,27 @@ export function buildProgram(run: (p: Promise<number>, json: boolean) => void): 
     .option('--out <file>', 'destination file (default: <data>/backups/edgeforge-<time>.db)')
     .option('--json', 'machine-readable output')
     .action((opts: { out?: string; json?: boolean }) => run(backup(globals(), opts), !!opts.json));
+
+  program
+    .command('import <path>')
+    .description('import a container image: docker-archive, OCI layout (folder or tar), multi-arch index')
+    .option('--platform <os/arch...>', 'for a multi-arch index: the platforms to import, e.g. linux/arm64')
+    .option('--json', 'machine-readable output')
+    .action((p: string, opts: { platform?: string[]; json?: boolean }) => run(importArtifact(globals(), p, opts), !!opts.json));
+
+  program
+    .command('artifacts')
+    .description('list imported artifacts')
+    .option('--search <text>', 'only those whose name, digest or platform contains this')
+    .option('--json', 'machine-readable output')
+    .action((opts: { search?: string; json?: boolean }) => run(artifactsList(globals(), opts), !!opts.json));
+
+  program
+    .command('gc')
+    .description('remove stored blobs that no artifact references')
+    .option('--dry-run', 'only report what would be freed')
+    .option('--json', 'machine-readable output')
+    .action((opts: { dryRun?: boolean; json?: boolean }) => run(gc(globals(), opts), !!opts.json));
 
   const jobs = program.command('jobs').description('list, inspect and run jobs');
   jobs

@@ -23,6 +23,8 @@ export interface HomeLayout {
   database: string;
   backups: string;
   logs: string;
+  /** The content-addressed blob store (artifacts). */
+  blobs: string;
   lockFile: string;
 }
 
@@ -32,6 +34,7 @@ export function homeLayout(root: string): HomeLayout {
     database: path.join(root, 'edgeforge.db'),
     backups: path.join(root, 'backups'),
     logs: path.join(root, 'logs'),
+    blobs: path.join(root, 'blobs'),
     lockFile: path.join(root, 'edgeforge.lock'),
   };
 }

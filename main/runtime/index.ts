@@ -3,6 +3,7 @@
  * services and the router. The Electron shell, the headless host and the CLI
  * all start here, so they run the same services.
  */
+import { ArtifactService, artifactsSchema } from '../artifacts';
 import { hashFileJob } from '../diagnostics';
 import { acquireHomeLock, ensureHome, type HomeLayout, type HomeLock } from '../home';
 import { JobService, jobsSchema } from '../jobs';
@@ -15,7 +16,7 @@ import { createRouter, type AppRouter, type Services } from './router';
 export { createRouter, type AppRouter, type Services } from './router';
 
 /** Every module's schema, in dependency order. */
-export const schemas: ModuleSchema[] = [settingsSchema, jobsSchema];
+export const schemas: ModuleSchema[] = [settingsSchema, jobsSchema, artifactsSchema];
 
 export interface RuntimeOptions extends SystemServiceOptions {
   home: string;
@@ -50,10 +51,12 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   }
   const jobs = new JobService(store.db, { concurrency: options.jobConcurrency ?? 2 });
   jobs.register(hashFileJob);
+  const artifacts = new ArtifactService(store.db, layout.blobs, jobs);
   const recovered = options.mode === 'owner' ? jobs.recoverInterrupted() : 0;
+  if (options.mode === 'owner') artifacts.recover();
   const settings = new SettingsService(store.db);
   const system = new SystemService(layout, store, options.native, options);
-  const services: Services = { jobs, settings, system };
+  const services: Services = { artifacts, jobs, settings, system };
   let closed = false;
   return {
     ...services,

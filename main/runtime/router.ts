@@ -6,11 +6,13 @@ import { EventEmitter, on } from 'node:events';
 import { implement } from '@orpc/server';
 import { contract, type JobEvent } from '../api/contract';
 import { HASH_FILE_KIND } from '../diagnostics';
+import type { ArtifactService } from '../artifacts';
 import type { JobService } from '../jobs';
 import type { SettingsService } from '../settings';
 import type { SystemService } from '../system';
 
 export interface Services {
+  artifacts: ArtifactService;
   jobs: JobService;
   settings: SettingsService;
   system: SystemService;
@@ -48,6 +50,16 @@ export function createRouter(s: Services) {
           off();
         }
       }),
+    },
+    artifacts: {
+      list: os.artifacts.list.handler(({ input }) => s.artifacts.list(input)),
+      get: os.artifacts.get.handler(({ input }) => s.artifacts.get(input.id)),
+      import: os.artifacts.import.handler(({ input }) => s.artifacts.startImport(input)),
+      remove: os.artifacts.remove.handler(({ input }) => {
+        s.artifacts.remove(input.id);
+        return { id: input.id };
+      }),
+      gc: os.artifacts.gc.handler(({ input }) => s.artifacts.gc(input.dryRun)),
     },
     diagnostics: {
       hashFile: os.diagnostics.hashFile.handler(({ input }) => s.jobs.start(HASH_FILE_KIND, input)),

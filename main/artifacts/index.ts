@@ -1,0 +1,4 @@
+export { ArtifactService, ArtifactErrors, IMPORT_KIND, type ImportParams } from './service';
+export { artifactsSchema } from './schema';
+export { BlobStore } from './blob-store';
+export { ImageErrors, importImage, parsePlatform, platformString } from './oci';
