@@ -47,9 +47,9 @@ describe('EdgeForge in the browser (headless host + Chromium)', () => {
   });
 
   it('says plainly that an area not built yet is not available', async () => {
-    await page.getByTestId('nav-catalog').click();
-    await page.getByTestId('not-available-catalog').waitFor();
-    expect(await page.getByTestId('not-available-catalog').textContent()).toContain('Not available yet');
+    await page.getByTestId('nav-bundles').click();
+    await page.getByTestId('not-available-bundles').waitFor();
+    expect(await page.getByTestId('not-available-bundles').textContent()).toContain('Not available yet');
     // Keyboard: Alt+7 goes to Jobs.
     await page.keyboard.press('Alt+7');
     await expect.poll(() => page.getByTestId('area-title').textContent()).toBe('Jobs');

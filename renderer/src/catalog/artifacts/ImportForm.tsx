@@ -1,0 +1,83 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Alert, App, Button, Card, Form, Input, Select, Space, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useApi } from '../../api/context';
+import { errorText, fieldErrors } from '../../api/errors';
+import { JOBS_LIST_INPUT } from '../../jobs/feed';
+import { JobProgress } from '../../jobs/JobsPage';
+import { usePreferences } from '../../settings/preferences';
+
+interface Values {
+  path: string;
+  platforms?: string[];
+}
+
+export function ImportForm() {
+  const { t } = useTranslation();
+  const { orpc } = useApi();
+  const { lang } = usePreferences();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const [form] = Form.useForm<Values>();
+  const [jobId, setJobId] = useState<string | null>(null);
+  const jobs = useQuery(orpc.jobs.list.queryOptions({ input: JOBS_LIST_INPUT }));
+  const job = jobs.data?.find((j) => j.id === jobId) ?? null;
+
+  const start = useMutation(
+    orpc.artifacts.import.mutationOptions({
+      onSuccess: (j) => setJobId(j.id),
+      onError: (e) => {
+        const fields = fieldErrors(e, lang);
+        const names = (['path', 'platforms'] as const).filter((n) => Object.keys(fields).some((k) => k === n || k.startsWith(`${n}.`)));
+        if (names.length > 0) {
+          form.setFields(names.map((name) => ({ name, errors: [Object.entries(fields).find(([k]) => k === name || k.startsWith(`${name}.`))![1]] })));
+        } else void message.error(errorText(e, lang, t('errors.generic')));
+      },
+    }),
+  );
+
+  useEffect(() => {
+    if (job?.state === 'succeeded') {
+      const n = (job.result as { artifacts?: unknown[] } | null)?.artifacts?.length ?? 0;
+      void message.success(t('catalog.import.done', { count: n }));
+      void queryClient.invalidateQueries({ queryKey: orpc.artifacts.key() });
+    }
+  }, [job?.state]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const running = job?.state === 'queued' || job?.state === 'running';
+  return (
+    <Card title={t('catalog.import.title')} size="small">
+      <Typography.Paragraph type="secondary">{t('catalog.import.help')}</Typography.Paragraph>
+      <Form<Values>
+        form={form}
+        layout="inline"
+        data-testid="import-form"
+        onFinish={(v) => start.mutate({ path: v.path.trim(), ...(v.platforms?.length ? { platforms: v.platforms } : {}) })}
+      >
+        <Form.Item
+          name="path"
+          label={t('catalog.import.path')}
+          rules={[{ required: true, whitespace: true, message: t('catalog.import.pathRequired') }]}
+          style={{ minWidth: 420, flex: 1 }}
+        >
+          <Input placeholder={t('catalog.import.pathPlaceholder')} data-testid="import-path" allowClear autoComplete="off" />
+        </Form.Item>
+        <Form.Item name="platforms" label={t('catalog.import.platforms')} style={{ minWidth: 300 }}>
+          <Select mode="tags" placeholder={t('catalog.import.platformsPlaceholder')} data-testid="import-platforms" tokenSeparators={[',', ' ']} />
+        </Form.Item>
+        <Form.Item>
+          <Button type="primary" htmlType="submit" loading={start.isPending || running} data-testid="import-start">
+            {t('catalog.import.start')}
+          </Button>
+        </Form.Item>
+      </Form>
+      {job && (
+        <Space direction="vertical" style={{ width: '100%', marginTop: 12 }} data-testid="import-job" data-state={job.state}>
+          <JobProgress job={job} />
+          {job.error && <Alert type="error" showIcon title={`${job.error.code}: ${job.error.message[lang]}`} data-testid="import-error" />}
+        </Space>
+      )}
+    </Card>
+  );
+}
