@@ -14,9 +14,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Artifact, ArtifactKind, GcReport } from '../api/contract';
 import { AppError } from '../api/errors';
-import type { JobKind, JobService } from '../jobs';
+import type { JobContext, JobKind, JobService } from '../jobs';
 import type { Db } from '../store';
-import { BlobStore } from './blob-store';
+import { inspectIso, looksLikeIso, type IsoInspection } from '../iso';
+import { BlobStore, type Staging } from './blob-store';
 import { importImage, platformString, type ImportedImage } from './oci';
 
 export const IMPORT_KIND = 'artifacts.import';
@@ -182,6 +183,46 @@ export class ArtifactService {
     return ids.map((id) => this.get(id));
   }
 
+  /** An installer ISO: inspected in place (random access), then streamed into the store whole. */
+  private async importIso(file: string, staging: Staging, ctx: JobContext) {
+    ctx.log(`Inspecting ISO ${file}`);
+    const info: IsoInspection = inspectIso(file);
+    ctx.log(
+      `${info.label}: ${info.bios ? 'BIOS' : ''}${info.bios && info.uefi ? ' + ' : ''}${info.uefi ? 'UEFI' : ''}, ${info.family}, boot configs ${info.bootConfigs.map((c) => `${c.location}:${c.path}`).join(', ')}`,
+    );
+    const total = info.sizeBytes;
+    let done = 0;
+    const source = fs.createReadStream(file);
+    source.on('data', (c) => {
+      done += c.length;
+      ctx.progress(done, total);
+    });
+    const blob = await staging.put(source, ctx.signal);
+    const existing = this.db.prepare("SELECT name FROM artifacts_artifacts WHERE kind = 'iso' AND digest = ?").get(blob.digest) as { name: string } | undefined;
+    if (existing) {
+      throw new AppError(
+        ArtifactErrors.ARTIFACT_ALREADY_IMPORTED,
+        {
+          en: `This ISO (${blob.digest.slice(0, 19)}…) was already imported as "${existing.name}".`,
+          zh: `该 ISO（${blob.digest.slice(0, 19)}…）已作为“${existing.name}”导入。`,
+        },
+        { file },
+      );
+    }
+    const { added, reused } = staging.commit([blob.digest]);
+    const id = `art_${randomBytes(10).toString('hex')}`;
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO artifacts_artifacts (id, kind, name, digest, size, platform, source, metadata, created_at) VALUES (?, 'iso', ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(id, info.label || path.basename(file), blob.digest, blob.size, info.arch, file, JSON.stringify(info), new Date().toISOString());
+      this.db.prepare('INSERT INTO artifacts_blob_refs (artifact_id, digest) VALUES (?, ?)').run(id, blob.digest);
+    })();
+    const a = this.get(id);
+    return { artifacts: [{ id: a.id, name: a.name, platform: a.platform, digest: a.digest }], blobsAdded: added, blobsReused: reused };
+  }
+
   private importJob(): JobKind<
     ImportParams,
     { artifacts: { id: string; name: string; platform: string | null; digest: string }[]; blobsAdded: number; blobsReused: number }
@@ -194,6 +235,7 @@ export class ArtifactService {
         checkSource(p.path);
         const staging = this.blobs.stage();
         try {
+          if (fs.statSync(p.path).isFile() && looksLikeIso(p.path)) return await this.importIso(p.path, staging, ctx);
           ctx.log(`Reading ${p.path}`);
           const result = await importImage(p.path, staging, {
             ...(p.platforms ? { platforms: p.platforms } : {}),

@@ -8,7 +8,7 @@ import type { Job } from '../../main/api/contract';
 import { ArtifactErrors, ArtifactService, artifactsSchema, ImageErrors } from '../../main/artifacts';
 import { JobService, jobsSchema } from '../../main/jobs';
 import { Store } from '../../main/store';
-import { ensureOciFixtures } from '../lab/cache';
+import { ensureBoxImage, ensureInstallerIsos, ensureOciFixtures } from '../lab/cache';
 import { cliPath, tempDir } from '../support/tmp';
 
 let fixtures: string;
@@ -157,6 +157,41 @@ describe('container image import (lab fixtures made by umoci and skopeo)', () =>
     expect(real.unreferencedBlobs).toBe(3);
     expect(storedBlobs(s)).toHaveLength(real.storedBlobs);
     expect(s.artifacts.gc(true).unreferencedBlobs).toBe(0);
+  });
+});
+
+describe('installer ISO import', () => {
+  it('stores the lab ISO by its sha256 with what was read of it', async () => {
+    const s = station();
+    const iso = ensureInstallerIsos(ensureBoxImage()).isolinux;
+    const job = await s.artifacts.startImport({ path: iso });
+    let j = s.jobs.get(job.id);
+    while (['queued', 'running'].includes(j.state)) {
+      await sleep(20);
+      j = s.jobs.get(job.id);
+    }
+    expect(j.state).toBe('succeeded');
+    const [a] = s.artifacts.list();
+    expect(a).toMatchObject({ kind: 'iso', name: 'EFLAB_INSTALL', platform: 'x86_64' });
+    expect(a!.digest).toBe(`sha256:${execFileSync('sha256sum', [iso], { encoding: 'utf8' }).split(' ')[0]}`);
+    expect(a!.metadata).toMatchObject({ family: 'rhel-kickstart', bios: true, uefi: true, hybrid: true });
+    expect(storedBlobs(s)).toEqual([a!.digest.slice(7)]);
+  }, 120_000);
+
+  it('refuses an ISO that cannot boot, and keeps nothing of it', async () => {
+    const s = station();
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'readme.txt'), 'data\n');
+    const iso = path.join(tempDir(), 'data.iso');
+    execFileSync('xorriso', ['-as', 'mkisofs', '-R', '-o', iso, dir], { stdio: 'ignore' });
+    const job = await s.artifacts.startImport({ path: iso });
+    let j = s.jobs.get(job.id);
+    while (['queued', 'running'].includes(j.state)) {
+      await sleep(20);
+      j = s.jobs.get(job.id);
+    }
+    expect(j.error?.code).toBe('NO_EL_TORITO');
+    expectClean(s);
   });
 });
 

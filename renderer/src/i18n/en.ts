@@ -35,7 +35,7 @@ export const en = {
     combosSoon: 'Appliance combos (a model, pinned app versions, a runtime) will be defined here.',
     import: {
       title: 'Import an artifact',
-      help: 'Container images: a docker-archive (docker save), or an OCI image layout as a folder or a tar. Give the full path on the station. For a multi-arch index, choose the platforms.',
+      help: 'Container images: a docker-archive (docker save), or an OCI image layout as a folder or a tar; for a multi-arch index, choose the platforms. Base installer ISOs: an .iso file. Give the full path on the station.',
       path: 'Path',
       pathPlaceholder: '/media/usb/images/app.tar',
       pathRequired: 'Enter the full path of an image archive or OCI layout folder.',
@@ -62,6 +62,9 @@ export const en = {
     kind: { image: 'Container image', iso: 'Installer ISO', runtime: 'Cluster runtime', driver: 'Driver', lightapp: 'Light app' },
     details: {
       title: 'Artifact',
+      family: 'Installer family',
+      boot: 'Boots with',
+      bootConfigs: 'Boot configs',
       format: 'Format',
       entrypoint: 'Entrypoint',
       cmd: 'Command',

@@ -37,7 +37,7 @@ export const zhCN: Messages = {
     combosSoon: '将在此定义软硬一体机（型号、固定的应用版本、运行时）。',
     import: {
       title: '导入制品',
-      help: '容器镜像：docker-archive（docker save 的输出），或 OCI 镜像布局（文件夹或 tar）。请填写工位上的完整路径。多架构镜像索引需选择平台。',
+      help: '容器镜像：docker-archive（docker save 的输出），或 OCI 镜像布局（文件夹或 tar）；多架构镜像索引需选择平台。基础安装 ISO：.iso 文件。请填写工位上的完整路径。',
       path: '路径',
       pathPlaceholder: '/media/usb/images/app.tar',
       pathRequired: '请输入镜像归档或 OCI 布局文件夹的完整路径。',
@@ -64,6 +64,9 @@ export const zhCN: Messages = {
     kind: { image: '容器镜像', iso: '安装 ISO', runtime: '集群运行时', driver: '驱动', lightapp: '轻应用' },
     details: {
       title: '制品',
+      family: '安装程序类型',
+      boot: '引导方式',
+      bootConfigs: '引导配置',
       format: '格式',
       entrypoint: '入口点',
       cmd: '命令',

@@ -16,6 +16,16 @@ export function ArtifactDetails({ artifact, onClose }: { artifact: Artifact; onC
     layers?: { digest: string; size: number; mediaType: string }[];
   };
   const none = <Typography.Text type="secondary">{t('catalog.details.none')}</Typography.Text>;
+  const iso =
+    artifact.kind === 'iso'
+      ? (artifact.metadata as {
+          family?: string;
+          bios?: boolean;
+          uefi?: boolean;
+          hybrid?: boolean;
+          bootConfigs?: { loader: string; location: string; path: string }[];
+        })
+      : null;
   return (
     <Drawer open size="large" title={`${t('catalog.details.title')}: ${artifact.name}`} onClose={onClose} data-testid="artifact-details">
       <Descriptions column={1} size="small" bordered>
@@ -28,6 +38,21 @@ export function ArtifactDetails({ artifact, onClose }: { artifact: Artifact; onC
           </Typography.Text>
         </Descriptions.Item>
         <Descriptions.Item label={t('catalog.list.size')}>{formatBytes(artifact.size)}</Descriptions.Item>
+        {iso && (
+          <>
+            <Descriptions.Item label={t('catalog.details.family')}>{iso.family}</Descriptions.Item>
+            <Descriptions.Item label={t('catalog.details.boot')}>
+              {[iso.bios && 'BIOS', iso.uefi && 'UEFI', iso.hybrid && 'hybrid (USB)'].filter(Boolean).map((x) => (
+                <Tag key={String(x)}>{x}</Tag>
+              ))}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('catalog.details.bootConfigs')}>
+              <pre style={{ margin: 0, fontSize: 12 }}>
+                {(iso.bootConfigs ?? []).map((c) => `${c.loader}  ${c.location === 'efi-image' ? 'EFI image:' : 'ISO:'}${c.path}`).join('\n')}
+              </pre>
+            </Descriptions.Item>
+          </>
+        )}
         <Descriptions.Item label={t('catalog.details.entrypoint')}>
           {m.entrypoint?.length ? <Typography.Text code>{m.entrypoint.join(' ')}</Typography.Text> : none}
         </Descriptions.Item>
