@@ -191,6 +191,216 @@ export type GcReport = z.infer<typeof GcReportSchema>;
 
 const ArtifactRef = z.object({ id: z.string().regex(ARTIFACT_ID_PATTERN) });
 
+// ---------------------------------------------------------------- hardware models
+// Field rules: ../shared/DESIGN.md §1 step 2 and the reference digests.
+
+const L = (en: string, zh: string) => ({ params: { en, zh } });
+
+/** Reference rule (Platform C names): 1–63 of digits, Chinese characters, letters, '-' and '_', not starting with '_'. */
+export const ModelNameSchema = z
+  .string()
+  .trim()
+  .refine(
+    (s) => /^[0-9A-Za-z\u4e00-\u9fff-][0-9A-Za-z\u4e00-\u9fff_-]{0,62}$/.test(s),
+    L(
+      'A model name has 1–63 characters: letters, digits, Chinese characters, "-" and "_", and does not start with "_".',
+      '型号名称为 1–63 个字符：字母、数字、汉字、“-”和“_”，且不能以“_”开头。',
+    ),
+  );
+
+export const ArchSchema = z.enum(['x86_64', 'aarch64']);
+export type Arch = z.infer<typeof ArchSchema>;
+
+export const PciIdSchema = z
+  .string()
+  .refine(
+    (s) => /^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$/.test(s),
+    L('A PCI id is a hex vendor:device pair, e.g. 10de:2204.', 'PCI ID 为十六进制的 厂商:设备 对，例如 10de:2204。'),
+  );
+
+export const AcceleratorSchema = z
+  .object({
+    kind: z.enum(['nvidia-gpu', 'openvino']),
+    /** OpenVINO devices only. */
+    device: z.enum(['igpu', 'vpu', 'npu']).nullable().default(null),
+    count: z.number().int().min(1).max(16),
+    pciIds: z.array(PciIdSchema).min(1).max(8),
+    driverArtifactId: z.string().regex(ARTIFACT_ID_PATTERN).nullable().default(null),
+  })
+  .superRefine((a, ctx) => {
+    if (a.kind === 'openvino' && !a.device)
+      ctx.addIssue({ code: 'custom', path: ['device'], ...L('Choose the OpenVINO device: iGPU, VPU or NPU.', '请选择 OpenVINO 设备：iGPU、VPU 或 NPU。') });
+    if (a.kind === 'nvidia-gpu' && a.device)
+      ctx.addIssue({ code: 'custom', path: ['device'], ...L('An NVIDIA GPU has no OpenVINO device type.', 'NVIDIA GPU 没有 OpenVINO 设备类型。') });
+  });
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+export const NicSchema = z
+  .object({
+    /** Linux interface name: at most 15 characters. */
+    name: z
+      .string()
+      .refine(
+        (s) => /^[a-zA-Z][a-zA-Z0-9._-]{0,14}$/.test(s),
+        L(
+          'A NIC name is 1–15 characters: letters, digits, ".", "_" and "-", starting with a letter (e.g. eth0, enp3s0).',
+          '网口名称为 1–15 个字符：字母、数字、“.”、“_”、“-”，以字母开头（例如 eth0、enp3s0）。',
+        ),
+      ),
+    role: z.enum(['wan', 'lan', 'cluster', 'mgmt', 'field']),
+    addressing: z.enum(['dhcp', 'static', 'none']),
+    /** CIDR, for static addressing. */
+    address: z.string().nullable().default(null),
+    gateway: z.string().nullable().default(null),
+  })
+  .superRefine((n, ctx) => {
+    if (n.addressing === 'static') {
+      const m = /^(.+)\/(\d{1,2})$/.exec(n.address ?? '');
+      if (!m || !IPV4.test(m[1]!) || Number(m[2]) > 32)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['address'],
+          ...L('A static address is an IPv4 CIDR, e.g. 192.168.1.10/24.', '静态地址为 IPv4 CIDR，例如 192.168.1.10/24。'),
+        });
+    } else if (n.address)
+      ctx.addIssue({ code: 'custom', path: ['address'], ...L('Only static addressing takes an address.', '只有静态地址方式需要填写地址。') });
+    if (n.gateway && !IPV4.test(n.gateway))
+      ctx.addIssue({ code: 'custom', path: ['gateway'], ...L('The gateway is an IPv4 address, e.g. 192.168.1.1.', '网关为 IPv4 地址，例如 192.168.1.1。') });
+  });
+
+export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600] as const;
+export const SerialPortSchema = z.object({
+  device: z
+    .string()
+    .refine(
+      (s) => /^\/dev\/tty[A-Za-z0-9]+$/.test(s) || /^COM[1-9]\d{0,2}$/.test(s),
+      L('A serial device is /dev/ttyS0, /dev/ttyUSB0, /dev/ttyACM0… or COM1…COM999.', '串口设备为 /dev/ttyS0、/dev/ttyUSB0、/dev/ttyACM0… 或 COM1…COM999。'),
+    ),
+  role: z.enum(['console', 'rs485', 'rs232']),
+  baud: z
+    .number()
+    .refine(
+      (b) => (BAUD_RATES as readonly number[]).includes(b),
+      L(`Choose a standard baud rate: ${BAUD_RATES.join(', ')}.`, `请选择标准波特率：${BAUD_RATES.join('、')}。`),
+    ),
+  dataBits: z.number().int().min(5).max(8),
+  parity: z.enum(['none', 'even', 'odd', 'mark', 'space']),
+  stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]),
+  flowControl: z.enum(['none', 'rts-cts', 'xon-xoff']),
+  provisioningConsole: z.boolean().default(false),
+});
+
+export const HardwareModelSpecSchema = z
+  .object({
+    name: ModelNameSchema,
+    description: z.string().max(500).default(''),
+    os: z.object({
+      family: z.enum(['centos', 'rocky', 'rhel', 'ubuntu', 'debian', 'openeuler']),
+      version: z.string().trim().min(1).max(32),
+      /** The base installer ISO, when ISO bundles are wanted. */
+      baseIsoArtifactId: z.string().regex(ARTIFACT_ID_PATTERN).nullable().default(null),
+    }),
+    arch: ArchSchema,
+    minCpuCores: z.number().int().min(1).max(1024),
+    /** Reference: 2 GB is the least a node runs on. */
+    minMemoryMiB: z
+      .number()
+      .int()
+      .max(16 * 1024 * 1024)
+      .refine((n) => n >= 2048, L('At least 2048 MiB of RAM: less cannot run the cluster runtime.', '内存至少 2048 MiB：更少则无法运行集群运行时。')),
+    /** Reference: 40 GB recommended; 16 GiB is the least that holds OS, runtime and images. */
+    minDiskGiB: z
+      .number()
+      .int()
+      .max(1024 * 1024)
+      .refine(
+        (n) => n >= 16,
+        L('At least 16 GiB of disk: less cannot hold the OS, the runtime and images.', '磁盘至少 16 GiB：更少则放不下操作系统、运行时和镜像。'),
+      ),
+    installDisk: z
+      .string()
+      .refine(
+        (s) => /^\/dev\/[a-z][a-z0-9/_-]*$/.test(s),
+        L('The install disk is a device path, e.g. /dev/sda, /dev/nvme0n1 or /dev/vda.', '安装磁盘为设备路径，例如 /dev/sda、/dev/nvme0n1 或 /dev/vda。'),
+      ),
+    accelerators: z.array(AcceleratorSchema).max(16).default([]),
+    nics: z
+      .array(NicSchema)
+      .max(32)
+      .refine((a) => a.length >= 1, L('A model needs at least one NIC.', '型号至少需要一个网口。')),
+    serialPorts: z.array(SerialPortSchema).max(32).default([]),
+  })
+  .superRefine((m, ctx) => {
+    const dup = <T>(items: T[], key: (t: T) => string, path: string, field: string, en: string, zh: string) => {
+      const seen = new Map<string, number>();
+      items.forEach((it, i) => {
+        const k = key(it);
+        if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [path, i, field], ...L(en.replace('%s', k), zh.replace('%s', k)) });
+        else seen.set(k, i);
+      });
+    };
+    dup(m.nics, (n) => n.name, 'nics', 'name', 'NIC name "%s" is used twice.', '网口名称“%s”重复。');
+    dup(m.serialPorts, (p) => p.device, 'serialPorts', 'device', 'Serial device %s is listed twice.', '串口设备 %s 重复。');
+    const consoles = m.serialPorts.map((p, i) => [p, i] as const).filter(([p]) => p.provisioningConsole);
+    for (const [, i] of consoles.slice(1)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['serialPorts', i, 'provisioningConsole'],
+        ...L('Only one serial port may be the provisioning console.', '只能有一个串口作为装机控制台。'),
+      });
+    }
+    for (const [p, i] of consoles) {
+      if (p.role !== 'console')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['serialPorts', i, 'role'],
+          ...L('The provisioning console must have the console role.', '装机控制台的用途必须为控制台。'),
+        });
+    }
+    m.accelerators.forEach((a, i) => {
+      if (a.kind === 'openvino' && m.arch !== 'x86_64')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accelerators', i, 'kind'],
+          ...L('OpenVINO devices are supported on x86_64 models only.', 'OpenVINO 设备仅支持 x86_64 型号。'),
+        });
+    });
+  });
+export type HardwareModelSpec = z.infer<typeof HardwareModelSpecSchema>;
+export type HardwareModelSpecInput = z.input<typeof HardwareModelSpecSchema>;
+
+export const MODEL_ID_PATTERN = /^hwm_[0-9a-f]{16}$/;
+export const RevisionStateSchema = z.enum(['draft', 'published', 'retired']);
+export const ModelRevisionSchema = z.object({
+  revision: z.number().int().positive(),
+  state: RevisionStateSchema,
+  spec: HardwareModelSpecSchema,
+  createdAt: z.string(),
+  publishedAt: z.string().nullable(),
+});
+export const HardwareModelSchema = z.object({
+  id: z.string().regex(MODEL_ID_PATTERN),
+  name: z.string(),
+  arch: ArchSchema,
+  revisions: z.array(ModelRevisionSchema),
+});
+export type HardwareModel = z.infer<typeof HardwareModelSchema>;
+export const SpecChangeSchema = z.object({ path: z.string(), before: z.unknown(), after: z.unknown() });
+export type SpecChange = z.infer<typeof SpecChangeSchema>;
+
+const ModelRef = z.object({ id: z.string().regex(MODEL_ID_PATTERN) });
+export const CatalogDocumentSchema = z.object({
+  format: z.literal('edgeforge.catalog/v1'),
+  exportedAt: z.string(),
+  models: z.array(
+    z.object({
+      name: z.string(),
+      revisions: z.array(z.object({ revision: z.number().int().positive(), state: RevisionStateSchema, spec: HardwareModelSpecSchema })),
+    }),
+  ),
+});
+export type CatalogDocument = z.infer<typeof CatalogDocumentSchema>;
+
 // ---------------------------------------------------------------- contract
 
 export const contract = {
@@ -228,6 +438,21 @@ export const contract = {
     import: oc.input(ImportInputSchema).output(JobSchema),
     remove: oc.input(ArtifactRef).output(z.object({ id: z.string() })),
     gc: oc.input(z.object({ dryRun: z.boolean() })).output(GcReportSchema),
+  },
+  models: {
+    list: oc.output(z.array(HardwareModelSchema)),
+    get: oc.input(ModelRef).output(HardwareModelSchema),
+    create: oc.input(HardwareModelSpecSchema).output(HardwareModelSchema),
+    /** Edits the model's draft revision. */
+    update: oc.input(z.object({ id: z.string().regex(MODEL_ID_PATTERN), spec: HardwareModelSpecSchema })).output(HardwareModelSchema),
+    publish: oc.input(ModelRef).output(HardwareModelSchema),
+    newRevision: oc.input(ModelRef).output(HardwareModelSchema),
+    retire: oc.input(z.object({ id: z.string().regex(MODEL_ID_PATTERN), revision: z.number().int().positive() })).output(HardwareModelSchema),
+    diff: oc
+      .input(z.object({ id: z.string().regex(MODEL_ID_PATTERN), from: z.number().int().positive(), to: z.number().int().positive() }))
+      .output(z.array(SpecChangeSchema)),
+    export: oc.input(z.object({ ids: z.array(z.string().regex(MODEL_ID_PATTERN)).optional() })).output(CatalogDocumentSchema),
+    import: oc.input(z.object({ document: z.unknown() })).output(z.object({ created: z.array(z.string()), skipped: z.array(z.string()) })),
   },
   diagnostics: {
     /** Starts a job that streams a file through sha256. */

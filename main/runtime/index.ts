@@ -4,6 +4,7 @@
  * all start here, so they run the same services.
  */
 import { ArtifactService, artifactsSchema } from '../artifacts';
+import { ModelService, catalogSchema } from '../catalog';
 import { hashFileJob } from '../diagnostics';
 import { acquireHomeLock, ensureHome, type HomeLayout, type HomeLock } from '../home';
 import { JobService, jobsSchema } from '../jobs';
@@ -16,7 +17,7 @@ import { createRouter, type AppRouter, type Services } from './router';
 export { createRouter, type AppRouter, type Services } from './router';
 
 /** Every module's schema, in dependency order. */
-export const schemas: ModuleSchema[] = [settingsSchema, jobsSchema, artifactsSchema];
+export const schemas: ModuleSchema[] = [settingsSchema, jobsSchema, artifactsSchema, catalogSchema];
 
 export interface RuntimeOptions extends SystemServiceOptions {
   home: string;
@@ -56,7 +57,8 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   if (options.mode === 'owner') artifacts.recover();
   const settings = new SettingsService(store.db);
   const system = new SystemService(layout, store, options.native, options);
-  const services: Services = { artifacts, jobs, settings, system };
+  const models = new ModelService(store.db, artifacts);
+  const services: Services = { artifacts, jobs, models, settings, system };
   let closed = false;
   return {
     ...services,

@@ -7,6 +7,7 @@ import { implement } from '@orpc/server';
 import { contract, type JobEvent } from '../api/contract';
 import { HASH_FILE_KIND } from '../diagnostics';
 import type { ArtifactService } from '../artifacts';
+import type { ModelService } from '../catalog';
 import type { JobService } from '../jobs';
 import type { SettingsService } from '../settings';
 import type { SystemService } from '../system';
@@ -14,6 +15,7 @@ import type { SystemService } from '../system';
 export interface Services {
   artifacts: ArtifactService;
   jobs: JobService;
+  models: ModelService;
   settings: SettingsService;
   system: SystemService;
 }
@@ -60,6 +62,18 @@ export function createRouter(s: Services) {
         return { id: input.id };
       }),
       gc: os.artifacts.gc.handler(({ input }) => s.artifacts.gc(input.dryRun)),
+    },
+    models: {
+      list: os.models.list.handler(() => s.models.list()),
+      get: os.models.get.handler(({ input }) => s.models.get(input.id)),
+      create: os.models.create.handler(({ input }) => s.models.create(input)),
+      update: os.models.update.handler(({ input }) => s.models.update(input.id, input.spec)),
+      publish: os.models.publish.handler(({ input }) => s.models.publish(input.id)),
+      newRevision: os.models.newRevision.handler(({ input }) => s.models.newRevision(input.id)),
+      retire: os.models.retire.handler(({ input }) => s.models.retire(input.id, input.revision)),
+      diff: os.models.diff.handler(({ input }) => s.models.diff(input.id, input.from, input.to)),
+      export: os.models.export.handler(({ input }) => s.models.export(input.ids)),
+      import: os.models.import.handler(({ input }) => s.models.import(input.document)),
     },
     diagnostics: {
       hashFile: os.diagnostics.hashFile.handler(({ input }) => s.jobs.start(HASH_FILE_KIND, input)),

@@ -1,0 +1,1 @@
+export { ModelService, ModelErrors, catalogSchema, diffSpecs } from './models';
