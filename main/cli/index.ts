@@ -5,7 +5,9 @@
  */
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import type { Job } from '../api/contract';
+import fs from 'node:fs';
+import type { HardwareModel, Job } from '../api/contract';
+import { AppError } from '../api/errors';
 import { HashFileInputSchema, ImportInputSchema } from '../api/contract';
 import { inputInvalid } from '../api/validation';
 import { HASH_FILE_KIND } from '../diagnostics';
@@ -287,6 +289,120 @@ async function gc(globals: Globals, opts: { dryRun?: boolean; json?: boolean }):
   }
 }
 
+async function withRuntime(globals: Globals, mode: 'owner' | 'reader', fn: (rt: Runtime) => number | Promise<number>): Promise<number> {
+  const runtime = open(globals, mode);
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+function modelLine(m: HardwareModel): string {
+  const last = m.revisions.at(-1)!;
+  return `${m.id}  ${m.arch.padEnd(7)} r${last.revision} ${last.state.padEnd(9)} ${m.name}`;
+}
+
+function addModelCommands(program: Command, globals: () => Globals, run: (p: Promise<number>, json: boolean) => void): void {
+  const models = program.command('models').description('hardware models: list, show, publish, export, import');
+  models
+    .command('list')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) =>
+      run(
+        withRuntime(globals(), 'reader', (rt) => {
+          const list = rt.models.list();
+          if (opts.json) printJson(list);
+          else if (list.length === 0) process.stdout.write(say({ en: 'No hardware models.\n', zh: '没有硬件型号。\n' }));
+          else for (const m of list) process.stdout.write(modelLine(m) + '\n');
+          return ExitCode.OK;
+        }),
+        !!opts.json,
+      ),
+    );
+  models
+    .command('show <id>')
+    .option('--json', 'machine-readable output')
+    .action((id: string, opts: { json?: boolean }) =>
+      run(
+        withRuntime(globals(), 'reader', (rt) => {
+          const m = rt.models.get(id);
+          if (opts.json) printJson(m);
+          else {
+            process.stdout.write(modelLine(m) + '\n');
+            process.stdout.write(JSON.stringify(m.revisions.at(-1)!.spec, null, 2) + '\n');
+          }
+          return ExitCode.OK;
+        }),
+        !!opts.json,
+      ),
+    );
+  models
+    .command('publish <id>')
+    .description("freeze the model's draft revision")
+    .option('--json', 'machine-readable output')
+    .action((id: string, opts: { json?: boolean }) =>
+      run(
+        withRuntime(globals(), 'owner', (rt) => {
+          const m = rt.models.publish(id);
+          if (opts.json) printJson(m);
+          else process.stdout.write(modelLine(m) + '\n');
+          return ExitCode.OK;
+        }),
+        !!opts.json,
+      ),
+    );
+  models
+    .command('export [ids...]')
+    .description('write models as a versioned catalog document (JSON)')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action((ids: string[], opts: { out?: string }) =>
+      run(
+        withRuntime(globals(), 'reader', (rt) => {
+          const doc = JSON.stringify(rt.models.export(ids.length ? ids : undefined), null, 2) + '\n';
+          if (opts.out) {
+            const tmp = `${opts.out}.partial-${process.pid}`;
+            fs.writeFileSync(tmp, doc);
+            fs.renameSync(tmp, opts.out);
+          } else process.stdout.write(doc);
+          return ExitCode.OK;
+        }),
+        false,
+      ),
+    );
+  models
+    .command('import <file>')
+    .description('add the models of a catalog document; names already here are skipped')
+    .option('--json', 'machine-readable output')
+    .action((file: string, opts: { json?: boolean }) =>
+      run(
+        withRuntime(globals(), 'owner', (rt) => {
+          let doc: unknown;
+          try {
+            doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+          } catch (e) {
+            throw new AppError(
+              'CATALOG_DOCUMENT_INVALID',
+              { en: `${file} is not a readable JSON document: ${(e as Error).message}`, zh: `${file} 不是可读取的 JSON 文档：${(e as Error).message}` },
+              { file },
+            );
+          }
+          const r = rt.models.import(doc);
+          if (opts.json) printJson(r);
+          else
+            process.stdout.write(
+              say({
+                en: `Created: ${r.created.join(', ') || '-'}; skipped (already here): ${r.skipped.join(', ') || '-'}\n`,
+                zh: `已创建：${r.created.join('、') || '-'}；已跳过（已存在）：${r.skipped.join('、') || '-'}\n`,
+              }),
+            );
+          return ExitCode.OK;
+        }),
+        !!opts.json,
+      ),
+    );
+}
+
 export function buildProgram(run: (p: Promise<number>, json: boolean) => void): Command {
   const program = new Command('edgeforge')
     .description('EdgeForge: build, flash, activate and operate edge appliances, offline.')
@@ -348,6 +464,8 @@ export function buildProgram(run: (p: Promise<number>, json: boolean) => void): 
     .option('--dry-run', 'only report what would be freed')
     .option('--json', 'machine-readable output')
     .action((opts: { dryRun?: boolean; json?: boolean }) => run(gc(globals(), opts), !!opts.json));
+
+  addModelCommands(program, globals, run);
 
   const jobs = program.command('jobs').description('list, inspect and run jobs');
   jobs

@@ -28,7 +28,7 @@ export function say(text: LocalizedText): string {
 export function exitCodeFor(error: ApiErrorData): number {
   if (error.code === HOME_LOCKED) return ExitCode.HOME_LOCKED;
   if (Object.values(StoreErrors).includes(error.code as never)) return ExitCode.DATABASE;
-  if (error.code === 'INPUT_INVALID' || error.code === 'PATH_NOT_ABSOLUTE') return ExitCode.USAGE;
+  if (error.code.endsWith('_INVALID') || error.code.endsWith('NOT_ABSOLUTE')) return ExitCode.USAGE;
   if (error.code.endsWith('NOT_FOUND')) return ExitCode.NOT_FOUND;
   return ExitCode.FAILED;
 }
