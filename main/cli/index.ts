@@ -221,7 +221,7 @@ async function runJob(globals: Globals, json: boolean | undefined, start: (rt: R
   }
 }
 
-function jobsHash(globals: Globals, file: string, opts: { rate?: string; json?: boolean }): Promise<number> {
+async function jobsHash(globals: Globals, file: string, opts: { rate?: string; json?: boolean }): Promise<number> {
   const parsed = HashFileInputSchema.safeParse({ path: file, ...(opts.rate !== undefined ? { rateLimitMiBps: Number(opts.rate) } : {}) });
   if (!parsed.success) throw inputInvalid(parsed.error.issues);
   return runJob(
@@ -232,7 +232,7 @@ function jobsHash(globals: Globals, file: string, opts: { rate?: string; json?: 
   );
 }
 
-function importArtifact(globals: Globals, source: string, opts: { platform?: string[]; json?: boolean }): Promise<number> {
+async function importArtifact(globals: Globals, source: string, opts: { platform?: string[]; json?: boolean }): Promise<number> {
   const parsed = ImportInputSchema.safeParse({ path: path.resolve(source), ...(opts.platform ? { platforms: opts.platform } : {}) });
   if (!parsed.success) throw inputInvalid(parsed.error.issues);
   return runJob(

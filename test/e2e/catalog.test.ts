@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOciFixtures } from '../lab/cache';
 import { launchChromium, shot } from '../support/browser';
 import { startHostProcess, type RunningHost } from '../support/host';
@@ -17,10 +17,16 @@ describe('Catalog › Artifacts in the browser', () => {
     host = await startHostProcess(path.join(tempDir(), 'home'));
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' })).newPage();
+    page.setDefaultTimeout(15_000);
     await page.goto(host.openUrl);
     await page.getByTestId('nav-catalog').click();
     await page.getByTestId('import-form').waitFor();
   });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail')
+      await page?.screenshot({ path: shot(`failed-${ctx.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`) }).catch(() => undefined);
+  });
+
   afterAll(async () => {
     await browser?.close();
     await host?.stop();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, shot } from '../support/browser';
 import { startHostProcess, type RunningHost } from '../support/host';
 import { tempDir } from '../support/tmp';
@@ -24,11 +24,17 @@ describe('EdgeForge in the browser (headless host + Chromium)', () => {
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
     page = await context.newPage();
+    page.setDefaultTimeout(15_000);
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('request', (r) => {
       if (!r.url().startsWith(`http://127.0.0.1:${host.port}/`) && !r.url().startsWith(`ws://127.0.0.1:${host.port}/`) && !r.url().startsWith('data:'))
         offOrigin.push(r.url());
     });
+  });
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail')
+      await page?.screenshot({ path: shot(`failed-${ctx.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`) }).catch(() => undefined);
   });
 
   afterAll(async () => {

@@ -91,6 +91,36 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
   }
 }
 
+/** The arguments every lab QEMU shares: a named, headless PC under TCG. */
+function machineArgs(name: string, memoryMiB: number): string[] {
+  return [
+    '-name',
+    `edgeforge-lab-${name},process=edgeforge-lab-${name}`,
+    '-machine',
+    'pc',
+    '-accel',
+    'tcg',
+    '-m',
+    String(memoryMiB),
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-vga',
+    'none',
+  ];
+}
+
+/** Starts a QEMU that the exit hook and dispose() will kill if it is still running. Its stderr is collected. */
+function spawnQemu(args: string[]): { child: ChildProcess; stderr: () => string } {
+  const child = spawn(QEMU, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  return { child, stderr: () => err };
+}
+
 /** Resolves true when the process exits within timeoutMs, false otherwise; leaves no timer behind. */
 async function exitWithin(p: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (p.exitCode !== null || p.signalCode !== null) return true;
@@ -165,22 +195,9 @@ export class Box {
       ),
     ].join(' ');
     const args = [
-      '-name',
-      `edgeforge-lab-${this.options.name},process=edgeforge-lab-${this.options.name}`,
-      '-machine',
-      'pc',
-      '-accel',
-      'tcg',
-      '-m',
-      String(this.options.memoryMiB ?? 512),
+      ...machineArgs(this.options.name, this.options.memoryMiB ?? 512),
       '-smp',
       String(this.options.cpus ?? 1),
-      '-nodefaults',
-      '-no-user-config',
-      '-display',
-      'none',
-      '-vga',
-      'none',
       '-smbios',
       `type=1,manufacturer=EdgeForge Lab,product=LabBox,uuid=${this.uuid},serial=${this.serial}`,
       '-smbios',
@@ -217,17 +234,13 @@ export class Box {
       `unix:${qmpSock},server=on,wait=off`,
       ...(this.options.accelerator ? ['-device', 'edu'] : []),
     ];
-    const child = spawn(QEMU, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    live.add(child);
-    child.on('exit', () => live.delete(child));
+    const { child, stderr } = spawnQemu(args);
     this.process = child;
     this.bootedAt = Date.now();
     try {
       this.qmp = await Qmp.connect(qmpSock);
     } catch (e) {
-      throw new Error(`QEMU for ${this.options.name} did not start: ${stderr || (e as Error).message}`);
+      throw new Error(`QEMU for ${this.options.name} did not start: ${stderr() || (e as Error).message}`);
     }
     const chardevs = await this.qmp.execute<{ label: string; filename: string }[]>('query-chardev');
     const pty = (label: string) => chardevs.find((c) => c.label === label)?.filename.replace(/^pty:/, '') ?? '';
@@ -377,20 +390,7 @@ export class Lab {
       firmware.push('-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`, '-drive', `if=pflash,format=raw,file=${vars}`);
     }
     const args = [
-      '-name',
-      `edgeforge-lab-${name},process=edgeforge-lab-${name}`,
-      '-machine',
-      'pc',
-      '-accel',
-      'tcg',
-      '-m',
-      String(options.memoryMiB ?? 1024),
-      '-nodefaults',
-      '-no-user-config',
-      '-display',
-      'none',
-      '-vga',
-      'none',
+      ...machineArgs(name, options.memoryMiB ?? 1024),
       '-no-reboot',
       ...firmware,
       '-drive',
@@ -408,9 +408,7 @@ export class Lab {
       '-serial',
       'chardev:s0',
     ];
-    const child = spawn(QEMU, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    live.add(child);
-    child.on('exit', () => live.delete(child));
+    const { child } = spawnQemu(args);
     const boot = new IsoBoot(child, consoleLog, Date.now());
     this.isoBoots.push(boot);
     return boot;

@@ -16,13 +16,16 @@ export function errorText(error: unknown, lang: Lang, fallback: string): string 
   return d ? d.message[lang] : fallback;
 }
 
-/** Field-level messages for a form, keyed by the field path joined with '.'. */
-export function fieldErrors(error: unknown, lang: Lang): Record<string, string> {
+/**
+ * The API error's field-level messages as antd Form field data
+ * ({ name: path, errors }), keeping only paths under `within` (the form's
+ * fields) and dropping `prefix` (e.g. 'spec' when the form edits input.spec).
+ */
+export function formFieldErrors(error: unknown, lang: Lang, within: readonly string[], prefix?: string): { name: (string | number)[]; errors: string[] }[] {
   const d = apiErrorData(error);
-  const out: Record<string, string> = {};
-  if (!d) return out;
-  const fields = (d as ApiErrorData & { fields?: { path: (string | number)[]; message: { en: string; zh: string } }[] }).fields;
-  for (const f of fields ?? []) out[f.path.join('.')] = f.message[lang];
-  if (d.field && !out[d.field.join('.')]) out[d.field.join('.')] = d.message[lang];
-  return out;
+  if (!d) return [];
+  const issues = d.fields?.length ? d.fields : d.field ? [{ path: d.field, message: d.message }] : [];
+  return issues
+    .map((f) => ({ name: prefix && f.path[0] === prefix ? f.path.slice(1) : f.path, errors: [f.message[lang]] }))
+    .filter((f) => f.name.length > 0 && within.includes(String(f.name[0])));
 }

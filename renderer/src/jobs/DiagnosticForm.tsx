@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { App, Button, Card, Form, Input, InputNumber, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../api/context';
-import { errorText, fieldErrors } from '../api/errors';
+import { errorText, formFieldErrors } from '../api/errors';
 import { usePreferences } from '../settings/preferences';
 
 interface Values {
@@ -20,10 +20,8 @@ export function DiagnosticForm() {
     orpc.diagnostics.hashFile.mutationOptions({
       onSuccess: () => void message.success(t('jobs.diagnostic.started')),
       onError: (e) => {
-        const fields = fieldErrors(e, lang);
-        const names = ['path', 'rateLimitMiBps'] as const;
-        const known = names.filter((name) => fields[name]);
-        if (known.length > 0) form.setFields(known.map((name) => ({ name, errors: [fields[name]!] })));
+        const fields = formFieldErrors(e, lang, ['path', 'rateLimitMiBps']);
+        if (fields.length > 0) form.setFields(fields as never);
         else void message.error(errorText(e, lang, t('errors.generic')));
       },
     }),

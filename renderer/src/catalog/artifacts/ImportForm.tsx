@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, Form, Input, Select, Space, Typography } from
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/context';
-import { errorText, fieldErrors } from '../../api/errors';
+import { errorText, formFieldErrors } from '../../api/errors';
 import { JOBS_LIST_INPUT } from '../../jobs/feed';
 import { JobProgress } from '../../jobs/JobsPage';
 import { usePreferences } from '../../settings/preferences';
@@ -28,11 +28,10 @@ export function ImportForm() {
     orpc.artifacts.import.mutationOptions({
       onSuccess: (j) => setJobId(j.id),
       onError: (e) => {
-        const fields = fieldErrors(e, lang);
-        const names = (['path', 'platforms'] as const).filter((n) => Object.keys(fields).some((k) => k === n || k.startsWith(`${n}.`)));
-        if (names.length > 0) {
-          form.setFields(names.map((name) => ({ name, errors: [Object.entries(fields).find(([k]) => k === name || k.startsWith(`${name}.`))![1]] })));
-        } else void message.error(errorText(e, lang, t('errors.generic')));
+        // A platform's issue sits at ['platforms', i]; the tags field shows it as a whole.
+        const fields = formFieldErrors(e, lang, ['path', 'platforms']).map((f) => ({ ...f, name: f.name.slice(0, 1) }));
+        if (fields.length > 0) form.setFields(fields as never);
+        else void message.error(errorText(e, lang, t('errors.generic')));
       },
     }),
   );

@@ -4,7 +4,7 @@ import { App, Button, Card, Col, Drawer, Form, Input, InputNumber, Row, Select, 
 import { useTranslation } from 'react-i18next';
 import type { HardwareModel, HardwareModelSpecInput } from '../../../../main/api/contract';
 import { useApi } from '../../api/context';
-import { apiErrorData, errorText } from '../../api/errors';
+import { errorText, formFieldErrors } from '../../api/errors';
 import { usePreferences } from '../../settings/preferences';
 
 const BAUDS = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600];
@@ -38,12 +38,8 @@ export function ModelEditor({ model, onClose }: { model: HardwareModel | null; o
   const drivers = useQuery(orpc.artifacts.list.queryOptions({ input: { kind: 'driver' } }));
 
   const onError = (e: unknown) => {
-    const d = apiErrorData(e);
-    const fields =
-      (d as { fields?: { path: (string | number)[]; message: { en: string; zh: string } }[] } | null)?.fields ??
-      (d?.field ? [{ path: d.field, message: d.message }] : []);
-    const formFields = fields.map((f) => ({ name: (model && f.path[0] === 'spec' ? f.path.slice(1) : f.path) as never, errors: [f.message[lang]] }));
-    if (formFields.length > 0) form.setFields(formFields);
+    const fields = formFieldErrors(e, lang, Object.keys(EMPTY_SPEC), model ? 'spec' : undefined);
+    if (fields.length > 0) form.setFields(fields as never);
     void message.error(errorText(e, lang, t('errors.generic')));
   };
   const done = () => {
