@@ -2,3 +2,4 @@ export { ArtifactService, ArtifactErrors, IMPORT_KIND, type ImportParams } from 
 export { artifactsSchema } from './schema';
 export { BlobStore } from './blob-store';
 export { ImageErrors, importImage, parsePlatform, platformString } from './oci';
+export { FileArtifactErrors, elfArch, inspectDriver, inspectRuntime } from './files';

@@ -18,6 +18,7 @@ import type { JobContext, JobKind, JobService } from '../jobs';
 import type { Db } from '../store';
 import { inspectIso, looksLikeIso, type IsoInspection } from '../iso';
 import { BlobStore, type Staging } from './blob-store';
+import { inspectDriver, inspectRuntime, isDriverFile, isRuntimeFolder } from './files';
 import { importImage, platformString, type ImportedImage } from './oci';
 
 export const IMPORT_KIND = 'artifacts.import';
@@ -190,34 +191,56 @@ export class ArtifactService {
     ctx.log(
       `${info.label}: ${info.bios ? 'BIOS' : ''}${info.bios && info.uefi ? ' + ' : ''}${info.uefi ? 'UEFI' : ''}, ${info.family}, boot configs ${info.bootConfigs.map((c) => `${c.location}:${c.path}`).join(', ')}`,
     );
-    const total = info.sizeBytes;
+    return this.storeFiles('iso', info.label || path.basename(file), info.arch, file, [file], info, staging, ctx);
+  }
+
+  /**
+   * Streams files into the store and records one artifact for them. Its digest
+   * is the first file's sha256; the others are referenced blobs (named in
+   * metadata.files).
+   */
+  private async storeFiles(
+    kind: ArtifactKind,
+    name: string,
+    platform: string | null,
+    source: string,
+    files: string[],
+    info: object,
+    staging: Staging,
+    ctx: JobContext,
+  ) {
+    const total = files.reduce((n, f) => n + fs.statSync(f).size, 0);
     let done = 0;
-    const source = fs.createReadStream(file);
-    source.on('data', (c) => {
-      done += c.length;
-      ctx.progress(done, total);
-    });
-    const blob = await staging.put(source, ctx.signal);
-    const existing = this.db.prepare("SELECT name FROM artifacts_artifacts WHERE kind = 'iso' AND digest = ?").get(blob.digest) as { name: string } | undefined;
+    const stored: { file: string; digest: string; size: number }[] = [];
+    for (const file of files) {
+      const stream = fs.createReadStream(file);
+      stream.on('data', (c) => {
+        done += c.length;
+        ctx.progress(done, total);
+      });
+      const blob = await staging.put(stream, ctx.signal);
+      stored.push({ file: path.basename(file), digest: blob.digest, size: blob.size });
+    }
+    const digest = stored[0]!.digest;
+    const existing = this.db.prepare('SELECT name FROM artifacts_artifacts WHERE kind = ? AND digest = ?').get(kind, digest) as { name: string } | undefined;
     if (existing) {
       throw new AppError(
         ArtifactErrors.ARTIFACT_ALREADY_IMPORTED,
         {
-          en: `This ISO (${blob.digest.slice(0, 19)}…) was already imported as "${existing.name}".`,
-          zh: `该 ISO（${blob.digest.slice(0, 19)}…）已作为“${existing.name}”导入。`,
+          en: `This ${kind} (${digest.slice(0, 19)}…) was already imported as "${existing.name}".`,
+          zh: `该${kind}（${digest.slice(0, 19)}…）已作为“${existing.name}”导入。`,
         },
-        { file },
+        { file: source },
       );
     }
-    const { added, reused } = staging.commit([blob.digest]);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const { added, reused } = staging.commit(stored.map((s) => s.digest));
     const id = `art_${randomBytes(10).toString('hex')}`;
     this.db.transaction(() => {
       this.db
-        .prepare(
-          `INSERT INTO artifacts_artifacts (id, kind, name, digest, size, platform, source, metadata, created_at) VALUES (?, 'iso', ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(id, info.label || path.basename(file), blob.digest, blob.size, info.arch, file, JSON.stringify(info), new Date().toISOString());
-      this.db.prepare('INSERT INTO artifacts_blob_refs (artifact_id, digest) VALUES (?, ?)').run(id, blob.digest);
+        .prepare(`INSERT INTO artifacts_artifacts (id, kind, name, digest, size, platform, source, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(id, kind, name, digest, total, platform, source, JSON.stringify({ ...info, files: stored }), new Date().toISOString());
+      for (const s of stored) this.db.prepare('INSERT OR IGNORE INTO artifacts_blob_refs (artifact_id, digest) VALUES (?, ?)').run(id, s.digest);
     })();
     const a = this.get(id);
     return { artifacts: [{ id: a.id, name: a.name, platform: a.platform, digest: a.digest }], blobsAdded: added, blobsReused: reused };
@@ -235,7 +258,29 @@ export class ArtifactService {
         checkSource(p.path);
         const staging = this.blobs.stage();
         try {
-          if (fs.statSync(p.path).isFile() && looksLikeIso(p.path)) return await this.importIso(p.path, staging, ctx);
+          const st = fs.statSync(p.path);
+          if (st.isFile() && looksLikeIso(p.path)) return await this.importIso(p.path, staging, ctx);
+          if (st.isDirectory() && isRuntimeFolder(p.path)) {
+            const info = await inspectRuntime(p.path);
+            ctx.log(
+              `k3s ${info.version} for ${info.arch}${info.imageArchitectures.length ? `, ${info.imageArchitectures.length} air-gap image(s) checked` : ''}`,
+            );
+            return await this.storeFiles(
+              'runtime',
+              `k3s ${info.version} (${info.arch})`,
+              info.arch,
+              p.path,
+              [info.files.binary, info.files.images, info.files.installScript],
+              info,
+              staging,
+              ctx,
+            );
+          }
+          if (st.isFile() && isDriverFile(p.path)) {
+            const info = await inspectDriver(p.path);
+            ctx.log(`${info.name}`);
+            return await this.storeFiles('driver', info.name, info.arch, p.path, [p.path], info, staging, ctx);
+          }
           ctx.log(`Reading ${p.path}`);
           const result = await importImage(p.path, staging, {
             ...(p.platforms ? { platforms: p.platforms } : {}),

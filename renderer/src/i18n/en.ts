@@ -35,7 +35,7 @@ export const en = {
     combosSoon: 'Appliance combos (a model, pinned app versions, a runtime) will be defined here.',
     import: {
       title: 'Import an artifact',
-      help: 'Container images: a docker-archive (docker save), or an OCI image layout as a folder or a tar; for a multi-arch index, choose the platforms. Base installer ISOs: an .iso file. Give the full path on the station.',
+      help: 'Container images: a docker-archive (docker save), or an OCI image layout as a folder or a tar; for a multi-arch index, choose the platforms. Base installer ISOs: an .iso file. Drivers: an NVIDIA .run or an OpenVINO runtime .tgz. The k3s runtime: a folder holding k3s, k3s-airgap-images-<arch>.tar[.gz|.zst] and install.sh. Give the full path on the station.',
       path: 'Path',
       pathPlaceholder: '/media/usb/images/app.tar',
       pathRequired: 'Enter the full path of an image archive or OCI layout folder.',

@@ -37,7 +37,7 @@ export const zhCN: Messages = {
     combosSoon: '将在此定义软硬一体机（型号、固定的应用版本、运行时）。',
     import: {
       title: '导入制品',
-      help: '容器镜像：docker-archive（docker save 的输出），或 OCI 镜像布局（文件夹或 tar）；多架构镜像索引需选择平台。基础安装 ISO：.iso 文件。请填写工位上的完整路径。',
+      help: '容器镜像：docker-archive（docker save 的输出），或 OCI 镜像布局（文件夹或 tar）；多架构镜像索引需选择平台。基础安装 ISO：.iso 文件。驱动：NVIDIA .run 或 OpenVINO 运行时 .tgz。k3s 运行时：包含 k3s、k3s-airgap-images-<架构>.tar[.gz|.zst] 和 install.sh 的文件夹。请填写工位上的完整路径。',
       path: '路径',
       pathPlaceholder: '/media/usb/images/app.tar',
       pathRequired: '请输入镜像归档或 OCI 布局文件夹的完整路径。',

@@ -1,0 +1,127 @@
+/**
+ * Drivers and the k3s runtime. Real NVIDIA and k3s files cannot be had on
+ * these machines, so the inputs are stand-ins made with the real tools of
+ * their formats: makeself (NVIDIA's .run is a makeself archive), GNU tar,
+ * gcc (an ELF executable carrying a k3s version string), and the lab's
+ * docker-archives (the air-gap image archive is a docker save).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from '../../main/api/contract';
+import { ArtifactService, artifactsSchema, FileArtifactErrors } from '../../main/artifacts';
+import { JobService, jobsSchema } from '../../main/jobs';
+import { Store } from '../../main/store';
+import { ensureOciFixtures } from '../lab/cache';
+import { tempDir } from '../support/tmp';
+
+let oci: string;
+beforeAll(() => {
+  oci = ensureOciFixtures().dir;
+}, 300_000);
+
+function station() {
+  const dir = tempDir();
+  const store = Store.open(path.join(dir, 'db.sqlite'), [jobsSchema, artifactsSchema]);
+  const jobs = new JobService(store.db);
+  return { jobs, artifacts: new ArtifactService(store.db, path.join(dir, 'blobs'), jobs) };
+}
+
+async function importAndWait(s: ReturnType<typeof station>, p: string): Promise<Job> {
+  const job = await s.artifacts.startImport({ path: p });
+  for (;;) {
+    const j = s.jobs.get(job.id);
+    if (!['queued', 'running'].includes(j.state)) return j;
+    await sleep(10);
+  }
+}
+
+function makeNvidiaRun(dir: string, fileName: string, label: string): string {
+  const payload = path.join(dir, `payload-${fileName}`);
+  fs.mkdirSync(payload, { recursive: true });
+  fs.writeFileSync(path.join(payload, 'nvidia-installer'), '#!/bin/sh\necho stand-in\n', { mode: 0o755 });
+  const out = path.join(dir, fileName);
+  execFileSync('makeself', ['--nocomp', '--quiet', payload, out, label, './nvidia-installer'], { stdio: 'ignore' });
+  return out;
+}
+
+function makeK3sFolder(dir: string, opts: { version?: string | null; images?: string; script?: boolean } = {}): string {
+  const folder = path.join(dir, `k3s-${Math.random().toString(36).slice(2)}`);
+  fs.mkdirSync(folder);
+  const src = path.join(folder, 'k3s.c');
+  fs.writeFileSync(
+    src,
+    `#include <stdio.h>\nconst char *v = "${opts.version === null ? 'no version here' : (opts.version ?? 'v1.30.2+k3s1')}";\nint main(void) { puts(v); return 0; }\n`,
+  );
+  execFileSync('gcc', ['-O0', '-o', path.join(folder, 'k3s'), src]);
+  fs.rmSync(src);
+  fs.copyFileSync(path.join(oci, opts.images ?? 'app-amd64.docker.tar'), path.join(folder, 'k3s-airgap-images-amd64.tar'));
+  if (opts.script !== false)
+    fs.writeFileSync(path.join(folder, 'install.sh'), '#!/bin/sh\n# stand-in for get.k3s.io\n: "${INSTALL_K3S_SKIP_DOWNLOAD:=true}"\n');
+  return folder;
+}
+
+describe('driver import', () => {
+  it('takes an NVIDIA .run (makeself) with its version and arch from its header', async () => {
+    const s = station();
+    const run = makeNvidiaRun(tempDir(), 'NVIDIA-Linux-x86_64-550.54.14.run', 'NVIDIA Accelerated Graphics Driver for Linux-x86_64 550.54.14');
+    const job = await importAndWait(s, run);
+    expect(job.state).toBe('succeeded');
+    expect(s.artifacts.list()[0]).toMatchObject({ kind: 'driver', platform: 'x86_64', name: 'NVIDIA driver 550.54.14 (x86_64)' });
+    expect(s.artifacts.list()[0]!.metadata).toMatchObject({ driver: 'nvidia', version: '550.54.14' });
+  });
+
+  it('refuses a .run whose header disagrees with its name, and a shell script that is no driver', async () => {
+    const s = station();
+    const dir = tempDir();
+    const lying = makeNvidiaRun(dir, 'NVIDIA-Linux-x86_64-550.54.14.run', 'NVIDIA Accelerated Graphics Driver for Linux-x86_64 535.183.01');
+    expect((await importAndWait(s, lying)).error?.code).toBe(FileArtifactErrors.DRIVER_NAME_MISMATCH);
+    const plain = path.join(dir, 'NVIDIA-Linux-x86_64-470.1.run');
+    fs.writeFileSync(plain, '#!/bin/sh\necho hello\n');
+    expect((await importAndWait(s, plain)).error?.code).toBe(FileArtifactErrors.DRIVER_NOT_RECOGNIZED);
+    expect(s.artifacts.list()).toEqual([]);
+  });
+
+  it('takes an OpenVINO runtime archive that holds setupvars.sh, and refuses one that does not', async () => {
+    const s = station();
+    const dir = tempDir();
+    const tree = path.join(dir, 'tree');
+    fs.mkdirSync(path.join(tree, 'runtime'), { recursive: true });
+    fs.writeFileSync(path.join(tree, 'runtime', 'version.txt'), '2024.3.0\n');
+    const bad = path.join(dir, 'l_openvino_toolkit_ubuntu22_2024.3.0.16041_x86_64.tgz');
+    execFileSync('tar', ['-czf', bad, '-C', tree, '.']);
+    expect((await importAndWait(s, bad)).error?.code).toBe(FileArtifactErrors.DRIVER_NOT_RECOGNIZED);
+    fs.writeFileSync(path.join(tree, 'setupvars.sh'), '#!/bin/bash\n');
+    fs.rmSync(bad);
+    execFileSync('tar', ['-czf', bad, '-C', tree, '.']);
+    const ok = await importAndWait(s, bad);
+    expect(ok.state).toBe('succeeded');
+    expect(s.artifacts.list()[0]).toMatchObject({ kind: 'driver', platform: 'x86_64' });
+    expect(s.artifacts.list()[0]!.metadata).toMatchObject({ driver: 'openvino', version: '2024.3.0.16041' });
+  });
+});
+
+describe('k3s runtime import (a folder of binary, air-gap images, install script)', () => {
+  it('reads the version from the binary, its arch from ELF, and checks the air-gap images match', async () => {
+    const s = station();
+    const job = await importAndWait(s, makeK3sFolder(tempDir()));
+    expect(job.state).toBe('succeeded');
+    const [a] = s.artifacts.list();
+    expect(a).toMatchObject({ kind: 'runtime', name: 'k3s v1.30.2+k3s1 (x86_64)', platform: 'x86_64' });
+    expect(a!.metadata).toMatchObject({ runtime: 'k3s', version: 'v1.30.2+k3s1', imageArchitectures: ['amd64'] });
+    expect((a!.metadata.files as { file: string }[]).map((f) => f.file)).toEqual(['k3s', 'k3s-airgap-images-amd64.tar', 'install.sh']);
+  });
+
+  it.each([
+    ['air-gap images for another arch', { images: 'app-arm64.docker.tar' }, FileArtifactErrors.RUNTIME_ARCH_MISMATCH],
+    ['no version string in the binary', { version: null }, FileArtifactErrors.RUNTIME_VERSION_UNKNOWN],
+    ['no install script', { script: false }, FileArtifactErrors.RUNTIME_INCOMPLETE],
+  ] as const)('refuses a runtime with %s', async (_what, opts, code) => {
+    const s = station();
+    const job = await importAndWait(s, makeK3sFolder(tempDir(), opts as never));
+    expect(job.error?.code).toBe(code);
+    expect(s.artifacts.list()).toEqual([]);
+  });
+});
