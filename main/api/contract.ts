@@ -178,6 +178,8 @@ export const ImportInputSchema = z.object({
   path: z.string().trim().min(1).max(4096),
   /** For multi-arch indexes: which platforms to import. */
   platforms: z.array(PlatformSchema).max(16).optional(),
+  /** Import the file as a light app (.tar.gz or .zip) of this language; C needs its arch. */
+  lightApp: z.object({ language: z.enum(['python', 'nodejs', 'c']), arch: z.enum(['x86_64', 'aarch64']).nullable().default(null) }).optional(),
 });
 
 export const GcReportSchema = z.object({

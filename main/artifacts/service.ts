@@ -19,6 +19,7 @@ import type { Db } from '../store';
 import { inspectIso, looksLikeIso, type IsoInspection } from '../iso';
 import { BlobStore, type Staging } from './blob-store';
 import { inspectDriver, inspectRuntime, isDriverFile, isRuntimeFolder } from './files';
+import { inspectLightApp, type LightAppLanguage } from './lightapp';
 import { importImage, platformString, type ImportedImage } from './oci';
 
 export const IMPORT_KIND = 'artifacts.import';
@@ -45,6 +46,7 @@ interface Row {
 export interface ImportParams extends Record<string, unknown> {
   path: string;
   platforms?: string[];
+  lightApp?: { language: LightAppLanguage; arch: 'x86_64' | 'aarch64' | null };
 }
 
 function toArtifact(r: Row): Artifact {
@@ -275,6 +277,12 @@ export class ArtifactService {
               staging,
               ctx,
             );
+          }
+          if (p.lightApp) {
+            const info = await inspectLightApp(p.path, p.lightApp.language, p.lightApp.arch);
+            ctx.log(`Light app (${info.language}${info.arch ? `, ${info.arch}` : ''}), ${info.entries} file(s)`);
+            const name = path.basename(p.path).replace(/\.(zip|tar\.gz|tgz)$/i, '');
+            return await this.storeFiles('lightapp', name, info.arch, p.path, [p.path], info, staging, ctx);
           }
           if (st.isFile() && isDriverFile(p.path)) {
             const info = await inspectDriver(p.path);

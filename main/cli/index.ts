@@ -232,8 +232,16 @@ async function jobsHash(globals: Globals, file: string, opts: { rate?: string; j
   );
 }
 
-async function importArtifact(globals: Globals, source: string, opts: { platform?: string[]; json?: boolean }): Promise<number> {
-  const parsed = ImportInputSchema.safeParse({ path: path.resolve(source), ...(opts.platform ? { platforms: opts.platform } : {}) });
+async function importArtifact(
+  globals: Globals,
+  source: string,
+  opts: { platform?: string[]; lightApp?: string; arch?: string; json?: boolean },
+): Promise<number> {
+  const parsed = ImportInputSchema.safeParse({
+    path: path.resolve(source),
+    ...(opts.platform ? { platforms: opts.platform } : {}),
+    ...(opts.lightApp ? { lightApp: { language: opts.lightApp, arch: opts.arch ?? null } } : {}),
+  });
   if (!parsed.success) throw inputInvalid(parsed.error.issues);
   return runJob(
     globals,
@@ -446,10 +454,14 @@ export function buildProgram(run: (p: Promise<number>, json: boolean) => void): 
 
   program
     .command('import <path>')
-    .description('import a container image: docker-archive, OCI layout (folder or tar), multi-arch index')
+    .description('import an artifact: container image, installer ISO, driver, k3s runtime folder, or (with --light-app) a light app')
     .option('--platform <os/arch...>', 'for a multi-arch index: the platforms to import, e.g. linux/arm64')
+    .addOption(new Option('--light-app <language>', 'import a .tar.gz or .zip as a light app of this language').choices(['python', 'nodejs', 'c']))
+    .addOption(new Option('--arch <arch>', 'a C light app: its CPU architecture').choices(['x86_64', 'aarch64']))
     .option('--json', 'machine-readable output')
-    .action((p: string, opts: { platform?: string[]; json?: boolean }) => run(importArtifact(globals(), p, opts), !!opts.json));
+    .action((p: string, opts: { platform?: string[]; lightApp?: string; arch?: string; json?: boolean }) =>
+      run(importArtifact(globals(), p, opts), !!opts.json),
+    );
 
   program
     .command('artifacts')

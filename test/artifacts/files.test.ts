@@ -125,3 +125,61 @@ describe('k3s runtime import (a folder of binary, air-gap images, install script
     expect(s.artifacts.list()).toEqual([]);
   });
 });
+
+describe('light app import (.tar.gz or .zip, language declared, arch for C)', () => {
+  function pkg(dir: string, files: Record<string, string | Buffer>, kind: 'tar.gz' | 'zip', name = 'sensor_app'): string {
+    const tree = path.join(dir, `tree-${Math.random().toString(36).slice(2)}`);
+    for (const [rel, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(tree, rel)), { recursive: true });
+      fs.writeFileSync(path.join(tree, rel), content);
+    }
+    const out = path.join(dir, `${name}.${kind}`);
+    if (kind === 'tar.gz') execFileSync('tar', ['-czf', out, '-C', tree, '.']);
+    else execFileSync('python3', ['-c', 'import shutil,sys; shutil.make_archive(sys.argv[1][:-4], "zip", sys.argv[2])', out, tree]);
+    return out;
+  }
+
+  async function importLight(s: ReturnType<typeof station>, p: string, language: 'python' | 'nodejs' | 'c', arch: 'x86_64' | 'aarch64' | null = null) {
+    const job = await s.artifacts.startImport({ path: p, lightApp: { language, arch } });
+    for (;;) {
+      const j = s.jobs.get(job.id);
+      if (!['queued', 'running'].includes(j.state)) return j;
+      await sleep(10);
+    }
+  }
+
+  it('takes a Python .tar.gz and a Node.js .zip, and refuses a language its files do not fit', async () => {
+    const s = station();
+    const dir = tempDir();
+    expect((await importLight(s, pkg(dir, { 'main.py': 'print(1)\n' }, 'tar.gz'), 'python')).state).toBe('succeeded');
+    expect((await importLight(s, pkg(dir, { 'package.json': '{}', 'index.js': '' }, 'zip', 'node_app'), 'nodejs')).state).toBe('succeeded');
+    expect(
+      s.artifacts
+        .list()
+        .map((a) => [a.kind, a.name])
+        .sort(),
+    ).toEqual([
+      ['lightapp', 'node_app'],
+      ['lightapp', 'sensor_app'],
+    ]);
+    const wrong = await importLight(s, pkg(dir, { 'index.js': '' }, 'tar.gz', 'js_only'), 'python');
+    expect(wrong.error?.code).toBe('LIGHTAPP_LANGUAGE_MISMATCH');
+  });
+
+  it('takes a C app built for its declared arch, and refuses another arch or none', async () => {
+    const s = station();
+    const dir = tempDir();
+    const src = path.join(dir, 'main.c');
+    fs.writeFileSync(src, 'int main(void) { return 0; }\n');
+    execFileSync('gcc', ['-o', path.join(dir, 'app-bin'), src]);
+    const c = pkg(dir, { 'bin/app': fs.readFileSync(path.join(dir, 'app-bin')), 'run.sh': '#!/bin/sh\n' }, 'tar.gz', 'c_app');
+    expect((await importLight(s, c, 'c', 'aarch64')).error?.code).toBe('LIGHTAPP_ARCH_MISMATCH');
+    expect((await importLight(s, c, 'c', null)).error?.code).toBe('LIGHTAPP_ARCH_REQUIRED');
+    const ok = await importLight(s, c, 'c', 'x86_64');
+    expect(ok.state).toBe('succeeded');
+    expect(s.artifacts.list()[0]).toMatchObject({ kind: 'lightapp', platform: 'x86_64' });
+    const notArchive = path.join(dir, 'notes.txt');
+    fs.writeFileSync(notArchive, 'x');
+    expect((await importLight(s, notArchive, 'python')).error?.code).toBe('LIGHTAPP_NOT_AN_ARCHIVE');
+  });
+});

@@ -11,6 +11,9 @@ import { usePreferences } from '../../settings/preferences';
 interface Values {
   path: string;
   platforms?: string[];
+  /** 'auto', or a light app's language. */
+  as: 'auto' | 'python' | 'nodejs' | 'c';
+  arch?: 'x86_64' | 'aarch64' | null;
 }
 
 export function ImportForm() {
@@ -52,7 +55,14 @@ export function ImportForm() {
         form={form}
         layout="inline"
         data-testid="import-form"
-        onFinish={(v) => start.mutate({ path: v.path.trim(), ...(v.platforms?.length ? { platforms: v.platforms } : {}) })}
+        initialValues={{ as: 'auto' }}
+        onFinish={(v) =>
+          start.mutate({
+            path: v.path.trim(),
+            ...(v.platforms?.length ? { platforms: v.platforms } : {}),
+            ...(v.as !== 'auto' ? { lightApp: { language: v.as, arch: v.arch ?? null } } : {}),
+          })
+        }
       >
         <Form.Item
           name="path"
@@ -64,6 +74,33 @@ export function ImportForm() {
         </Form.Item>
         <Form.Item name="platforms" label={t('catalog.import.platforms')} style={{ minWidth: 300 }}>
           <Select mode="tags" placeholder={t('catalog.import.platformsPlaceholder')} data-testid="import-platforms" tokenSeparators={[',', ' ']} />
+        </Form.Item>
+        <Form.Item name="as" label={t('catalog.import.as')}>
+          <Select
+            style={{ width: 190 }}
+            data-testid="import-as"
+            options={[
+              { value: 'auto', label: t('catalog.import.asAuto') },
+              { value: 'python', label: t('catalog.import.asLight', { language: 'Python' }) },
+              { value: 'nodejs', label: t('catalog.import.asLight', { language: 'Node.js' }) },
+              { value: 'c', label: t('catalog.import.asLight', { language: 'C' }) },
+            ]}
+          />
+        </Form.Item>
+        <Form.Item noStyle shouldUpdate={(a, b) => a.as !== b.as}>
+          {({ getFieldValue }) =>
+            getFieldValue('as') === 'c' && (
+              <Form.Item name="arch" label={t('models.arch')} rules={[{ required: true, message: t('catalog.import.archRequired') }]}>
+                <Select
+                  style={{ width: 120 }}
+                  options={[
+                    { value: 'x86_64', label: 'x86_64' },
+                    { value: 'aarch64', label: 'aarch64' },
+                  ]}
+                />
+              </Form.Item>
+            )
+          }
         </Form.Item>
         <Form.Item>
           <Button type="primary" htmlType="submit" loading={start.isPending || running} data-testid="import-start">
