@@ -86,6 +86,8 @@ export class ArtifactService {
     private readonly db: Db,
     blobsRoot: string,
     private readonly jobs: JobService,
+    /** Files uploaded for import: each is removed once its import ends. */
+    private readonly uploadsDir: string | null = null,
   ) {
     this.blobs = new BlobStore(blobsRoot);
     jobs.register(this.importJob());
@@ -93,7 +95,12 @@ export class ArtifactService {
 
   /** For the data directory's owner at start: staging of imports that were killed. */
   recover(): number {
+    if (this.uploadsDir) for (const f of fs.readdirSync(this.uploadsDir)) fs.rmSync(path.join(this.uploadsDir, f), { recursive: true, force: true });
     return this.blobs.cleanStaging();
+  }
+
+  private isUpload(p: string): boolean {
+    return !!this.uploadsDir && path.dirname(path.resolve(p)) === path.resolve(this.uploadsDir);
   }
 
   list(filter: { kind?: ArtifactKind; search?: string } = {}): Artifact[] {
@@ -321,6 +328,8 @@ export class ArtifactService {
           };
         } finally {
           staging.discard();
+          // An uploaded copy has served its purpose, imported or not; a failed one is uploaded again.
+          if (this.isUpload(p.path) && !ctx.signal.aborted) fs.rmSync(p.path, { force: true });
         }
       },
     };

@@ -59,7 +59,7 @@ async function serve(globals: Globals, opts: { port: string; listen?: string; js
   let host;
   try {
     await runtime.native.start().catch(() => undefined); // health is reported in Settings and doctor
-    host = await startHost({ router: runtime.router, staticDir: builtPaths.renderer, listen, port });
+    host = await startHost({ router: runtime.router, staticDir: builtPaths.renderer, listen, port, uploadDir: runtime.layout.uploads });
   } catch (e) {
     await runtime.close();
     throw e;

@@ -25,6 +25,8 @@ export interface HomeLayout {
   logs: string;
   /** The content-addressed blob store (artifacts). */
   blobs: string;
+  /** Files a browser uploaded for import; removed once imported, and at each start. */
+  uploads: string;
   lockFile: string;
 }
 
@@ -35,13 +37,14 @@ export function homeLayout(root: string): HomeLayout {
     backups: path.join(root, 'backups'),
     logs: path.join(root, 'logs'),
     blobs: path.join(root, 'blobs'),
+    uploads: path.join(root, 'uploads'),
     lockFile: path.join(root, 'edgeforge.lock'),
   };
 }
 
 export function ensureHome(root: string): HomeLayout {
   const layout = homeLayout(root);
-  for (const dir of [layout.root, layout.backups, layout.logs]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of [layout.root, layout.backups, layout.logs, layout.uploads]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return layout;
 }
 

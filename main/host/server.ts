@@ -31,6 +31,8 @@ export interface HostOptions {
   /** A fixed token, for tests; random per run otherwise. */
   token?: string;
   log?: ErrorLogger;
+  /** Where PUT /upload/<name> stores a file a browser sends for import. */
+  uploadDir?: string;
 }
 
 export interface HostServer {
@@ -120,10 +122,48 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
     );
   }
 
+  /**
+   * A browser cannot hand the station a path, so a dropped file is streamed
+   * here (to a temp name, then renamed) and imported from there. Only the
+   * file's base name is kept, made safe.
+   */
+  function upload(req: http.IncomingMessage, res: http.ServerResponse, url: URL, dir: string): void {
+    const reply = (status: number, body: object) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(body));
+    };
+    const raw = decodeURIComponent(url.pathname.slice('/upload/'.length));
+    const name = path
+      .basename(raw)
+      .replace(/[^A-Za-z0-9._+-]/g, '_')
+      .slice(0, 200);
+    if (!name || name === '.' || name === '..') return reply(400, { error: 'UPLOAD_NAME_INVALID' });
+    const dest = path.join(dir, `${randomBytes(6).toString('hex')}-${name}`);
+    const tmp = `${dest}.partial`;
+    const out = fs.createWriteStream(tmp, { flags: 'wx' });
+    let failed = false;
+    const fail = (e: NodeJS.ErrnoException) => {
+      if (failed) return;
+      failed = true;
+      out.destroy();
+      fs.rmSync(tmp, { force: true });
+      if (!res.headersSent) reply(e.code === 'ENOSPC' ? 507 : 500, { error: e.code === 'ENOSPC' ? 'DISK_FULL' : 'UPLOAD_FAILED', message: e.message });
+    };
+    req.on('aborted', () => fail(Object.assign(new Error('the upload was interrupted'), { code: 'ECONNRESET' })));
+    out.on('error', fail);
+    req.on('error', fail);
+    req.pipe(out).on('finish', () => {
+      if (failed) return;
+      fs.renameSync(tmp, dest);
+      reply(201, { path: dest, bytes: fs.statSync(dest).size });
+    });
+  }
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const verdict = check(req, url);
     if (!verdict.ok) return deny(res, verdict.status, verdict.reason);
+    if (req.method === 'PUT' && url.pathname.startsWith('/upload/') && options.uploadDir) return upload(req, res, url, options.uploadDir);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' });
       return res.end();

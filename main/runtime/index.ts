@@ -52,7 +52,7 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   }
   const jobs = new JobService(store.db, { concurrency: options.jobConcurrency ?? 2 });
   jobs.register(hashFileJob);
-  const artifacts = new ArtifactService(store.db, layout.blobs, jobs);
+  const artifacts = new ArtifactService(store.db, layout.blobs, jobs, layout.uploads);
   const recovered = options.mode === 'owner' ? jobs.recoverInterrupted() : 0;
   if (options.mode === 'owner') artifacts.recover();
   const settings = new SettingsService(store.db);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,14 @@ describe('Catalog › Artifacts in the browser', () => {
     await page.screenshot({ path: shot('catalog-artifacts-en') });
   });
 
+  it('imports a file dropped on the page: uploaded to the station, imported, then the upload removed', async () => {
+    const before = await page.locator('[data-testid^="artifact-row-"]').count();
+    await page.getByTestId('import-drop').locator('input[type=file]').setInputFiles(path.join(fixtures, 'app-arm64.docker.tar'));
+    await expect.poll(() => page.locator('[data-testid^="artifact-row-"]').count(), { timeout: 20_000 }).toBe(before + 1);
+    expect(await page.getByTestId('artifacts-table').textContent()).toContain('edgeforge/fixture-app:arm64');
+    await expect.poll(() => fs.readdirSync(path.join(host.home, 'uploads')).length).toBe(0);
+  });
+
   it('says a relative path is wrong, next to the field', async () => {
     await page.getByTestId('import-path').fill('images/app.tar');
     await page.getByTestId('import-start').click();
@@ -76,7 +85,7 @@ describe('Catalog › Artifacts in the browser', () => {
     const rows = page.locator('[data-testid^="artifact-row-"]');
     await rows.first().getByTestId('artifact-remove').click();
     await page.getByRole('button', { name: 'Yes' }).click();
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count()).toBe(2);
     await page.getByTestId('gc-check').click();
     await expect.poll(() => page.getByTestId('gc-report').textContent()).toMatch(/[1-9]\d* unreferenced/);
     await page.getByTestId('gc-collect').click();

@@ -169,6 +169,30 @@ describe('headless host', () => {
     }
   });
 
+  it('takes an upload only with the token and from its own origin, into the uploads folder', async () => {
+    const put = (headers: Record<string, string>, body = 'payload') =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port: host.port, path: '/upload/my%20image.tar', method: 'PUT', headers: { 'content-length': String(body.length), ...headers } },
+          (res) => {
+            let b = '';
+            res.on('data', (d: Buffer) => (b += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    expect((await put({})).status).toBe(401);
+    expect((await put({ authorization: `Bearer ${host.token}`, origin: 'http://evil.example' })).status).toBe(403);
+    const ok = await put({ authorization: `Bearer ${host.token}`, origin: `http://127.0.0.1:${host.port}` });
+    expect(ok.status).toBe(201);
+    const { path: stored } = JSON.parse(ok.body) as { path: string };
+    expect(path.dirname(stored)).toBe(path.join(home, 'uploads'));
+    expect(path.basename(stored)).toMatch(/^[0-9a-f]{12}-my_image\.tar$/);
+    expect(fs.readFileSync(stored, 'utf8')).toBe('payload');
+  });
+
   it('shuts down cleanly on SIGTERM and releases the data directory', async () => {
     const code = await host.stop('SIGTERM');
     expect(code).toBe(0);

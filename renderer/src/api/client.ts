@@ -15,6 +15,8 @@ export type ApiClient = ContractRouterClient<ApiContract>;
 interface ShellBridge {
   transport: 'ipc';
   connectMessage: string;
+  /** The station path of a dropped file (Electron only). */
+  pathForFile?: (file: File) => string;
 }
 
 declare global {
@@ -44,4 +46,24 @@ export function connect(): Connection {
   const ws = new WebSocket(`${scheme}://${window.location.host}/api`);
   ws.addEventListener('close', fire);
   return { client: createORPCClient(new WebSocketLink({ websocket: ws })), transport: 'websocket', onLost: (l) => lost.add(l) };
+}
+
+/**
+ * Uploads a dropped file to the headless host (PUT /upload/<name>), for a
+ * browser that cannot give the station a path. Resolves the station path.
+ */
+export function uploadFile(file: File, onProgress: (loaded: number, total: number) => void, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', `/upload/${encodeURIComponent(file.name)}`);
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.total || file.size);
+    xhr.onload = () => {
+      if (xhr.status === 201) resolve((JSON.parse(xhr.responseText) as { path: string }).path);
+      else reject(new Error((JSON.parse(xhr.responseText || '{}') as { error?: string }).error ?? `HTTP ${xhr.status}`));
+    };
+    xhr.onerror = () => reject(new Error('UPLOAD_FAILED'));
+    xhr.onabort = () => reject(new DOMException('cancelled', 'AbortError'));
+    signal.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(file);
+  });
 }

@@ -1,11 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Form, Input, Select, Space, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { InboxOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Card, Form, Input, Progress, Select, Space, Typography, Upload } from 'antd';
+import { useEffect, useRef, useState } from 'react';
+import { uploadFile } from '../../api/client';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/context';
 import { errorText, formFieldErrors } from '../../api/errors';
 import { JOBS_LIST_INPUT } from '../../jobs/feed';
 import { JobProgress } from '../../jobs/JobsPage';
+import { formatBytes, formatDuration } from '../../i18n/format';
 import { usePreferences } from '../../settings/preferences';
 
 interface Values {
@@ -48,21 +51,81 @@ export function ImportForm() {
   }, [job?.state]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const running = job?.state === 'queued' || job?.state === 'running';
+  const [uploading, setUploading] = useState<{ name: string; loaded: number; total: number; started: number; rate: number } | null>(null);
+  const uploadAbort = useRef<AbortController | null>(null);
+
+  const options = (v: Partial<Values>) => ({
+    ...(v.platforms?.length ? { platforms: v.platforms } : {}),
+    ...(v.as && v.as !== 'auto' ? { lightApp: { language: v.as, arch: v.arch ?? null } } : {}),
+  });
+
+  /** A dropped file: imported in place in Electron, uploaded to the station first in a browser. */
+  const onDrop = async (file: File) => {
+    const v = form.getFieldsValue();
+    const local = window.edgeforgeShell?.pathForFile?.(file);
+    if (local) {
+      form.setFieldValue('path', local);
+      start.mutate({ path: local, ...options(v) });
+      return;
+    }
+    const ac = new AbortController();
+    uploadAbort.current = ac;
+    setUploading({ name: file.name, loaded: 0, total: file.size, started: Date.now(), rate: 0 });
+    try {
+      const stationPath = await uploadFile(
+        file,
+        (loaded, total) => setUploading((u) => u && { ...u, loaded, total, rate: (loaded * 1000) / Math.max(1, Date.now() - u.started) }),
+        ac.signal,
+      );
+      start.mutate({ path: stationPath, ...options(v) });
+    } catch (e) {
+      if ((e as Error).name !== 'AbortError') void message.error(t('catalog.import.uploadFailed', { reason: (e as Error).message }));
+    } finally {
+      setUploading(null);
+      uploadAbort.current = null;
+    }
+  };
+
   return (
     <Card title={t('catalog.import.title')} size="small">
       <Typography.Paragraph type="secondary">{t('catalog.import.help')}</Typography.Paragraph>
+      <div data-testid="import-drop">
+        <Upload.Dragger
+          multiple={false}
+          showUploadList={false}
+          disabled={!!uploading || running}
+          beforeUpload={(file) => {
+            void onDrop(file as unknown as File);
+            return false;
+          }}
+          style={{ marginBottom: 12 }}
+        >
+          <p className="ant-upload-drag-icon">
+            <InboxOutlined />
+          </p>
+          <p className="ant-upload-text">{t('catalog.import.drop')}</p>
+        </Upload.Dragger>
+      </div>
+      {uploading && (
+        <Space direction="vertical" style={{ width: '100%', marginBottom: 12 }} data-testid="import-upload">
+          <Progress percent={Math.floor((100 * uploading.loaded) / Math.max(1, uploading.total))} status="active" size="small" />
+          <Space>
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {`${t('catalog.import.uploading', { name: uploading.name })} ${formatBytes(uploading.loaded)} / ${formatBytes(uploading.total)}`}
+              {uploading.rate > 0 && ` · ${t('jobs.eta', { eta: formatDuration((uploading.total - uploading.loaded) / uploading.rate, lang) })}`}
+            </Typography.Text>
+            <Button size="small" danger onClick={() => uploadAbort.current?.abort()}>
+              {t('jobs.cancel')}
+            </Button>
+          </Space>
+        </Space>
+      )}
       <Form<Values>
         form={form}
         layout="inline"
         data-testid="import-form"
         initialValues={{ as: 'auto' }}
-        onFinish={(v) =>
-          start.mutate({
-            path: v.path.trim(),
-            ...(v.platforms?.length ? { platforms: v.platforms } : {}),
-            ...(v.as !== 'auto' ? { lightApp: { language: v.as, arch: v.arch ?? null } } : {}),
-          })
-        }
+        onFinish={(v) => start.mutate({ path: v.path.trim(), ...options(v) })}
       >
         <Form.Item
           name="path"
