@@ -403,6 +403,198 @@ export const CatalogDocumentSchema = z.object({
 });
 export type CatalogDocument = z.infer<typeof CatalogDocumentSchema>;
 
+// ---------------------------------------------------------------- applications
+// Field rules: DESIGN.md §1 step 3 and the reference digests (service and
+// workload names, light-app names, GPU shares).
+
+/** Reference: service names are 4–63 characters, start with a letter and end alphanumeric (lowercase, for Kubernetes). */
+export const ServiceNameSchema = z
+  .string()
+  .refine(
+    (s) => /^[a-z][a-z0-9-]{2,61}[a-z0-9]$/.test(s),
+    L(
+      'A service name has 4–63 characters: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit.',
+      '服务名称为 4–63 个字符：小写字母、数字和“-”，以字母开头，以字母或数字结尾。',
+    ),
+  );
+/** Reference: workload and container names are at most 63 of lowercase letters, digits and '-', alphanumeric at both ends. */
+export const ContainerNameSchema = z
+  .string()
+  .refine(
+    (s) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(s),
+    L(
+      'A container name has at most 63 characters: lowercase letters, digits and "-", starting and ending with a letter or digit.',
+      '容器名称最多 63 个字符：小写字母、数字和“-”，以字母或数字开头和结尾。',
+    ),
+  );
+const EnvVarSchema = z.object({
+  name: z
+    .string()
+    .refine(
+      (s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s),
+      L('An environment variable name has letters, digits and "_", and does not start with a digit.', '环境变量名由字母、数字和“_”组成，且不能以数字开头。'),
+    ),
+  value: z.string().max(32 * 1024),
+});
+const AbsolutePath = (what: { en: string; zh: string }) =>
+  z
+    .string()
+    .refine(
+      (s) => s.startsWith('/') && !s.split('/').includes('..'),
+      L(`${what.en} must be an absolute path without "..".`, `${what.zh}必须是不含“..”的绝对路径。`),
+    );
+const PortSchema = z.object({
+  containerPort: z.number().int().min(1).max(65535),
+  protocol: z.enum(['TCP', 'UDP']).default('TCP'),
+  /** Exposed on the node's address (host port), when set. */
+  hostPort: z.number().int().min(1).max(65535).nullable().default(null),
+});
+export const ContainerSchema = z
+  .object({
+    name: ContainerNameSchema,
+    imageArtifactId: z.string().regex(ARTIFACT_ID_PATTERN),
+    command: z.array(z.string()).max(64).default([]),
+    args: z.array(z.string()).max(256).default([]),
+    ports: z.array(PortSchema).max(64).default([]),
+    env: z.array(EnvVarSchema).max(256).default([]),
+    volumeMounts: z
+      .array(z.object({ volume: z.string().min(1), mountPath: AbsolutePath({ en: 'A mount path', zh: '挂载路径' }), readOnly: z.boolean().default(false) }))
+      .default([]),
+    resources: z
+      .object({
+        cpuMillicores: z.number().int().min(1).max(1_000_000).nullable().default(null),
+        memoryMiB: z
+          .number()
+          .int()
+          .min(4)
+          .max(16 * 1024 * 1024)
+          .nullable()
+          .default(null),
+      })
+      .default({ cpuMillicores: null, memoryMiB: null }),
+    /** GPU share: memory in 256 MiB units, with a compute percentage alongside. */
+    gpu: z
+      .object({ memoryMiB: z.number().int().positive(), computePercent: z.number().int().min(1).max(100).nullable().default(null) })
+      .nullable()
+      .default(null),
+    privileged: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (c.gpu && c.gpu.memoryMiB % 256 !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['gpu', 'memoryMiB'],
+        ...L('GPU memory is given in units of 256 MiB (256, 512, 768…).', 'GPU 显存以 256 MiB 为单位（256、512、768…）。'),
+      });
+    if (c.gpu && c.gpu.computePercent === null)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['gpu', 'computePercent'],
+        ...L('A GPU share needs a compute percentage (1–100) alongside its memory.', 'GPU 份额需要同时填写算力百分比（1–100）。'),
+      });
+  });
+export const VolumeSchema = z
+  .object({
+    name: ContainerNameSchema,
+    type: z.enum(['hostPath', 'configMap', 'secret', 'emptyDir']),
+    hostPath: z.string().nullable().default(null),
+    /** configMap / secret contents. */
+    data: z.record(z.string(), z.string()).default({}),
+  })
+  .superRefine((v, ctx) => {
+    if (v.type === 'hostPath' && !(v.hostPath && v.hostPath.startsWith('/') && !v.hostPath.split('/').includes('..'))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hostPath'],
+        ...L('A hostPath volume needs an absolute host path without "..".', 'hostPath 卷需要不含“..”的绝对主机路径。'),
+      });
+    }
+  });
+export const ContainerAppSpecSchema = z
+  .object({
+    name: ServiceNameSchema,
+    description: z.string().max(500).default(''),
+    workload: z.enum(['Deployment', 'DaemonSet', 'Job']),
+    replicas: z.number().int().min(0).max(1000).default(1),
+    nodeSelector: z.record(z.string(), z.string()).default({}),
+    hostNetwork: z.boolean().default(false),
+    /** Run in array order before the containers. */
+    initContainers: z.array(ContainerSchema).max(16).default([]),
+    containers: z
+      .array(ContainerSchema)
+      .max(32)
+      .refine((a) => a.length >= 1, L('An app needs at least one container.', '应用至少需要一个容器。')),
+    volumes: z.array(VolumeSchema).max(64).default([]),
+  })
+  .superRefine((a, ctx) => {
+    const all = [...a.initContainers.map((c, i) => ['initContainers', i, c] as const), ...a.containers.map((c, i) => ['containers', i, c] as const)];
+    const names = new Map<string, true>();
+    for (const [list, i, c] of all) {
+      if (names.has(c.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: [list, i, 'name'],
+          ...L(`Container name "${c.name}" is used twice in this app.`, `容器名称“${c.name}”在此应用中重复。`),
+        });
+      names.set(c.name, true);
+    }
+    const ports = new Map<string, string>();
+    a.containers.forEach((c, i) =>
+      c.ports.forEach((p, j) => {
+        const key = `${p.containerPort}/${p.protocol}`;
+        if (ports.has(key))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['containers', i, 'ports', j, 'containerPort'],
+            ...L(`Port ${key} is already used by container "${ports.get(key)}".`, `端口 ${key} 已被容器“${ports.get(key)}”使用。`),
+          });
+        else ports.set(key, c.name);
+      }),
+    );
+    const volumes = new Set(a.volumes.map((v) => v.name));
+    for (const [list, i, c] of all) {
+      c.volumeMounts.forEach((m, j) => {
+        if (!volumes.has(m.volume))
+          ctx.addIssue({
+            code: 'custom',
+            path: [list, i, 'volumeMounts', j, 'volume'],
+            ...L(`No volume named "${m.volume}" is defined in this app.`, `此应用中没有名为“${m.volume}”的卷。`),
+          });
+      });
+    }
+    if (a.workload === 'DaemonSet' && a.replicas !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['replicas'],
+        ...L('A DaemonSet runs one pod per selected node; leave replicas at 1.', 'DaemonSet 在每个选中的节点上运行一个 Pod；副本数请保持为 1。'),
+      });
+  });
+export type ContainerAppSpec = z.infer<typeof ContainerAppSpecSchema>;
+export type ContainerAppSpecInput = z.input<typeof ContainerAppSpecSchema>;
+
+/** Reference: light-app names are 4–32 characters of letters, digits and underscore. */
+export const LightAppSpecSchema = z.object({
+  name: z
+    .string()
+    .refine(
+      (s) => /^[A-Za-z0-9_]{4,32}$/.test(s),
+      L('A light app name has 4–32 characters: letters, digits and "_".', '轻应用名称为 4–32 个字符：字母、数字和“_”。'),
+    ),
+  description: z.string().max(500).default(''),
+  packageArtifactId: z.string().regex(ARTIFACT_ID_PATTERN),
+  startCommand: z.string().trim().min(1).max(1024),
+  cpuLimitMillicores: z.number().int().min(10).max(1_000_000).nullable().default(null),
+  memoryLimitMiB: z
+    .number()
+    .int()
+    .min(8)
+    .max(16 * 1024 * 1024)
+    .nullable()
+    .default(null),
+  env: z.array(EnvVarSchema).max(256).default([]),
+});
+export type LightAppSpec = z.infer<typeof LightAppSpecSchema>;
+
 // ---------------------------------------------------------------- contract
 
 export const contract = {
