@@ -595,6 +595,24 @@ export const LightAppSpecSchema = z.object({
 });
 export type LightAppSpec = z.infer<typeof LightAppSpecSchema>;
 
+export const APP_ID_PATTERN = /^app_[0-9a-f]{16}$/;
+export const AppVersionSchema = z.object({
+  version: z.number().int().positive(),
+  state: z.enum(['draft', 'published']),
+  change: z.enum(['initial', 'patch', 'upgrade']),
+  spec: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  publishedAt: z.string().nullable(),
+});
+export const ApplicationSchema = z.object({
+  id: z.string().regex(APP_ID_PATTERN),
+  kind: z.enum(['container', 'light']),
+  name: z.string(),
+  versions: z.array(AppVersionSchema),
+});
+export type Application = z.infer<typeof ApplicationSchema>;
+const AppRef = z.object({ id: z.string().regex(APP_ID_PATTERN) });
+
 // ---------------------------------------------------------------- contract
 
 export const contract = {
@@ -647,6 +665,19 @@ export const contract = {
       .output(z.array(SpecChangeSchema)),
     export: oc.input(z.object({ ids: z.array(z.string().regex(MODEL_ID_PATTERN)).optional() })).output(CatalogDocumentSchema),
     import: oc.input(z.object({ document: z.unknown() })).output(z.object({ created: z.array(z.string()), skipped: z.array(z.string()) })),
+  },
+  apps: {
+    list: oc.output(z.array(ApplicationSchema)),
+    get: oc.input(AppRef).output(ApplicationSchema),
+    createContainer: oc.input(ContainerAppSpecSchema).output(ApplicationSchema),
+    createLight: oc.input(LightAppSpecSchema).output(ApplicationSchema),
+    /** Edits the draft version; the spec is checked against the app's kind. */
+    update: oc.input(z.object({ id: z.string().regex(APP_ID_PATTERN), spec: z.unknown() })).output(ApplicationSchema),
+    publish: oc.input(AppRef).output(ApplicationSchema),
+    newVersion: oc.input(z.object({ id: z.string().regex(APP_ID_PATTERN), change: z.enum(['patch', 'upgrade']) })).output(ApplicationSchema),
+    diff: oc
+      .input(z.object({ id: z.string().regex(APP_ID_PATTERN), from: z.number().int().positive(), to: z.number().int().positive() }))
+      .output(z.array(SpecChangeSchema)),
   },
   diagnostics: {
     /** Starts a job that streams a file through sha256. */

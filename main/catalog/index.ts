@@ -1,1 +1,4 @@
-export { ModelService, ModelErrors, catalogSchema, diffSpecs } from './models';
+export { ModelService, ModelErrors } from './models';
+export { catalogSchema } from './schema';
+export { diffSpecs } from './diff';
+export { AppService, AppErrors, type Application, type AppKind, type AppVersion } from './apps';

@@ -13,34 +13,8 @@ import { CatalogDocumentSchema, type CatalogDocument, type HardwareModel, type H
 import { AppError } from '../api/errors';
 import { inputInvalid } from '../api/validation';
 import type { ArtifactService } from '../artifacts';
-import type { Db, ModuleSchema } from '../store';
-
-export const catalogSchema: ModuleSchema = {
-  module: 'catalog',
-  migrations: [
-    {
-      version: 1,
-      name: 'hardware models and their revisions',
-      up: (db) =>
-        db.exec(`
-          CREATE TABLE catalog_models (
-            id TEXT PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE,
-            created_at TEXT NOT NULL
-          );
-          CREATE TABLE catalog_model_revisions (
-            model_id TEXT NOT NULL REFERENCES catalog_models(id) ON DELETE CASCADE,
-            revision INTEGER NOT NULL,
-            state TEXT NOT NULL CHECK (state IN ('draft','published','retired')),
-            spec TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            published_at TEXT,
-            PRIMARY KEY (model_id, revision)
-          );
-        `),
-    },
-  ],
-};
+import type { Db } from '../store';
+import { diffSpecs } from './diff';
 
 export const ModelErrors = {
   MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
@@ -61,19 +35,6 @@ interface RevRow {
   spec: string;
   created_at: string;
   published_at: string | null;
-}
-
-/** Every leaf that differs between two specs, by JSON path (arrays by index). */
-export function diffSpecs(before: unknown, after: unknown, at = ''): SpecChange[] {
-  if (JSON.stringify(before) === JSON.stringify(after)) return [];
-  const isObj = (v: unknown) => typeof v === 'object' && v !== null;
-  if (isObj(before) && isObj(after) && Array.isArray(before) === Array.isArray(after)) {
-    const keys = new Set([...Object.keys(before as object), ...Object.keys(after as object)]);
-    return [...keys].flatMap((k) =>
-      diffSpecs((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], Array.isArray(before) ? `${at}[${k}]` : at ? `${at}.${k}` : k),
-    );
-  }
-  return [{ path: at || '(root)', before: before ?? null, after: after ?? null }];
 }
 
 export class ModelService {

@@ -4,7 +4,7 @@
  * all start here, so they run the same services.
  */
 import { ArtifactService, artifactsSchema } from '../artifacts';
-import { ModelService, catalogSchema } from '../catalog';
+import { AppService, ModelService, catalogSchema } from '../catalog';
 import { hashFileJob } from '../diagnostics';
 import { acquireHomeLock, ensureHome, type HomeLayout, type HomeLock } from '../home';
 import { JobService, jobsSchema } from '../jobs';
@@ -58,7 +58,8 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   const settings = new SettingsService(store.db);
   const system = new SystemService(layout, store, options.native, options);
   const models = new ModelService(store.db, artifacts);
-  const services: Services = { artifacts, jobs, models, settings, system };
+  const apps = new AppService(store.db, artifacts);
+  const services: Services = { apps, artifacts, jobs, models, settings, system };
   let closed = false;
   return {
     ...services,

@@ -7,12 +7,13 @@ import { implement } from '@orpc/server';
 import { contract, type JobEvent } from '../api/contract';
 import { HASH_FILE_KIND } from '../diagnostics';
 import type { ArtifactService } from '../artifacts';
-import type { ModelService } from '../catalog';
+import type { AppService, ModelService } from '../catalog';
 import type { JobService } from '../jobs';
 import type { SettingsService } from '../settings';
 import type { SystemService } from '../system';
 
 export interface Services {
+  apps: AppService;
   artifacts: ArtifactService;
   jobs: JobService;
   models: ModelService;
@@ -74,6 +75,16 @@ export function createRouter(s: Services) {
       diff: os.models.diff.handler(({ input }) => s.models.diff(input.id, input.from, input.to)),
       export: os.models.export.handler(({ input }) => s.models.export(input.ids)),
       import: os.models.import.handler(({ input }) => s.models.import(input.document)),
+    },
+    apps: {
+      list: os.apps.list.handler(() => s.apps.list()),
+      get: os.apps.get.handler(({ input }) => s.apps.get(input.id)),
+      createContainer: os.apps.createContainer.handler(({ input }) => s.apps.create('container', input)),
+      createLight: os.apps.createLight.handler(({ input }) => s.apps.create('light', input)),
+      update: os.apps.update.handler(({ input }) => s.apps.updateUnchecked(input.id, input.spec)),
+      publish: os.apps.publish.handler(({ input }) => s.apps.publish(input.id)),
+      newVersion: os.apps.newVersion.handler(({ input }) => s.apps.newVersion(input.id, input.change)),
+      diff: os.apps.diff.handler(({ input }) => s.apps.diff(input.id, input.from, input.to)),
     },
     diagnostics: {
       hashFile: os.diagnostics.hashFile.handler(({ input }) => s.jobs.start(HASH_FILE_KIND, input)),

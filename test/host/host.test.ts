@@ -123,6 +123,15 @@ describe('headless host', () => {
       const d = await expectApiError(client.jobs.get({ id: 'job_../../etc' }));
       expect(d.fields?.[0]?.path).toEqual(['id']);
 
+      const h = await expectApiError(
+        client.apps.createContainer({
+          name: 'vision-gateway',
+          workload: 'Deployment',
+          containers: [{ name: 'api', imageArtifactId: 'art_0123456789abcdef0123', ports: [{ containerPort: 70000 }] }],
+        } as never),
+      );
+      expect(h.fields?.[0]).toMatchObject({ path: ['containers', 0, 'ports', 0, 'containerPort'], issue: 'too_big' });
+
       // A rule the service checks gets its own code, and the field it is about.
       const e = await expectApiError(client.diagnostics.hashFile({ path: 'relative/file.bin' }));
       expect(e.code).toBe('PATH_NOT_ABSOLUTE');
