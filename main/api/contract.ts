@@ -596,6 +596,66 @@ export const LightAppSpecSchema = z.object({
 export type LightAppSpec = z.infer<typeof LightAppSpecSchema>;
 
 export const APP_ID_PATTERN = /^app_[0-9a-f]{16}$/;
+
+/** Reference (node labels): letters, digits, '-', '_' and '.', alphanumeric at both ends; a value may be empty. */
+const LABEL = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+export const NodeLabelsSchema = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+  for (const [k, v] of Object.entries(labels)) {
+    if (!LABEL_KEY.test(k))
+      ctx.addIssue({
+        code: 'custom',
+        path: [k],
+        ...L(
+          `Label name "${k}": letters, digits, "-", "_" and ".", starting and ending with a letter or digit (an optional prefix/ is allowed).`,
+          `标签名“${k}”：字母、数字、“-”、“_”和“.”，以字母或数字开头和结尾（可带 前缀/）。`,
+        ),
+      });
+    if (v !== '' && !LABEL.test(v))
+      ctx.addIssue({
+        code: 'custom',
+        path: [k],
+        ...L(
+          `Label value "${v}": empty, or letters, digits, "-", "_" and "." starting and ending with a letter or digit.`,
+          `标签值“${v}”：为空，或由字母、数字、“-”、“_”、“.”组成并以字母或数字开头和结尾。`,
+        ),
+      });
+  }
+});
+
+export const ComboSpecSchema = z.object({
+  name: ModelNameSchema,
+  description: z.string().max(500).default(''),
+  modelId: z.string().regex(MODEL_ID_PATTERN),
+  modelRevision: z.number().int().positive(),
+  runtimeArtifactId: z.string().regex(ARTIFACT_ID_PATTERN),
+  apps: z
+    .array(
+      z.object({
+        appId: z.string().regex(/^app_[0-9a-f]{16}$/),
+        version: z.number().int().positive(),
+        overrides: z
+          .object({
+            replicas: z.number().int().min(0).max(1000).nullable().default(null),
+            env: z.array(z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), value: z.string() })).default([]),
+          })
+          .default({ replicas: null, env: [] }),
+      }),
+    )
+    .max(64)
+    .default([]),
+  nodeLabels: NodeLabelsSchema.default({}),
+});
+export type ComboSpec = z.infer<typeof ComboSpecSchema>;
+export const ComboSchema = z.object({
+  id: z.string().regex(/^cmb_[0-9a-f]{16}$/),
+  name: z.string(),
+  state: z.enum(['draft', 'published']),
+  spec: ComboSpecSchema,
+  createdAt: z.string(),
+  publishedAt: z.string().nullable(),
+});
+export const ComboProblemSchema = z.object({ rule: z.string(), field: z.array(z.union([z.string(), z.number()])), message: LocalizedTextSchema });
 export const AppVersionSchema = z.object({
   version: z.number().int().positive(),
   state: z.enum(['draft', 'published']),
@@ -678,6 +738,14 @@ export const contract = {
     diff: oc
       .input(z.object({ id: z.string().regex(APP_ID_PATTERN), from: z.number().int().positive(), to: z.number().int().positive() }))
       .output(z.array(SpecChangeSchema)),
+  },
+  combos: {
+    list: oc.output(z.array(ComboSchema)),
+    get: oc.input(z.object({ id: z.string().regex(/^cmb_[0-9a-f]{16}$/) })).output(ComboSchema),
+    /** Every reason the combo cannot run on its model; empty when it can. */
+    check: oc.input(ComboSpecSchema).output(z.array(ComboProblemSchema)),
+    create: oc.input(ComboSpecSchema).output(ComboSchema),
+    publish: oc.input(z.object({ id: z.string().regex(/^cmb_[0-9a-f]{16}$/) })).output(ComboSchema),
   },
   diagnostics: {
     /** Starts a job that streams a file through sha256. */

@@ -1,7 +1,8 @@
 import type { ModuleSchema } from '../store';
 import { appsMigration } from './apps';
+import { combosMigration } from './combos';
 
-/** The catalog's tables: hardware models (v1), applications (v2). */
+/** The catalog's tables: hardware models (v1), applications (v2), appliance combos (v3). */
 export const catalogSchema: ModuleSchema = {
   module: 'catalog',
   migrations: [
@@ -27,5 +28,6 @@ export const catalogSchema: ModuleSchema = {
         `),
     },
     appsMigration,
+    combosMigration,
   ],
 };

@@ -7,7 +7,7 @@ import { implement } from '@orpc/server';
 import { contract, type JobEvent } from '../api/contract';
 import { HASH_FILE_KIND } from '../diagnostics';
 import type { ArtifactService } from '../artifacts';
-import type { AppService, ModelService } from '../catalog';
+import type { AppService, ComboService, ModelService } from '../catalog';
 import type { JobService } from '../jobs';
 import type { SettingsService } from '../settings';
 import type { SystemService } from '../system';
@@ -15,6 +15,7 @@ import type { SystemService } from '../system';
 export interface Services {
   apps: AppService;
   artifacts: ArtifactService;
+  combos: ComboService;
   jobs: JobService;
   models: ModelService;
   settings: SettingsService;
@@ -85,6 +86,13 @@ export function createRouter(s: Services) {
       publish: os.apps.publish.handler(({ input }) => s.apps.publish(input.id)),
       newVersion: os.apps.newVersion.handler(({ input }) => s.apps.newVersion(input.id, input.change)),
       diff: os.apps.diff.handler(({ input }) => s.apps.diff(input.id, input.from, input.to)),
+    },
+    combos: {
+      list: os.combos.list.handler(() => s.combos.list()),
+      get: os.combos.get.handler(({ input }) => s.combos.get(input.id)),
+      check: os.combos.check.handler(({ input }) => s.combos.check(input)),
+      create: os.combos.create.handler(({ input }) => s.combos.create(input)),
+      publish: os.combos.publish.handler(({ input }) => s.combos.publish(input.id)),
     },
     diagnostics: {
       hashFile: os.diagnostics.hashFile.handler(({ input }) => s.jobs.start(HASH_FILE_KIND, input)),
