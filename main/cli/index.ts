@@ -411,6 +411,97 @@ function addModelCommands(program: Command, globals: () => Globals, run: (p: Pro
     );
 }
 
+function addAppAndComboCommands(program: Command, globals: () => Globals, run: (p: Promise<number>, json: boolean) => void): void {
+  const apps = program.command('apps').description('applications: list, show, publish');
+  apps
+    .command('list')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) =>
+      run(
+        withRuntime(globals(), 'reader', (rt) => {
+          const list = rt.apps.list();
+          if (opts.json) printJson(list);
+          else if (list.length === 0) process.stdout.write(say({ en: 'No applications.\n', zh: '没有应用。\n' }));
+          else
+            for (const a of list) {
+              const v = a.versions.at(-1)!;
+              process.stdout.write(`${a.id}  ${a.kind.padEnd(9)} v${v.version} ${v.state.padEnd(9)} ${v.change.padEnd(7)} ${a.name}\n`);
+            }
+          return ExitCode.OK;
+        }),
+        !!opts.json,
+      ),
+    );
+  apps
+    .command('show <id>')
+    .option('--json', 'machine-readable output')
+    .action((id: string, opts: { json?: boolean }) =>
+      run(
+        withRuntime(globals(), 'reader', (rt) => {
+          const a = rt.apps.get(id);
+          process.stdout.write(opts.json ? JSON.stringify(a, null, 2) + '\n' : JSON.stringify(a.versions.at(-1)!.spec, null, 2) + '\n');
+          return ExitCode.OK;
+        }),
+        !!opts.json,
+      ),
+    );
+  apps
+    .command('publish <id>')
+    .description("freeze the application's draft version")
+    .action((id: string) =>
+      run(
+        withRuntime(globals(), 'owner', (rt) => {
+          const a = rt.apps.publish(id);
+          process.stdout.write(`${a.id}  v${a.versions.at(-1)!.version} published  ${a.name}\n`);
+          return ExitCode.OK;
+        }),
+        false,
+      ),
+    );
+  const combos = program.command('combos').description('appliance combos: list, check, publish');
+  combos
+    .command('list')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) =>
+      run(
+        withRuntime(globals(), 'reader', (rt) => {
+          const list = rt.combos.list();
+          if (opts.json) printJson(list);
+          else if (list.length === 0) process.stdout.write(say({ en: 'No appliance combos.\n', zh: '没有软硬一体机。\n' }));
+          else for (const c of list) process.stdout.write(`${c.id}  ${c.state.padEnd(9)} ${c.name}\n`);
+          return ExitCode.OK;
+        }),
+        !!opts.json,
+      ),
+    );
+  combos
+    .command('check <id>')
+    .description('list every reason the combo cannot run on its model (exit 1 if any)')
+    .option('--json', 'machine-readable output')
+    .action((id: string, opts: { json?: boolean }) =>
+      run(
+        withRuntime(globals(), 'reader', (rt) => {
+          const problems = rt.combos.check(rt.combos.get(id).spec);
+          if (opts.json) printJson(problems);
+          else if (problems.length === 0) process.stdout.write(say({ en: 'No problems: it fits its model.\n', zh: '没有问题：与型号相符。\n' }));
+          else for (const p of problems) process.stdout.write(`[${p.rule}] ${p.field.join('.')}: ${say(p.message)}\n`);
+          return problems.length === 0 ? ExitCode.OK : ExitCode.FAILED;
+        }),
+        !!opts.json,
+      ),
+    );
+  combos.command('publish <id>').action((id: string) =>
+    run(
+      withRuntime(globals(), 'owner', (rt) => {
+        const c = rt.combos.publish(id);
+        process.stdout.write(`${c.id}  published  ${c.name}\n`);
+        return ExitCode.OK;
+      }),
+      false,
+    ),
+  );
+}
+
 export function buildProgram(run: (p: Promise<number>, json: boolean) => void): Command {
   const program = new Command('edgeforge')
     .description('EdgeForge: build, flash, activate and operate edge appliances, offline.')
@@ -478,6 +569,7 @@ export function buildProgram(run: (p: Promise<number>, json: boolean) => void): 
     .action((opts: { dryRun?: boolean; json?: boolean }) => run(gc(globals(), opts), !!opts.json));
 
   addModelCommands(program, globals, run);
+  addAppAndComboCommands(program, globals, run);
 
   const jobs = program.command('jobs').description('list, inspect and run jobs');
   jobs

@@ -1,0 +1,90 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { ComboSpecSchema, ContainerAppSpecSchema, HardwareModelSpecSchema } from '../../main/api/contract';
+import { NativeHost, childProcessChannel } from '../../main/native';
+import { openRuntime, type Runtime } from '../../main/runtime';
+import { ensureOciFixtures } from '../lab/cache';
+import { cliPath, nativeWorkerPath, tempDir } from '../support/tmp';
+
+function cli(home: string, args: string[]) {
+  const r = spawnSync(process.execPath, [cliPath, ...args], {
+    env: { ...process.env, EDGEFORGE_HOME: home, EDGEFORGE_LANG: 'en' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function imported(rt: Runtime, p: string): Promise<string> {
+  const job = await rt.artifacts.startImport({ path: p });
+  for (let j = rt.jobs.get(job.id); ; j = rt.jobs.get(job.id)) {
+    if (j.state === 'succeeded') return (j.result as { artifacts: { id: string }[] }).artifacts[0]!.id;
+    if (j.state !== 'queued' && j.state !== 'running') throw new Error(`${p}: ${j.error?.code}`);
+    await sleep(10);
+  }
+}
+
+describe('edgeforge apps and combos', () => {
+  it('lists what the API made, and `combos check` names a problem that appeared later, with exit 1', async () => {
+    const home = tempDir();
+    const oci = ensureOciFixtures().dir;
+    // A k3s runtime folder stand-in: a gcc-built ELF carrying a k3s version, the lab's amd64 docker-archive, an install script.
+    const k3s = path.join(tempDir(), 'k3s');
+    fs.mkdirSync(k3s);
+    fs.writeFileSync(path.join(k3s, 'k.c'), 'const char *v = "v1.30.2+k3s1"; int main(void) { return 0; }\n');
+    execFileSync('gcc', ['-o', path.join(k3s, 'k3s'), path.join(k3s, 'k.c')]);
+    fs.rmSync(path.join(k3s, 'k.c'));
+    fs.copyFileSync(path.join(oci, 'app-amd64.docker.tar'), path.join(k3s, 'k3s-airgap-images-amd64.tar'));
+    fs.writeFileSync(path.join(k3s, 'install.sh'), '#!/bin/sh\n: "${INSTALL_K3S_SKIP_DOWNLOAD:=true}"\n');
+
+    const rt = openRuntime({
+      home,
+      native: new NativeHost('child-process', childProcessChannel(nativeWorkerPath)),
+      mode: 'owner',
+      version: 'test',
+      shell: 'cli',
+      osLocale: 'en',
+    });
+    let comboId: string;
+    try {
+      const image = await imported(rt, path.join(oci, 'app-amd64.docker.tar'));
+      const runtime = await imported(rt, k3s);
+      const m = rt.models.create(
+        HardwareModelSpecSchema.parse({
+          name: 'plain-box',
+          os: { family: 'debian', version: '12' },
+          arch: 'x86_64',
+          minCpuCores: 2,
+          minMemoryMiB: 4096,
+          minDiskGiB: 32,
+          installDisk: '/dev/vda',
+          nics: [{ name: 'eth0', role: 'wan', addressing: 'dhcp' }],
+        }),
+      );
+      rt.models.publish(m.id);
+      const a = rt.apps.create(
+        'container',
+        ContainerAppSpecSchema.parse({ name: 'vision-gateway', workload: 'Deployment', containers: [{ name: 'api', imageArtifactId: image }] }),
+      );
+      rt.apps.publish(a.id);
+      comboId = rt.combos.create(
+        ComboSpecSchema.parse({ name: 'line-a', modelId: m.id, modelRevision: 1, runtimeArtifactId: runtime, apps: [{ appId: a.id, version: 1 }] }),
+      ).id;
+      // A reader command works beside the running owner.
+      const fits = cli(home, ['combos', 'check', comboId]);
+      expect(fits.code).toBe(0);
+      expect(fits.stdout).toContain('No problems');
+      rt.models.retire(m.id, 1);
+    } finally {
+      await rt.close();
+    }
+    expect(cli(home, ['apps', 'list']).stdout).toMatch(/container\s+v1 published initial vision-gateway/);
+    expect(cli(home, ['combos', 'list']).stdout).toMatch(/draft\s+line-a/);
+    const check = cli(home, ['combos', 'check', comboId]);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('[model-not-published] modelRevision: Model "plain-box" revision 1 is retired');
+  }, 120_000);
+});
