@@ -738,6 +738,10 @@ export const contract = {
     diff: oc
       .input(z.object({ id: z.string().regex(APP_ID_PATTERN), from: z.number().int().positive(), to: z.number().int().positive() }))
       .output(z.array(SpecChangeSchema)),
+    /** Kubernetes manifests for a container app version (latest when omitted). */
+    render: oc
+      .input(z.object({ id: z.string().regex(APP_ID_PATTERN), version: z.number().int().positive().optional() }))
+      .output(z.object({ yaml: z.string(), kinds: z.array(z.string()) })),
   },
   combos: {
     list: oc.output(z.array(ComboSchema)),

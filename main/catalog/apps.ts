@@ -15,6 +15,7 @@ import { inputInvalid } from '../api/validation';
 import type { ArtifactService } from '../artifacts';
 import type { Db, Migration } from '../store';
 import { diffSpecs } from './diff';
+import { renderContainerApp } from './render';
 
 export const appsMigration: Migration = {
   version: 2,
@@ -240,6 +241,30 @@ export class AppService {
       .prepare(`INSERT INTO catalog_app_versions (app_id, version, state, change, spec, created_at) VALUES (?, ?, 'draft', ?, ?, ?)`)
       .run(id, last.version + 1, change, last.spec, new Date().toISOString());
     return this.get(id);
+  }
+
+  /** Kubernetes manifests (YAML) for a container app version, checked against the Kubernetes schemas. */
+  render(id: string, version?: number, namespace = 'edgeforge'): { yaml: string; kinds: string[] } {
+    const app = this.get(id);
+    if (app.kind !== 'container') {
+      throw new AppError('APP_NOT_RENDERABLE', {
+        en: `"${app.name}" is a light app; it runs as a service, not as Kubernetes objects.`,
+        zh: `“${app.name}”是轻应用，以系统服务运行，不生成 Kubernetes 对象。`,
+      });
+    }
+    const v = version === undefined ? app.versions.at(-1)! : app.versions.find((x) => x.version === version);
+    if (!v)
+      throw new AppError(
+        AppErrors.APP_NOT_FOUND,
+        { en: `Application "${app.name}" has no version ${version}.`, zh: `应用“${app.name}”没有第 ${version} 版。` },
+        { field: ['version'] },
+      );
+    const imageRef = (artifactId: string) => {
+      const a = this.artifacts.get(artifactId);
+      return /[:@]/.test(a.name.split('/').at(-1)!) ? a.name : `${a.name}@${a.digest}`;
+    };
+    const r = renderContainerApp(v.spec as ContainerAppSpec, { version: v.version, namespace, imageRef });
+    return { yaml: r.yaml, kinds: r.objects.map((o) => (o as { kind: string }).kind) };
   }
 
   diff(id: string, from: number, to: number): SpecChange[] {

@@ -446,6 +446,19 @@ function addAppAndComboCommands(program: Command, globals: () => Globals, run: (
       ),
     );
   apps
+    .command('render <id>')
+    .description('print the Kubernetes manifests (YAML) of a container app version')
+    .option('--version <n>', 'this version instead of the latest')
+    .action((id: string, opts: { version?: string }) =>
+      run(
+        withRuntime(globals(), 'reader', (rt) => {
+          process.stdout.write(rt.apps.render(id, opts.version ? Number.parseInt(opts.version, 10) : undefined).yaml);
+          return ExitCode.OK;
+        }),
+        false,
+      ),
+    );
+  apps
     .command('publish <id>')
     .description("freeze the application's draft version")
     .action((id: string) =>

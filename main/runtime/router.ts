@@ -86,6 +86,7 @@ export function createRouter(s: Services) {
       publish: os.apps.publish.handler(({ input }) => s.apps.publish(input.id)),
       newVersion: os.apps.newVersion.handler(({ input }) => s.apps.newVersion(input.id, input.change)),
       diff: os.apps.diff.handler(({ input }) => s.apps.diff(input.id, input.from, input.to)),
+      render: os.apps.render.handler(({ input }) => s.apps.render(input.id, input.version)),
     },
     combos: {
       list: os.combos.list.handler(() => s.combos.list()),
