@@ -42,11 +42,15 @@ function head(file: string, bytes: number): Buffer {
   }
 }
 
-export function elfArch(file: string): CpuArch | 'other' | null {
-  const h = head(file, 20);
+/** The arch named by an ELF header's e_machine, 'other' for another machine, null if not ELF. */
+export function elfMachine(h: Buffer): CpuArch | 'other' | null {
   if (h.length < 20 || h.toString('latin1', 0, 4) !== '\x7fELF') return null;
   const machine = h[5] === 2 ? h.readUInt16BE(18) : h.readUInt16LE(18);
   return machine === 0x3e ? 'x86_64' : machine === 0xb7 ? 'aarch64' : 'other';
+}
+
+export function elfArch(file: string): CpuArch | 'other' | null {
+  return elfMachine(head(file, 20));
 }
 
 /** Streams a file looking for the first match of a pattern (matches up to 64 bytes long). */
@@ -76,18 +80,29 @@ export function isDriverFile(file: string): boolean {
   return NVIDIA_NAME.test(base) || OPENVINO_NAME.test(base) || (base.endsWith('.run') && head(file, 2).toString() === '#!');
 }
 
-async function listTarGz(file: string): Promise<string[]> {
-  const names: string[] = [];
+/** The regular files of a .tar.gz, each with its first `headBytes` bytes, streamed. */
+export async function tarGzEntries(file: string, headBytes = 0): Promise<{ name: string; head: Buffer }[]> {
+  const out: { name: string; head: Buffer }[] = [];
   const extract = tar.extract();
   fs.createReadStream(file)
     .pipe(createGunzip())
     .on('error', (e) => extract.destroy(e))
     .pipe(extract);
   for await (const entry of extract) {
-    names.push(entry.header.name.replace(/^\.\//, ''));
-    entry.resume();
+    const name = entry.header.name.replace(/^\.\//, '');
+    if (entry.header.type !== 'file') {
+      entry.resume();
+      continue;
+    }
+    const parts: Buffer[] = [];
+    let got = 0;
+    for await (const c of entry) {
+      if (got < headBytes) parts.push((c as Buffer).subarray(0, headBytes - got));
+      got += (c as Buffer).length;
+    }
+    out.push({ name, head: Buffer.concat(parts) });
   }
-  return names;
+  return out;
 }
 
 export async function inspectDriver(file: string): Promise<DriverInfo> {
@@ -128,7 +143,7 @@ export async function inspectDriver(file: string): Promise<DriverInfo> {
   if (ov) {
     let names: string[];
     try {
-      names = await listTarGz(file);
+      names = (await tarGzEntries(file)).map((e) => e.name);
     } catch (e) {
       throw err(
         FileArtifactErrors.DRIVER_NOT_RECOGNIZED,

@@ -5,12 +5,10 @@
  * (reference: an app whose CPU arch does not match cannot be assigned).
  * Entries are listed by streaming; nothing but ELF headers is read from them.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
 import yauzl from 'yauzl';
 import { AppError } from '../api/errors';
+import { elfMachine, tarGzEntries } from './files';
 
 export const LightAppErrors = {
   LIGHTAPP_NOT_AN_ARCHIVE: 'LIGHTAPP_NOT_AN_ARCHIVE',
@@ -34,12 +32,6 @@ interface Entry {
   elfArch: string | null;
 }
 
-function elfMachine(h: Buffer): string | null {
-  if (h.length < 20 || h.toString('latin1', 0, 4) !== '\x7fELF') return null;
-  const m = h[5] === 2 ? h.readUInt16BE(18) : h.readUInt16LE(18);
-  return m === 0x3e ? 'x86_64' : m === 0xb7 ? 'aarch64' : `e_machine ${m}`;
-}
-
 async function firstBytes(stream: NodeJS.ReadableStream, n: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let got = 0;
@@ -52,21 +44,7 @@ async function firstBytes(stream: NodeJS.ReadableStream, n: number): Promise<Buf
 }
 
 async function tarEntries(file: string): Promise<Entry[]> {
-  const out: Entry[] = [];
-  const extract = tar.extract();
-  fs.createReadStream(file)
-    .pipe(createGunzip())
-    .on('error', (e) => extract.destroy(e))
-    .pipe(extract);
-  for await (const entry of extract) {
-    const name = entry.header.name.replace(/^\.\//, '');
-    if (entry.header.type !== 'file') {
-      entry.resume();
-      continue;
-    }
-    out.push({ name, elfArch: elfMachine(await firstBytes(entry as unknown as NodeJS.ReadableStream, 20)) });
-  }
-  return out;
+  return (await tarGzEntries(file, 20)).map((e) => ({ name: e.name, elfArch: elfMachine(e.head) }));
 }
 
 function zipEntries(file: string): Promise<Entry[]> {

@@ -1,100 +1,82 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, shot } from '../support/browser';
-import { startHostProcess, type RunningHost } from '../support/host';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { appInBrowser, shot } from '../support/browser';
 import { tempDir } from '../support/tmp';
 
 const MiB = 1024 * 1024;
 
 describe('EdgeForge in the browser (headless host + Chromium)', () => {
-  let host: RunningHost;
-  let browser: Browser;
-  let page: Page;
-  let files: string;
   const pageErrors: string[] = [];
   const offOrigin: string[] = [];
-
-  beforeAll(async () => {
-    files = tempDir();
-    fs.writeFileSync(path.join(files, 'quick.bin'), Buffer.alloc(24 * MiB, 1));
-    fs.writeFileSync(path.join(files, 'slow.bin'), Buffer.alloc(64 * MiB, 2));
-    host = await startHostProcess(path.join(tempDir(), 'home'));
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+  const s = appInBrowser((page, host) => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('request', (r) => {
       if (!r.url().startsWith(`http://127.0.0.1:${host.port}/`) && !r.url().startsWith(`ws://127.0.0.1:${host.port}/`) && !r.url().startsWith('data:'))
         offOrigin.push(r.url());
     });
   });
+  let files: string;
 
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail')
-      await page?.screenshot({ path: shot(`failed-${ctx.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`) }).catch(() => undefined);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
+  beforeAll(() => {
+    files = tempDir();
+    fs.writeFileSync(path.join(files, 'quick.bin'), Buffer.alloc(24 * MiB, 1));
+    fs.writeFileSync(path.join(files, 'slow.bin'), Buffer.alloc(64 * MiB, 2));
   });
 
   it('opens the app from the printed URL, with every area in the navigation', async () => {
-    await page.goto(host.openUrl);
-    await page.getByTestId('nav').waitFor();
-    expect(new URL(page.url()).search).toBe(''); // the token left the address bar
-    await expect.poll(() => page.getByTestId('area-title').textContent()).toBe('Jobs');
+    await s.page.goto(s.host.openUrl);
+    await s.page.getByTestId('nav').waitFor();
+    expect(new URL(s.page.url()).search).toBe(''); // the token left the address bar
+    await expect.poll(() => s.page.getByTestId('area-title').textContent()).toBe('Jobs');
     for (const area of ['Catalog', 'Batches & Bundles', 'Station', 'Activation', 'Clusters', 'Terminal', 'Jobs', 'Settings']) {
-      expect(await page.getByTestId('nav').getByText(area, { exact: true }).count()).toBe(1);
+      expect(await s.page.getByTestId('nav').getByText(area, { exact: true }).count()).toBe(1);
     }
   });
 
   it('says plainly that an area not built yet is not available', async () => {
-    await page.getByTestId('nav-bundles').click();
-    await page.getByTestId('not-available-bundles').waitFor();
-    expect(await page.getByTestId('not-available-bundles').textContent()).toContain('Not available yet');
+    await s.page.getByTestId('nav-bundles').click();
+    await s.page.getByTestId('not-available-bundles').waitFor();
+    expect(await s.page.getByTestId('not-available-bundles').textContent()).toContain('Not available yet');
     // Keyboard: Alt+7 goes to Jobs.
-    await page.keyboard.press('Alt+7');
-    await expect.poll(() => page.getByTestId('area-title').textContent()).toBe('Jobs');
+    await s.page.keyboard.press('Alt+7');
+    await expect.poll(() => s.page.getByTestId('area-title').textContent()).toBe('Jobs');
   });
 
   it('checks the diagnostic form before and after it reaches the station', async () => {
-    await page.getByTestId('diagnostic-start').click();
-    await page.getByText('Enter the full path of a file.').waitFor();
-    await page.getByTestId('diagnostic-path').fill('relative/file.bin');
-    await page.getByTestId('diagnostic-start').click();
-    await page.getByText('"relative/file.bin" is not an absolute path', { exact: false }).waitFor();
+    await s.page.getByTestId('diagnostic-start').click();
+    await s.page.getByText('Enter the full path of a file.').waitFor();
+    await s.page.getByTestId('diagnostic-path').fill('relative/file.bin');
+    await s.page.getByTestId('diagnostic-start').click();
+    await s.page.getByText('"relative/file.bin" is not an absolute path', { exact: false }).waitFor();
   });
 
   it('runs the diagnostic job and shows its progress reach 100%', async () => {
-    await page.getByTestId('diagnostic-path').fill(path.join(files, 'quick.bin'));
-    await page.getByTestId('diagnostic-rate').fill('16');
-    await page.getByTestId('diagnostic-start').click();
-    const row = page.locator('[data-testid^="job-row-"]').first();
+    await s.page.getByTestId('diagnostic-path').fill(path.join(files, 'quick.bin'));
+    await s.page.getByTestId('diagnostic-rate').fill('16');
+    await s.page.getByTestId('diagnostic-start').click();
+    const row = s.page.locator('[data-testid^="job-row-"]').first();
     await row.locator('[data-state="running"], [data-testid="job-state"]').first().waitFor();
     // It is seen part-way, with a rate and an ETA, before it finishes.
     await expect
       .poll(async () => Number(await row.locator('[data-testid^="job-progress-"]').getAttribute('data-percent')), { timeout: 10_000 })
       .toBeGreaterThan(0);
     expect(await row.textContent()).toMatch(/MiB\/s · ETA \d/);
-    await page.screenshot({ path: shot('jobs-running-en') });
+    await s.page.screenshot({ path: shot('jobs-running-en') });
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 20_000 }).toBe('succeeded');
     expect(await row.locator('[data-testid^="job-progress-"]').getAttribute('data-percent')).toBe('100');
     expect(await row.getByTestId('job-state').textContent()).toBe('Succeeded');
   });
 
   it('cancels a running job, then offers to retry it', async () => {
-    await page.getByTestId('diagnostic-path').fill(path.join(files, 'slow.bin'));
-    await page.getByTestId('diagnostic-rate').fill('4');
-    await page.getByTestId('diagnostic-start').click();
-    const row = page.locator('[data-testid^="job-row-"][data-state="running"]').first();
+    await s.page.getByTestId('diagnostic-path').fill(path.join(files, 'slow.bin'));
+    await s.page.getByTestId('diagnostic-rate').fill('4');
+    await s.page.getByTestId('diagnostic-start').click();
+    const row = s.page.locator('[data-testid^="job-row-"][data-state="running"]').first();
     await row.waitFor();
     const id = (await row.getAttribute('data-testid'))!.replace('job-row-', '');
     await row.getByTestId('job-cancel').click();
-    const same = page.getByTestId(`job-row-${id}`);
+    const same = s.page.getByTestId(`job-row-${id}`);
     await expect.poll(() => same.getAttribute('data-state'), { timeout: 10_000 }).toBe('cancelled');
     await same.getByTestId('job-retry').waitFor();
     const percent = Number(await same.locator('[data-testid^="job-progress-"]').getAttribute('data-percent'));
@@ -102,37 +84,37 @@ describe('EdgeForge in the browser (headless host + Chromium)', () => {
   });
 
   it('removes a finished job only after confirmation', async () => {
-    const before = await page.locator('[data-testid^="job-row-"]').count();
-    const row = page.locator('[data-testid^="job-row-"][data-state="cancelled"]').first();
+    const before = await s.page.locator('[data-testid^="job-row-"]').count();
+    const row = s.page.locator('[data-testid^="job-row-"][data-state="cancelled"]').first();
     await row.getByTestId('job-remove').click();
-    await page.getByRole('button', { name: 'Yes' }).click();
-    await expect.poll(() => page.locator('[data-testid^="job-row-"]').count()).toBe(before - 1);
+    await s.page.getByRole('button', { name: 'Yes' }).click();
+    await expect.poll(() => s.page.locator('[data-testid^="job-row-"]').count()).toBe(before - 1);
   });
 
   it('switches to Simplified Chinese and remembers it across a reload', async () => {
-    await page.screenshot({ path: shot('shell-en') });
-    await page.getByTestId('language-switch').getByText('中文').click();
-    await expect.poll(() => page.getByTestId('area-title').textContent()).toBe('作业');
-    await page.reload();
-    await page.getByTestId('nav').waitFor();
-    await expect.poll(() => page.getByTestId('area-title').textContent()).toBe('作业');
-    expect(await page.getByTestId('nav').textContent()).toContain('批次与安装包');
-    await page.locator('[data-testid^="job-row-"]').first().waitFor();
-    await page.locator('.ant-spin-spinning').waitFor({ state: 'detached' });
-    await page.screenshot({ path: shot('shell-zh') });
+    await s.page.screenshot({ path: shot('shell-en') });
+    await s.page.getByTestId('language-switch').getByText('中文').click();
+    await expect.poll(() => s.page.getByTestId('area-title').textContent()).toBe('作业');
+    await s.page.reload();
+    await s.page.getByTestId('nav').waitFor();
+    await expect.poll(() => s.page.getByTestId('area-title').textContent()).toBe('作业');
+    expect(await s.page.getByTestId('nav').textContent()).toContain('批次与安装包');
+    await s.page.locator('[data-testid^="job-row-"]').first().waitFor();
+    await s.page.locator('.ant-spin-spinning').waitFor({ state: 'detached' });
+    await s.page.screenshot({ path: shot('shell-zh') });
   });
 
   it('shows the station, its native I/O process and a dark theme in Settings', async () => {
-    await page.getByTestId('nav-settings').click();
-    await page.getByTestId('native-health').waitFor();
-    await expect.poll(() => page.getByTestId('native-health').textContent()).toContain('node-pty');
-    expect(await page.getByTestId('system-info').textContent()).toContain('无界面主机');
-    await page.getByTestId('theme-switch').getByText('深色').click();
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: shot('settings-zh-dark') });
-    await page.getByTestId('language-switch').getByText('EN').click();
-    await expect.poll(() => page.getByTestId('area-title').textContent()).toBe('Settings');
-    await page.screenshot({ path: shot('settings-en-dark') });
+    await s.page.getByTestId('nav-settings').click();
+    await s.page.getByTestId('native-health').waitFor();
+    await expect.poll(() => s.page.getByTestId('native-health').textContent()).toContain('node-pty');
+    expect(await s.page.getByTestId('system-info').textContent()).toContain('无界面主机');
+    await s.page.getByTestId('theme-switch').getByText('深色').click();
+    await s.page.waitForTimeout(300);
+    await s.page.screenshot({ path: shot('settings-zh-dark') });
+    await s.page.getByTestId('language-switch').getByText('EN').click();
+    await expect.poll(() => s.page.getByTestId('area-title').textContent()).toBe('Settings');
+    await s.page.screenshot({ path: shot('settings-en-dark') });
   });
 
   it('fetched nothing from any other origin and raised no page errors', () => {
@@ -141,9 +123,9 @@ describe('EdgeForge in the browser (headless host + Chromium)', () => {
   });
 
   it('says so when the host goes away, instead of showing stale data as live', async () => {
-    expect(await host.stop('SIGTERM')).toBe(0);
-    await page.getByTestId('connection-lost').waitFor({ timeout: 10_000 });
-    expect(await page.getByTestId('connection-lost').textContent()).toContain('The connection to EdgeForge was lost.');
-    await page.screenshot({ path: shot('connection-lost-en') });
+    expect(await s.host.stop('SIGTERM')).toBe(0);
+    await s.page.getByTestId('connection-lost').waitFor({ timeout: 10_000 });
+    expect(await s.page.getByTestId('connection-lost').textContent()).toContain('The connection to EdgeForge was lost.');
+    await s.page.screenshot({ path: shot('connection-lost-en') });
   });
 });
