@@ -27,6 +27,7 @@ describe('Catalog › Artifacts in the browser', () => {
     await details.waitFor();
     expect(await details.textContent()).toContain('/app/run.sh');
     expect(await details.textContent()).toContain('8080/tcp');
+    await s.page.waitForTimeout(500); // let the drawer or dialog finish opening
     await s.page.screenshot({ path: shot('catalog-artifact-details-en') });
     await s.page.keyboard.press('Escape');
   });

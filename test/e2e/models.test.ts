@@ -46,6 +46,7 @@ describe('Catalog › Hardware models in the browser', () => {
     const diff = s.page.getByTestId('model-diff');
     await diff.getByText('minCpuCores').waitFor();
     expect(await diff.textContent()).toMatch(/minCpuCores.*4.*8/);
+    await s.page.waitForTimeout(500); // let the drawer or dialog finish opening
     await s.page.screenshot({ path: shot('model-diff-en') });
     await s.page.keyboard.press('Escape');
   });
