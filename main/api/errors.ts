@@ -65,13 +65,6 @@ export const ErrorCodes = {
   CONFLICT: 'CONFLICT',
 } as const;
 
-export function isApiErrorData(value: unknown): value is ApiErrorData {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  const m = v.message as Record<string, unknown> | undefined;
-  return typeof v.code === 'string' && typeof m === 'object' && m !== null && typeof m.en === 'string';
-}
-
 export function internalErrorData(): ApiErrorData {
   return {
     code: ErrorCodes.INTERNAL,

@@ -222,6 +222,15 @@ async function runJob(globals: Globals, json: boolean | undefined, start: (rt: R
 }
 
 async function jobsHash(globals: Globals, file: string, opts: { rate?: string; json?: boolean }): Promise<number> {
+  if (opts.rate !== undefined && !Number.isFinite(Number(opts.rate))) {
+    throw inputInvalid([
+      {
+        code: 'custom',
+        path: ['rateLimitMiBps'],
+        params: { en: `--rate takes a number of MiB/s, not "${opts.rate}".`, zh: `--rate 需要一个以 MiB/秒 为单位的数字，而不是“${opts.rate}”。` },
+      },
+    ]);
+  }
   const parsed = HashFileInputSchema.safeParse({ path: file, ...(opts.rate !== undefined ? { rateLimitMiBps: Number(opts.rate) } : {}) });
   if (!parsed.success) throw inputInvalid(parsed.error.issues);
   return runJob(

@@ -1,2 +1,2 @@
-export { JobService, JobErrors, isFinished, type JobContext, type JobKind, type JobServiceOptions } from './service';
+export { JobService, JobErrors, type JobContext, type JobKind, type JobServiceOptions } from './service';
 export { jobsSchema } from './schema';

@@ -37,7 +37,6 @@ export const JobErrors = {
   JOB_KIND_UNKNOWN: 'JOB_KIND_UNKNOWN',
 } as const;
 
-const FINISHED: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
 const ACTIVE: ReadonlySet<JobState> = new Set(['queued', 'running']);
 const RATE_WINDOW_MS = 5000;
 const PERSIST_EVERY_MS = 1000;
@@ -370,8 +369,4 @@ export class JobService {
         this.pump();
       });
   }
-}
-
-export function isFinished(state: JobState): boolean {
-  return FINISHED.has(state);
 }

@@ -8,13 +8,13 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../main/api/contract';
 import { ArtifactService, artifactsSchema, FileArtifactErrors } from '../../main/artifacts';
 import { JobService, jobsSchema } from '../../main/jobs';
 import { Store } from '../../main/store';
 import { ensureOciFixtures } from '../lab/cache';
+import { jobEnded } from '../support/jobs';
 import { tempDir } from '../support/tmp';
 
 let oci: string;
@@ -31,11 +31,7 @@ function station() {
 
 async function importAndWait(s: ReturnType<typeof station>, p: string): Promise<Job> {
   const job = await s.artifacts.startImport({ path: p });
-  for (;;) {
-    const j = s.jobs.get(job.id);
-    if (!['queued', 'running'].includes(j.state)) return j;
-    await sleep(10);
-  }
+  return jobEnded(s.jobs, job.id);
 }
 
 function makeNvidiaRun(dir: string, fileName: string, label: string): string {
@@ -141,11 +137,7 @@ describe('light app import (.tar.gz or .zip, language declared, arch for C)', ()
 
   async function importLight(s: ReturnType<typeof station>, p: string, language: 'python' | 'nodejs' | 'c', arch: 'x86_64' | 'aarch64' | null = null) {
     const job = await s.artifacts.startImport({ path: p, lightApp: { language, arch } });
-    for (;;) {
-      const j = s.jobs.get(job.id);
-      if (!['queued', 'running'].includes(j.state)) return j;
-      await sleep(10);
-    }
+    return jobEnded(s.jobs, job.id);
   }
 
   it('takes a Python .tar.gz and a Node.js .zip, and refuses a language its files do not fit', async () => {

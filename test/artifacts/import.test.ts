@@ -9,6 +9,7 @@ import { ArtifactErrors, ArtifactService, artifactsSchema, ImageErrors } from '.
 import { JobService, jobsSchema } from '../../main/jobs';
 import { Store } from '../../main/store';
 import { ensureBoxImage, ensureInstallerIsos, ensureOciFixtures } from '../lab/cache';
+import { jobEnded } from '../support/jobs';
 import { cliPath, tempDir } from '../support/tmp';
 
 let fixtures: string;
@@ -39,11 +40,7 @@ function station(): Station {
 
 async function importAndWait(s: Station, source: string, platforms?: string[]): Promise<Job> {
   const job = await s.artifacts.startImport({ path: path.join(fixtures, source), ...(platforms ? { platforms } : {}) });
-  for (;;) {
-    const j = s.jobs.get(job.id);
-    if (!['queued', 'running'].includes(j.state)) return j;
-    await sleep(10);
-  }
+  return jobEnded(s.jobs, job.id);
 }
 
 function storedBlobs(s: Station): string[] {
@@ -118,13 +115,9 @@ describe('container image import (lab fixtures made by umoci and skopeo)', () =>
     const notImage = path.join(tempDir(), 'notes.tar');
     execFileSync('tar', ['-cf', notImage, '-C', path.dirname(cliPath), path.basename(cliPath)]);
     const job = await s.artifacts.startImport({ path: notImage });
-    for (let j = s.jobs.get(job.id); ; j = s.jobs.get(job.id)) {
-      if (j.state === 'failed') {
-        expect(j.error?.code).toBe(ImageErrors.NOT_AN_IMAGE_ARCHIVE);
-        break;
-      }
-      await sleep(10);
-    }
+    const j = await jobEnded(s.jobs, job.id);
+    expect(j.state).toBe('failed');
+    expect(j.error?.code).toBe(ImageErrors.NOT_AN_IMAGE_ARCHIVE);
     await expect(s.artifacts.startImport({ path: '/no/such/image.tar' })).rejects.toMatchObject({ code: ArtifactErrors.IMPORT_SOURCE_NOT_FOUND });
     await expect(s.artifacts.startImport({ path: 'relative.tar' })).rejects.toMatchObject({ code: ArtifactErrors.IMPORT_PATH_NOT_ABSOLUTE });
   });
@@ -165,11 +158,7 @@ describe('installer ISO import', () => {
     const s = station();
     const iso = ensureInstallerIsos(ensureBoxImage()).isolinux;
     const job = await s.artifacts.startImport({ path: iso });
-    let j = s.jobs.get(job.id);
-    while (['queued', 'running'].includes(j.state)) {
-      await sleep(20);
-      j = s.jobs.get(job.id);
-    }
+    const j = await jobEnded(s.jobs, job.id);
     expect(j.state).toBe('succeeded');
     const [a] = s.artifacts.list();
     expect(a).toMatchObject({ kind: 'iso', name: 'EFLAB_INSTALL', platform: 'x86_64' });
@@ -185,11 +174,7 @@ describe('installer ISO import', () => {
     const iso = path.join(tempDir(), 'data.iso');
     execFileSync('xorriso', ['-as', 'mkisofs', '-R', '-o', iso, dir], { stdio: 'ignore' });
     const job = await s.artifacts.startImport({ path: iso });
-    let j = s.jobs.get(job.id);
-    while (['queued', 'running'].includes(j.state)) {
-      await sleep(20);
-      j = s.jobs.get(job.id);
-    }
+    const j = await jobEnded(s.jobs, job.id);
     expect(j.error?.code).toBe('NO_EL_TORITO');
     expectClean(s);
   });

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContainerAppSpecSchema, LightAppSpecSchema } from '../../main/api/contract';
 import { ArtifactService, artifactsSchema } from '../../main/artifacts';
@@ -7,6 +6,7 @@ import { AppErrors, AppService, catalogSchema } from '../../main/catalog';
 import { JobService, jobsSchema } from '../../main/jobs';
 import { Store } from '../../main/store';
 import { ensureOciFixtures } from '../lab/cache';
+import { importedId } from '../support/jobs';
 import { tempDir } from '../support/tmp';
 
 // Parsed Kubernetes YAML is free-form; the assertions below give it shape.
@@ -23,15 +23,7 @@ async function station() {
   const store = Store.open(path.join(dir, 'db.sqlite'), [jobsSchema, artifactsSchema, catalogSchema]);
   const jobs = new JobService(store.db);
   const artifacts = new ArtifactService(store.db, path.join(dir, 'blobs'), jobs);
-  const imported = async (p: string) => {
-    const job = await artifacts.startImport({ path: p });
-    for (;;) {
-      const j = jobs.get(job.id);
-      if (j.state === 'succeeded') return (j.result as { artifacts: { id: string }[] }).artifacts[0]!.id;
-      if (j.state !== 'queued' && j.state !== 'running') throw new Error(`import failed: ${j.error?.code}`);
-      await sleep(10);
-    }
-  };
+  const imported = async (p: string) => importedId(jobs, (await artifacts.startImport({ path: p })).id, p);
   const amd = await imported(path.join(oci, 'app-amd64.docker.tar'));
   const arm = await imported(path.join(oci, 'app-arm64.oci'));
   return { apps: new AppService(store.db, artifacts), amd, arm };

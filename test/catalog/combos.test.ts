@@ -7,7 +7,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ComboSpecSchema, ContainerAppSpecSchema, HardwareModelSpecSchema, type ComboSpec } from '../../main/api/contract';
 import { ArtifactService, artifactsSchema } from '../../main/artifacts';
@@ -15,6 +14,7 @@ import { AppService, catalogSchema, ComboErrors, ComboService, ModelService } fr
 import { JobService, jobsSchema } from '../../main/jobs';
 import { Store } from '../../main/store';
 import { ensureOciFixtures } from '../lab/cache';
+import { importedId } from '../support/jobs';
 import { tempDir } from '../support/tmp';
 
 let oci: string;
@@ -51,15 +51,7 @@ async function setup() {
   const store = Store.open(path.join(dir, 'db.sqlite'), [jobsSchema, artifactsSchema, catalogSchema]);
   const jobs = new JobService(store.db);
   const artifacts = new ArtifactService(store.db, path.join(dir, 'blobs'), jobs);
-  const imp = async (p: string) => {
-    const job = await artifacts.startImport({ path: p });
-    for (;;) {
-      const j = jobs.get(job.id);
-      if (j.state === 'succeeded') return (j.result as { artifacts: { id: string }[] }).artifacts[0]!.id;
-      if (j.state !== 'queued' && j.state !== 'running') throw new Error(`import of ${p} failed: ${j.error?.code} ${j.error?.message.en}`);
-      await sleep(10);
-    }
-  };
+  const imp = async (p: string) => importedId(jobs, (await artifacts.startImport({ path: p })).id, p);
   const payload = path.join(dir, 'payload');
   fs.mkdirSync(payload);
   fs.writeFileSync(path.join(payload, 'nvidia-installer'), '#!/bin/sh\n', { mode: 0o755 });

@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ComboSpecSchema, ContainerAppSpecSchema, HardwareModelSpecSchema } from '../../main/api/contract';
 import { NativeHost, childProcessChannel } from '../../main/native';
 import { openRuntime, type Runtime } from '../../main/runtime';
 import { ensureOciFixtures } from '../lab/cache';
+import { importedId } from '../support/jobs';
 import { cliPath, nativeWorkerPath, tempDir } from '../support/tmp';
 
 function cli(home: string, args: string[]) {
@@ -19,12 +19,7 @@ function cli(home: string, args: string[]) {
 }
 
 async function imported(rt: Runtime, p: string): Promise<string> {
-  const job = await rt.artifacts.startImport({ path: p });
-  for (let j = rt.jobs.get(job.id); ; j = rt.jobs.get(job.id)) {
-    if (j.state === 'succeeded') return (j.result as { artifacts: { id: string }[] }).artifacts[0]!.id;
-    if (j.state !== 'queued' && j.state !== 'running') throw new Error(`${p}: ${j.error?.code}`);
-    await sleep(10);
-  }
+  return importedId(rt.jobs, (await rt.artifacts.startImport({ path: p })).id, p);
 }
 
 describe('edgeforge apps and combos', () => {

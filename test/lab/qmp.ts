@@ -9,7 +9,6 @@ import net from 'node:net';
 export class Qmp {
   private buffer = '';
   private waiting: { resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
-  readonly events: { event: string; data?: unknown }[] = [];
 
   private constructor(private readonly socket: net.Socket) {
     socket.setEncoding('utf8');
@@ -29,10 +28,7 @@ export class Qmp {
 
   private onMessage(m: Record<string, unknown>) {
     if ('QMP' in m) return;
-    if ('event' in m) {
-      this.events.push(m as { event: string });
-      return;
-    }
+    if ('event' in m) return; // asynchronous events: none is needed yet
     const w = this.waiting.shift();
     if (!w) return;
     if ('error' in m) w.reject(new Error(`QMP error: ${JSON.stringify(m.error)}`));
