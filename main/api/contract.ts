@@ -391,17 +391,7 @@ export const SpecChangeSchema = z.object({ path: z.string(), before: z.unknown()
 export type SpecChange = z.infer<typeof SpecChangeSchema>;
 
 const ModelRef = z.object({ id: z.string().regex(MODEL_ID_PATTERN) });
-export const CatalogDocumentSchema = z.object({
-  format: z.literal('edgeforge.catalog/v1'),
-  exportedAt: z.string(),
-  models: z.array(
-    z.object({
-      name: z.string(),
-      revisions: z.array(z.object({ revision: z.number().int().positive(), state: RevisionStateSchema, spec: HardwareModelSpecSchema })),
-    }),
-  ),
-});
-export type CatalogDocument = z.infer<typeof CatalogDocumentSchema>;
+
 
 // ---------------------------------------------------------------- applications
 // Field rules: DESIGN.md §1 step 3 and the reference digests (service and
@@ -673,6 +663,53 @@ export const ApplicationSchema = z.object({
 export type Application = z.infer<typeof ApplicationSchema>;
 const AppRef = z.object({ id: z.string().regex(APP_ID_PATTERN) });
 
+// ---------------------------------------------------------------- catalog documents
+// Moving definitions between stations. Specs are stored as in the catalog,
+// except that artifacts are referenced by digest ("sha256:…"), and a combo
+// names its model ("model") and apps ("apps[].app") instead of local ids.
+
+export const CATALOG_FORMAT = 'edgeforge.catalog/v2';
+const DigestSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/);
+const Spec = z.record(z.string(), z.unknown());
+export const CatalogDocumentSchema = z.object({
+  format: z.literal(CATALOG_FORMAT),
+  exportedAt: z.string(),
+  /** Every artifact the specs reference, so that an import can name the missing ones. */
+  artifacts: z.array(z.object({ kind: ArtifactKindSchema, digest: DigestSchema, name: z.string(), platform: z.string().nullable() })).default([]),
+  models: z
+    .array(z.object({ name: z.string(), revisions: z.array(z.object({ revision: z.number().int().positive(), state: RevisionStateSchema, spec: Spec })).min(1) }))
+    .default([]),
+  apps: z
+    .array(
+      z.object({
+        name: z.string(),
+        kind: z.enum(['container', 'light']),
+        versions: z
+          .array(
+            z.object({
+              version: z.number().int().positive(),
+              state: z.enum(['draft', 'published']),
+              change: z.enum(['initial', 'patch', 'upgrade']),
+              spec: Spec,
+            }),
+          )
+          .min(1),
+      }),
+    )
+    .default([]),
+  combos: z.array(z.object({ name: z.string(), state: z.enum(['draft', 'published']), spec: Spec })).default([]),
+});
+export type CatalogDocument = z.infer<typeof CatalogDocumentSchema>;
+const NamesSchema = z.object({ models: z.array(z.string()), apps: z.array(z.string()), combos: z.array(z.string()) });
+export const CatalogImportResultSchema = z.object({ created: NamesSchema, skipped: NamesSchema });
+export type CatalogImportResult = z.infer<typeof CatalogImportResultSchema>;
+export const CatalogExportInputSchema = z.object({
+  models: z.array(z.string().regex(MODEL_ID_PATTERN)).optional(),
+  apps: z.array(z.string().regex(APP_ID_PATTERN)).optional(),
+  combos: z.array(z.string().regex(/^cmb_[0-9a-f]{16}$/)).optional(),
+});
+export type CatalogExportInput = z.infer<typeof CatalogExportInputSchema>;
+
 // ---------------------------------------------------------------- contract
 
 export const contract = {
@@ -723,8 +760,6 @@ export const contract = {
     diff: oc
       .input(z.object({ id: z.string().regex(MODEL_ID_PATTERN), from: z.number().int().positive(), to: z.number().int().positive() }))
       .output(z.array(SpecChangeSchema)),
-    export: oc.input(z.object({ ids: z.array(z.string().regex(MODEL_ID_PATTERN)).optional() })).output(CatalogDocumentSchema),
-    import: oc.input(z.object({ document: z.unknown() })).output(z.object({ created: z.array(z.string()), skipped: z.array(z.string()) })),
   },
   apps: {
     list: oc.output(z.array(ApplicationSchema)),
@@ -749,7 +784,16 @@ export const contract = {
     /** Every reason the combo cannot run on its model; empty when it can. */
     check: oc.input(ComboSpecSchema).output(z.array(ComboProblemSchema)),
     create: oc.input(ComboSpecSchema).output(ComboSchema),
+    /** Edits a draft combo. */
+    update: oc.input(z.object({ id: z.string().regex(/^cmb_[0-9a-f]{16}$/), spec: ComboSpecSchema })).output(ComboSchema),
+    remove: oc.input(z.object({ id: z.string().regex(/^cmb_[0-9a-f]{16}$/) })).output(z.object({ id: z.string() })),
     publish: oc.input(z.object({ id: z.string().regex(/^cmb_[0-9a-f]{16}$/) })).output(ComboSchema),
+  },
+  catalog: {
+    /** A document with the chosen definitions (everything when none are named); combos bring the models and apps they use. */
+    export: oc.input(CatalogExportInputSchema).output(CatalogDocumentSchema),
+    /** Adds every definition of a document; names already here are skipped, not overwritten. */
+    import: oc.input(z.object({ document: z.unknown() })).output(CatalogImportResultSchema),
   },
   diagnostics: {
     /** Starts a job that streams a file through sha256. */

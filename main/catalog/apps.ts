@@ -243,6 +243,28 @@ export class AppService {
     return this.get(id);
   }
 
+  /** Adds an app with these versions as they are (a catalog document's import); the caller checked names and specs. */
+  insertVersions(
+    name: string,
+    kind: AppKind,
+    versions: { version: number; state: 'draft' | 'published'; change: 'initial' | 'patch' | 'upgrade'; spec: Spec }[],
+  ): string {
+    const id = `app_${randomBytes(8).toString('hex')}`;
+    const now = new Date().toISOString();
+    this.db.prepare('INSERT INTO catalog_apps (id, kind, name, created_at) VALUES (?, ?, ?, ?)').run(id, kind, name, now);
+    for (const v of versions) {
+      this.db
+        .prepare('INSERT INTO catalog_app_versions (app_id, version, state, change, spec, created_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(id, v.version, v.state, v.change, JSON.stringify(v.spec), now, v.state === 'draft' ? null : now);
+    }
+    return id;
+  }
+
+  /** The id of the app with this name, or null. */
+  idByName(name: string): string | null {
+    return (this.db.prepare('SELECT id FROM catalog_apps WHERE name = ?').get(name) as { id: string } | undefined)?.id ?? null;
+  }
+
   /** Kubernetes manifests (YAML) for a container app version, checked against the Kubernetes schemas. */
   render(id: string, version?: number, namespace = 'edgeforge'): { yaml: string; kinds: string[] } {
     const app = this.get(id);

@@ -285,21 +285,60 @@ export class ComboService {
     return { id: r.id, name: r.name, state: r.state, spec: JSON.parse(r.spec) as ComboSpec, createdAt: r.created_at, publishedAt: r.published_at };
   }
 
-  create(spec: ComboSpec): Combo {
-    if (this.db.prepare('SELECT 1 FROM catalog_combos WHERE name = ?').get(spec.name)) {
+  private nameTaken(name: string, exceptId?: string): void {
+    const row = this.db.prepare('SELECT id FROM catalog_combos WHERE name = ?').get(name) as { id: string } | undefined;
+    if (row && row.id !== exceptId) {
       throw new AppError(
         ComboErrors.COMBO_NAME_TAKEN,
-        { en: `An appliance combo named "${spec.name}" already exists.`, zh: `已存在名为“${spec.name}”的软硬一体机。` },
+        { en: `An appliance combo named "${name}" already exists.`, zh: `已存在名为“${name}”的软硬一体机。` },
         { field: ['name'] },
       );
     }
+  }
+
+  create(spec: ComboSpec): Combo {
+    return this.get(this.insert(spec, 'draft'));
+  }
+
+  /** Adds a combo after every check (create, and a catalog document's import). */
+  insert(spec: ComboSpec, state: 'draft' | 'published'): string {
+    this.nameTaken(spec.name);
     const problems = this.check(spec);
     if (problems.length > 0) this.refuse(problems);
     const id = `cmb_${randomBytes(8).toString('hex')}`;
+    const now = new Date().toISOString();
     this.db
-      .prepare(`INSERT INTO catalog_combos (id, name, state, spec, created_at) VALUES (?, ?, 'draft', ?, ?)`)
-      .run(id, spec.name, JSON.stringify(spec), new Date().toISOString());
+      .prepare(`INSERT INTO catalog_combos (id, name, state, spec, created_at, published_at) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(id, spec.name, state, JSON.stringify(spec), now, state === 'published' ? now : null);
+    return id;
+  }
+
+  /** Edits a draft combo; a published one is frozen (copy it into a new combo instead). */
+  update(id: string, spec: ComboSpec): Combo {
+    const c = this.get(id);
+    if (c.state !== 'draft') {
+      throw new AppError(ComboErrors.COMBO_FROZEN, {
+        en: `Combo "${c.name}" is published and frozen. Copy it into a new combo to change it.`,
+        zh: `一体机“${c.name}”已发布并冻结。如需修改，请复制为新的一体机。`,
+      });
+    }
+    this.nameTaken(spec.name, id);
+    const problems = this.check(spec);
+    if (problems.length > 0) this.refuse(problems);
+    this.db.prepare('UPDATE catalog_combos SET name = ?, spec = ? WHERE id = ?').run(spec.name, JSON.stringify(spec), id);
     return this.get(id);
+  }
+
+  /** Removes a draft combo; a published one may have batches and stays. */
+  remove(id: string): void {
+    const c = this.get(id);
+    if (c.state !== 'draft') {
+      throw new AppError(ComboErrors.COMBO_FROZEN, {
+        en: `Combo "${c.name}" is published; it stays so that its batches keep their definition.`,
+        zh: `一体机“${c.name}”已发布；为保证其批次的定义不变，不能删除。`,
+      });
+    }
+    this.db.prepare('DELETE FROM catalog_combos WHERE id = ?').run(id);
   }
 
   publish(id: string): Combo {
@@ -309,5 +348,10 @@ export class ComboService {
     if (problems.length > 0) this.refuse(problems);
     this.db.prepare(`UPDATE catalog_combos SET state = 'published', published_at = ? WHERE id = ?`).run(new Date().toISOString(), id);
     return this.get(id);
+  }
+
+  /** The id of the combo with this name, or null. */
+  idByName(name: string): string | null {
+    return (this.db.prepare('SELECT id FROM catalog_combos WHERE name = ?').get(name) as { id: string } | undefined)?.id ?? null;
   }
 }

@@ -9,9 +9,8 @@
  * to artifacts of the right kind.
  */
 import { randomBytes } from 'node:crypto';
-import { CatalogDocumentSchema, type CatalogDocument, type HardwareModel, type HardwareModelSpec, type SpecChange } from '../api/contract';
+import { type HardwareModel, type HardwareModelSpec, type SpecChange } from '../api/contract';
 import { AppError } from '../api/errors';
-import { inputInvalid } from '../api/validation';
 import type { ArtifactService } from '../artifacts';
 import type { Db } from '../store';
 import { diffSpecs } from './diff';
@@ -25,7 +24,6 @@ export const ModelErrors = {
   MODEL_REVISION_NOT_FOUND: 'MODEL_REVISION_NOT_FOUND',
   MODEL_REVISION_NOT_PUBLISHED: 'MODEL_REVISION_NOT_PUBLISHED',
   ARTIFACT_WRONG_KIND: 'ARTIFACT_WRONG_KIND',
-  CATALOG_DOCUMENT_INVALID: 'CATALOG_DOCUMENT_INVALID',
 } as const;
 
 interface RevRow {
@@ -213,63 +211,21 @@ export class ModelService {
     return diffSpecs(spec(from), spec(to));
   }
 
-  export(ids?: string[]): CatalogDocument {
-    const models = (ids?.length ? ids.map((id) => this.get(id)) : this.list()).map((m) => ({
-      name: m.name,
-      revisions: m.revisions.map((r) => ({ revision: r.revision, state: r.state, spec: r.spec })),
-    }));
-    return { format: 'edgeforge.catalog/v1', exportedAt: new Date().toISOString(), models };
+  /** Adds a model with these revisions as they are (a catalog document's import); the caller checked names and specs. */
+  insertRevisions(name: string, revisions: { revision: number; state: 'draft' | 'published' | 'retired'; spec: HardwareModelSpec }[]): string {
+    const id = `hwm_${randomBytes(8).toString('hex')}`;
+    const now = new Date().toISOString();
+    this.db.prepare('INSERT INTO catalog_models (id, name, created_at) VALUES (?, ?, ?)').run(id, name, now);
+    for (const r of revisions) {
+      this.db
+        .prepare('INSERT INTO catalog_model_revisions (model_id, revision, state, spec, created_at, published_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(id, r.revision, r.state, JSON.stringify(r.spec), now, r.state === 'draft' ? null : now);
+    }
+    return id;
   }
 
-  /** Imports models by name; a name already here is skipped, not overwritten. */
-  import(document: unknown): { created: string[]; skipped: string[] } {
-    const parsed = CatalogDocumentSchema.safeParse(document);
-    if (!parsed.success) {
-      const e = inputInvalid(parsed.error.issues);
-      throw new AppError(
-        ModelErrors.CATALOG_DOCUMENT_INVALID,
-        { en: `The catalog document is not valid: ${e.text.en}`, zh: `目录文档无效：${e.text.zh}` },
-        { ...(e.fields ? { fields: e.fields } : {}) },
-      );
-    }
-    const missing = new Set<string>();
-    for (const m of parsed.data.models) {
-      for (const r of m.revisions) {
-        for (const id of [r.spec.os.baseIsoArtifactId, ...r.spec.accelerators.map((a) => a.driverArtifactId)]) {
-          if (!id) continue;
-          try {
-            this.artifacts.get(id);
-          } catch {
-            missing.add(id);
-          }
-        }
-      }
-    }
-    if (missing.size > 0) {
-      throw new AppError('ARTIFACTS_MISSING', {
-        en: `Import the artifacts this document references first: ${[...missing].join(', ')}.`,
-        zh: `请先导入该文档引用的制品：${[...missing].join('、')}。`,
-      });
-    }
-    const created: string[] = [];
-    const skipped: string[] = [];
-    this.db.transaction(() => {
-      for (const m of parsed.data.models) {
-        if (this.db.prepare('SELECT 1 FROM catalog_models WHERE name = ?').get(m.name)) {
-          skipped.push(m.name);
-          continue;
-        }
-        const id = `hwm_${randomBytes(8).toString('hex')}`;
-        const now = new Date().toISOString();
-        this.db.prepare('INSERT INTO catalog_models (id, name, created_at) VALUES (?, ?, ?)').run(id, m.name, now);
-        for (const r of m.revisions) {
-          this.db
-            .prepare('INSERT INTO catalog_model_revisions (model_id, revision, state, spec, created_at, published_at) VALUES (?, ?, ?, ?, ?, ?)')
-            .run(id, r.revision, r.state, JSON.stringify(r.spec), now, r.state === 'draft' ? null : now);
-        }
-        created.push(m.name);
-      }
-    })();
-    return { created, skipped };
+  /** The id of the model with this name, or null. */
+  idByName(name: string): string | null {
+    return (this.db.prepare('SELECT id FROM catalog_models WHERE name = ?').get(name) as { id: string } | undefined)?.id ?? null;
   }
 }

@@ -369,14 +369,23 @@ function addModelCommands(program: Command, globals: () => Globals, run: (p: Pro
         !!opts.json,
       ),
     );
-  models
+  addDocumentCommands(models, 'models', globals, run);
+}
+
+type DocumentKind = 'models' | 'apps' | 'combos';
+
+/** `<kind> export [ids...]` and `<kind> import <file>`: catalog documents (docs/cli.md). */
+function addDocumentCommands(group: Command, kind: DocumentKind, globals: () => Globals, run: (p: Promise<number>, json: boolean) => void): void {
+  const what = { models: 'models', apps: 'applications', combos: 'appliance combos (with the models and apps they use)' }[kind];
+  group
     .command('export [ids...]')
-    .description('write models as a versioned catalog document (JSON)')
+    .description(`write ${what} (all, or those named) as a versioned catalog document (JSON)`)
     .option('--out <file>', 'write to this file instead of standard output')
     .action((ids: string[], opts: { out?: string }) =>
       run(
         withRuntime(globals(), 'reader', (rt) => {
-          const doc = JSON.stringify(rt.models.export(ids.length ? ids : undefined), null, 2) + '\n';
+          const all = { models: () => rt.models.list(), apps: () => rt.apps.list(), combos: () => rt.combos.list() }[kind]().map((x) => x.id);
+          const doc = JSON.stringify(rt.catalog.export({ [kind]: ids.length ? ids : all }), null, 2) + '\n';
           if (opts.out) {
             const tmp = `${opts.out}.partial-${process.pid}`;
             fs.writeFileSync(tmp, doc);
@@ -387,9 +396,9 @@ function addModelCommands(program: Command, globals: () => Globals, run: (p: Pro
         false,
       ),
     );
-  models
+  group
     .command('import <file>')
-    .description('add the models of a catalog document; names already here are skipped')
+    .description('add every definition of a catalog document (models, apps, combos); names already here are skipped')
     .option('--json', 'machine-readable output')
     .action((file: string, opts: { json?: boolean }) =>
       run(
@@ -404,15 +413,19 @@ function addModelCommands(program: Command, globals: () => Globals, run: (p: Pro
               { file },
             );
           }
-          const r = rt.models.import(doc);
+          const r = rt.catalog.import(doc);
           if (opts.json) printJson(r);
-          else
-            process.stdout.write(
-              say({
-                en: `Created: ${r.created.join(', ') || '-'}; skipped (already here): ${r.skipped.join(', ') || '-'}\n`,
-                zh: `已创建：${r.created.join('、') || '-'}；已跳过（已存在）：${r.skipped.join('、') || '-'}\n`,
-              }),
-            );
+          else {
+            const names = (x: string[], sep: string) => x.join(sep) || '-';
+            for (const k of ['models', 'apps', 'combos'] as const) {
+              process.stdout.write(
+                say({
+                  en: `${k}: created ${names(r.created[k], ', ')}; skipped (already here) ${names(r.skipped[k], ', ')}\n`,
+                  zh: `${{ models: '型号', apps: '应用', combos: '一体机' }[k]}：已创建 ${names(r.created[k], '、')}；已跳过（已存在）${names(r.skipped[k], '、')}\n`,
+                }),
+              );
+            }
+          }
           return ExitCode.OK;
         }),
         !!opts.json,
@@ -421,7 +434,7 @@ function addModelCommands(program: Command, globals: () => Globals, run: (p: Pro
 }
 
 function addAppAndComboCommands(program: Command, globals: () => Globals, run: (p: Promise<number>, json: boolean) => void): void {
-  const apps = program.command('apps').description('applications: list, show, publish');
+  const apps = program.command('apps').description('applications: list, show, render, publish, export, import');
   apps
     .command('list')
     .option('--json', 'machine-readable output')
@@ -480,7 +493,7 @@ function addAppAndComboCommands(program: Command, globals: () => Globals, run: (
         false,
       ),
     );
-  const combos = program.command('combos').description('appliance combos: list, check, publish');
+  const combos = program.command('combos').description('appliance combos: list, show, check, publish, export, import');
   combos
     .command('list')
     .option('--json', 'machine-readable output')
@@ -522,6 +535,21 @@ function addAppAndComboCommands(program: Command, globals: () => Globals, run: (
       false,
     ),
   );
+  combos
+    .command('show <id>')
+    .option('--json', 'machine-readable output')
+    .action((id: string, opts: { json?: boolean }) =>
+      run(
+        withRuntime(globals(), 'reader', (rt) => {
+          const c = rt.combos.get(id);
+          process.stdout.write(JSON.stringify(opts.json ? c : c.spec, null, 2) + '\n');
+          return ExitCode.OK;
+        }),
+        !!opts.json,
+      ),
+    );
+  addDocumentCommands(apps, 'apps', globals, run);
+  addDocumentCommands(combos, 'combos', globals, run);
 }
 
 export function buildProgram(run: (p: Promise<number>, json: boolean) => void): Command {

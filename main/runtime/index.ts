@@ -4,7 +4,7 @@
  * all start here, so they run the same services.
  */
 import { ArtifactService, artifactsSchema } from '../artifacts';
-import { AppService, ComboService, ModelService, catalogSchema } from '../catalog';
+import { AppService, CatalogDocuments, ComboService, ModelService, catalogSchema } from '../catalog';
 import { hashFileJob } from '../diagnostics';
 import { acquireHomeLock, ensureHome, type HomeLayout, type HomeLock } from '../home';
 import { JobService, jobsSchema } from '../jobs';
@@ -60,7 +60,8 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   const models = new ModelService(store.db, artifacts);
   const apps = new AppService(store.db, artifacts);
   const combos = new ComboService(store.db, models, apps, artifacts);
-  const services: Services = { apps, artifacts, combos, jobs, models, settings, system };
+  const catalog = new CatalogDocuments(store.db, models, apps, combos, artifacts);
+  const services: Services = { apps, artifacts, catalog, combos, jobs, models, settings, system };
   let closed = false;
   return {
     ...services,

@@ -7,7 +7,7 @@ import { implement } from '@orpc/server';
 import { contract, type JobEvent } from '../api/contract';
 import { HASH_FILE_KIND } from '../diagnostics';
 import type { ArtifactService } from '../artifacts';
-import type { AppService, ComboService, ModelService } from '../catalog';
+import type { AppService, CatalogDocuments, ComboService, ModelService } from '../catalog';
 import type { JobService } from '../jobs';
 import type { SettingsService } from '../settings';
 import type { SystemService } from '../system';
@@ -15,6 +15,7 @@ import type { SystemService } from '../system';
 export interface Services {
   apps: AppService;
   artifacts: ArtifactService;
+  catalog: CatalogDocuments;
   combos: ComboService;
   jobs: JobService;
   models: ModelService;
@@ -74,8 +75,6 @@ export function createRouter(s: Services) {
       newRevision: os.models.newRevision.handler(({ input }) => s.models.newRevision(input.id)),
       retire: os.models.retire.handler(({ input }) => s.models.retire(input.id, input.revision)),
       diff: os.models.diff.handler(({ input }) => s.models.diff(input.id, input.from, input.to)),
-      export: os.models.export.handler(({ input }) => s.models.export(input.ids)),
-      import: os.models.import.handler(({ input }) => s.models.import(input.document)),
     },
     apps: {
       list: os.apps.list.handler(() => s.apps.list()),
@@ -93,7 +92,16 @@ export function createRouter(s: Services) {
       get: os.combos.get.handler(({ input }) => s.combos.get(input.id)),
       check: os.combos.check.handler(({ input }) => s.combos.check(input)),
       create: os.combos.create.handler(({ input }) => s.combos.create(input)),
+      update: os.combos.update.handler(({ input }) => s.combos.update(input.id, input.spec)),
+      remove: os.combos.remove.handler(({ input }) => {
+        s.combos.remove(input.id);
+        return { id: input.id };
+      }),
       publish: os.combos.publish.handler(({ input }) => s.combos.publish(input.id)),
+    },
+    catalog: {
+      export: os.catalog.export.handler(({ input }) => s.catalog.export(input)),
+      import: os.catalog.import.handler(({ input }) => s.catalog.import(input.document)),
     },
     diagnostics: {
       hashFile: os.diagnostics.hashFile.handler(({ input }) => s.jobs.start(HASH_FILE_KIND, input)),

@@ -186,25 +186,4 @@ describe('hardware model lifecycle', () => {
     );
     store.close();
   });
-
-  it('exports a versioned document and imports it on another station, skipping names it has', () => {
-    const a = service();
-    const m = a.models.create(HardwareModelSpecSchema.parse(valid));
-    a.models.publish(m.id);
-    const doc = JSON.parse(JSON.stringify(a.models.export()));
-    expect(doc.format).toBe('edgeforge.catalog/v1');
-    const b = service();
-    expect(b.models.import(doc)).toEqual({ created: ['edge-box-x1'], skipped: [] });
-    expect(b.models.list()[0]!.revisions.map((r) => [r.revision, r.state])).toEqual([[1, 'published']]);
-    expect(b.models.import(doc)).toEqual({ created: [], skipped: ['edge-box-x1'] });
-    expect(() => b.models.import({ format: 'edgeforge.catalog/v9', models: [] })).toThrow(
-      expect.objectContaining({ code: ModelErrors.CATALOG_DOCUMENT_INVALID }),
-    );
-    const withIso = structuredClone(doc);
-    withIso.models[0].name = 'needs-iso';
-    withIso.models[0].revisions[0].spec.os.baseIsoArtifactId = 'art_00000000000000000001';
-    expect(() => b.models.import(withIso)).toThrow(expect.objectContaining({ code: 'ARTIFACTS_MISSING' }));
-    a.store.close();
-    b.store.close();
-  });
 });

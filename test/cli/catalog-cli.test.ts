@@ -44,6 +44,7 @@ describe('edgeforge apps and combos', () => {
       osLocale: 'en',
     });
     let comboId: string;
+    const doc = path.join(tempDir(), 'line-a.catalog.json');
     try {
       const image = await imported(rt, path.join(oci, 'app-amd64.docker.tar'));
       const runtime = await imported(rt, k3s);
@@ -72,6 +73,7 @@ describe('edgeforge apps and combos', () => {
       const fits = cli(home, ['combos', 'check', comboId]);
       expect(fits.code).toBe(0);
       expect(fits.stdout).toContain('No problems');
+      expect(cli(home, ['combos', 'export', comboId, '--out', doc]).code).toBe(0);
       rt.models.retire(m.id, 1);
     } finally {
       await rt.close();
@@ -81,5 +83,19 @@ describe('edgeforge apps and combos', () => {
     const check = cli(home, ['combos', 'check', comboId]);
     expect(check.code).toBe(1);
     expect(check.stdout).toContain('[model-not-published] modelRevision: Model "plain-box" revision 1 is retired');
-  }, 120_000);
+
+    // The exported document goes to a second station: it names what to import first, then brings model, app and combo.
+    const home2 = tempDir();
+    const missing = cli(home2, ['combos', 'import', doc]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/Import the artifacts this document references first: edgeforge\/fixture-app:amd64 \(linux\/amd64\) \[sha256:[0-9a-f]{12}…\]; k3s v1\.30\.2\+k3s1 \(x86_64\)/);
+    expect(cli(home2, ['import', path.join(oci, 'app-amd64.docker.tar')]).code).toBe(0);
+    expect(cli(home2, ['import', k3s]).code).toBe(0);
+    const done = cli(home2, ['combos', 'import', doc]);
+    expect(done.stderr).toBe('');
+    expect(done.stdout).toBe(
+      'models: created plain-box; skipped (already here) -\napps: created vision-gateway; skipped (already here) -\ncombos: created line-a; skipped (already here) -\n',
+    );
+    expect(cli(home2, ['combos', 'check', JSON.parse(cli(home2, ['combos', 'list', '--json']).stdout)[0].id]).code).toBe(0);
+  }, 180_000);
 });

@@ -109,7 +109,7 @@ export const en = {
     retire: 'Retire',
     retireConfirm: 'Retire revision {{n}}? New combos can no longer use it.',
     diff: 'Compare',
-    diffTitle: 'Changes from revision {{from}} to {{to}}',
+    diffTitle: 'Changes from {{from}} to {{to}}',
     diffNone: 'No differences.',
     before: 'Before',
     after: 'After',

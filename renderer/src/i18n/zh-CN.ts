@@ -111,7 +111,7 @@ export const zhCN: Messages = {
     retire: '停用',
     retireConfirm: '停用第 {{n}} 版？新的一体机将不能再使用它。',
     diff: '比较',
-    diffTitle: '第 {{from}} 版到第 {{to}} 版的变更',
+    diffTitle: '从 {{from}} 到 {{to}} 的变更',
     diffNone: '没有差异。',
     before: '之前',
     after: '之后',

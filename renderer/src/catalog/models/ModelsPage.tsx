@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { App, Button, Card, Empty, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Empty, Popconfirm, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HardwareModel } from '../../../../main/api/contract';
@@ -7,100 +7,20 @@ import { useApi } from '../../api/context';
 import { errorText } from '../../api/errors';
 import { formatTime } from '../../i18n/format';
 import { usePreferences } from '../../settings/preferences';
+import { SpecDiffModal } from '../SpecDiffModal';
 import { ModelEditor } from './ModelEditor';
 
 const STATE_COLOR = { draft: 'blue', published: 'green', retired: 'default' } as const;
 
-function DiffModal({ model, onClose }: { model: HardwareModel; onClose: () => void }) {
-  const { t } = useTranslation();
-  const { orpc } = useApi();
-  const revs = model.revisions.map((r) => r.revision);
-  const [from, setFrom] = useState(revs.at(-2) ?? revs[0]!);
-  const [to, setTo] = useState(revs.at(-1)!);
-  const diff = useQuery(orpc.models.diff.queryOptions({ input: { id: model.id, from, to } }));
-  const show = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  return (
-    <Modal open width={900} title={t('models.diffTitle', { from, to })} onCancel={onClose} footer={null} data-testid="model-diff">
-      <Space style={{ marginBottom: 12 }}>
-        <Select value={from} onChange={setFrom} options={revs.map((r) => ({ value: r, label: `r${r}` }))} />
-        →
-        <Select value={to} onChange={setTo} options={revs.map((r) => ({ value: r, label: `r${r}` }))} />
-      </Space>
-      <Table
-        size="small"
-        rowKey="path"
-        pagination={false}
-        loading={diff.isLoading}
-        locale={{ emptyText: t('models.diffNone') }}
-        dataSource={diff.data ?? []}
-        columns={[
-          { title: t('models.field'), key: 'path', render: (_, c) => <Typography.Text code>{c.path}</Typography.Text> },
-          { title: t('models.before'), key: 'before', render: (_, c) => <Typography.Text delete>{show(c.before)}</Typography.Text> },
-          { title: t('models.after'), key: 'after', render: (_, c) => <Typography.Text strong>{show(c.after)}</Typography.Text> },
-        ]}
-      />
-    </Modal>
-  );
-}
-
-function ImportModal({ onClose }: { onClose: () => void }) {
-  const { t } = useTranslation();
-  const { orpc } = useApi();
-  const { lang } = usePreferences();
-  const { message } = App.useApp();
-  const queryClient = useQueryClient();
-  const [text, setText] = useState('');
-  const run = useMutation(
-    orpc.models.import.mutationOptions({
-      onSuccess: (r) => {
-        void message.success(t('models.importDone', { created: r.created.join(', ') || '—', skipped: r.skipped.join(', ') || '—' }));
-        void queryClient.invalidateQueries({ queryKey: orpc.models.key() });
-        onClose();
-      },
-      onError: (e) => void message.error(errorText(e, lang, t('errors.generic'))),
-    }),
-  );
-  const submit = () => {
-    let document: unknown;
-    try {
-      document = JSON.parse(text);
-    } catch {
-      void message.error(t('models.importBadJson'));
-      return;
-    }
-    run.mutate({ document });
-  };
-  return (
-    <Modal
-      open
-      title={t('models.import')}
-      onCancel={onClose}
-      onOk={submit}
-      confirmLoading={run.isPending}
-      okText={t('models.import')}
-      cancelText={t('common.cancel')}
-    >
-      <Input.TextArea
-        rows={12}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        placeholder={t('models.importPlaceholder')}
-        data-testid="models-import-text"
-      />
-    </Modal>
-  );
-}
-
 export function ModelsPage() {
   const { t } = useTranslation();
-  const { orpc, client } = useApi();
+  const { orpc } = useApi();
   const { lang } = usePreferences();
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const models = useQuery(orpc.models.list.queryOptions());
   const [editing, setEditing] = useState<HardwareModel | 'new' | null>(null);
   const [diffFor, setDiffFor] = useState<HardwareModel | null>(null);
-  const [importing, setImporting] = useState(false);
   const refresh = () => void queryClient.invalidateQueries({ queryKey: orpc.models.key() });
   const onError = (e: unknown) => void message.error(errorText(e, lang, t('errors.generic')));
   const publish = useMutation(
@@ -115,28 +35,12 @@ export function ModelsPage() {
   const newRevision = useMutation(orpc.models.newRevision.mutationOptions({ onSuccess: (m) => (refresh(), setEditing(m)), onError }));
   const retire = useMutation(orpc.models.retire.mutationOptions({ onSuccess: refresh, onError }));
 
-  const exportAll = async () => {
-    const doc = await client.models.export({});
-    const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `edgeforge-models-${new Date().toISOString().slice(0, 10)}.json`;
-    a.click();
-    URL.revokeObjectURL(url);
-  };
-
   return (
     <Card
       size="small"
       title={t('catalog.tabs.models')}
       extra={
         <Space>
-          <Button onClick={() => setImporting(true)} data-testid="models-import">
-            {t('models.import')}
-          </Button>
-          <Button onClick={() => void exportAll()} disabled={!models.data?.length}>
-            {t('models.export')}
-          </Button>
           <Button type="primary" onClick={() => setEditing('new')} data-testid="model-new">
             {t('models.new')}
           </Button>
@@ -243,8 +147,15 @@ export function ModelsPage() {
         ]}
       />
       {editing && <ModelEditor model={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />}
-      {diffFor && <DiffModal model={diffFor} onClose={() => setDiffFor(null)} />}
-      {importing && <ImportModal onClose={() => setImporting(false)} />}
+      {diffFor && (
+        <SpecDiffModal
+          numbers={diffFor.revisions.map((r) => r.revision)}
+          prefix="r"
+          query={(from, to) => orpc.models.diff.queryOptions({ input: { id: diffFor.id, from, to } })}
+          onClose={() => setDiffFor(null)}
+          testId="model-diff"
+        />
+      )}
     </Card>
   );
 }
