@@ -392,7 +392,6 @@ export type SpecChange = z.infer<typeof SpecChangeSchema>;
 
 const ModelRef = z.object({ id: z.string().regex(MODEL_ID_PATTERN) });
 
-
 // ---------------------------------------------------------------- applications
 // Field rules: DESIGN.md §1 step 3 and the reference digests (service and
 // workload names, light-app names, GPU shares).
@@ -677,7 +676,9 @@ export const CatalogDocumentSchema = z.object({
   /** Every artifact the specs reference, so that an import can name the missing ones. */
   artifacts: z.array(z.object({ kind: ArtifactKindSchema, digest: DigestSchema, name: z.string(), platform: z.string().nullable() })).default([]),
   models: z
-    .array(z.object({ name: z.string(), revisions: z.array(z.object({ revision: z.number().int().positive(), state: RevisionStateSchema, spec: Spec })).min(1) }))
+    .array(
+      z.object({ name: z.string(), revisions: z.array(z.object({ revision: z.number().int().positive(), state: RevisionStateSchema, spec: Spec })).min(1) }),
+    )
     .default([]),
   apps: z
     .array(

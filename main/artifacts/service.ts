@@ -127,7 +127,8 @@ export class ArtifactService {
 
   /** The artifact of this kind with this digest, or null (catalog documents reference artifacts this way). */
   findByDigest(kind: ArtifactKind, digest: string): Artifact | null {
-    const row = this.db.prepare('SELECT * FROM artifacts_artifacts WHERE kind = ? AND digest = ? ORDER BY created_at LIMIT 1').get(kind, digest) as Row | undefined;
+    const row = this.db.prepare('SELECT * FROM artifacts_artifacts WHERE kind = ? AND digest = ? ORDER BY created_at LIMIT 1').get(kind, digest) as
+      Row | undefined;
     return row ? toArtifact(row) : null;
   }
 

@@ -54,7 +54,11 @@ function mapModelRefs(spec: Json, map: RefMap): Json {
   return s as Json;
 }
 function mapAppRefs(kind: AppKind, spec: Json, map: RefMap): Json {
-  const s = structuredClone(spec) as { packageArtifactId?: string; containers?: { imageArtifactId?: string }[]; initContainers?: { imageArtifactId?: string }[] };
+  const s = structuredClone(spec) as {
+    packageArtifactId?: string;
+    containers?: { imageArtifactId?: string }[];
+    initContainers?: { imageArtifactId?: string }[];
+  };
   if (kind === 'light') {
     if (s.packageArtifactId) s.packageArtifactId = map('lightapp', s.packageArtifactId, ['packageArtifactId']);
     return s as Json;
@@ -117,7 +121,12 @@ export class CatalogDocuments {
       apps: apps.map((a) => ({
         name: a.name,
         kind: a.kind,
-        versions: a.versions.map((v) => ({ version: v.version, state: v.state, change: v.change, spec: mapAppRefs(a.kind, v.spec as unknown as Json, toDigest) })),
+        versions: a.versions.map((v) => ({
+          version: v.version,
+          state: v.state,
+          change: v.change,
+          spec: mapAppRefs(a.kind, v.spec as unknown as Json, toDigest),
+        })),
       })),
       combos: combos.map((c) => {
         const { modelId, runtimeArtifactId, apps: pins, ...rest } = c.spec;
@@ -200,11 +209,17 @@ export class CatalogDocuments {
     this.db.transaction(() => {
       for (const m of models) {
         if (this.models.idByName(m.name)) result.skipped.models.push(m.name);
-        else (this.models.insertRevisions(m.name, m.revisions), result.created.models.push(m.name));
+        else {
+          this.models.insertRevisions(m.name, m.revisions);
+          result.created.models.push(m.name);
+        }
       }
       for (const a of apps) {
         if (this.apps.idByName(a.name)) result.skipped.apps.push(a.name);
-        else (this.apps.insertVersions(a.name, a.kind, a.versions), result.created.apps.push(a.name));
+        else {
+          this.apps.insertVersions(a.name, a.kind, a.versions);
+          result.created.apps.push(a.name);
+        }
       }
       doc.combos.forEach((c, i) => {
         if (this.combos.idByName(c.name)) return void result.skipped.combos.push(c.name);
@@ -213,10 +228,14 @@ export class CatalogDocuments {
           this.combos.insert(spec, c.state);
         } catch (e) {
           if (!(e instanceof AppError)) throw e;
-          throw new AppError(e.code, { en: `Combo "${c.name}": ${e.text.en}`, zh: `一体机“${c.name}”：${e.text.zh}` }, {
-            field: ['combos', i, 'spec', ...(e.field ?? [])],
-            ...(e.fields ? { fields: e.fields.map((f) => ({ ...f, path: ['combos', i, 'spec', ...f.path] })) } : {}),
-          });
+          throw new AppError(
+            e.code,
+            { en: `Combo "${c.name}": ${e.text.en}`, zh: `一体机“${c.name}”：${e.text.zh}` },
+            {
+              field: ['combos', i, 'spec', ...(e.field ?? [])],
+              ...(e.fields ? { fields: e.fields.map((f) => ({ ...f, path: ['combos', i, 'spec', ...f.path] })) } : {}),
+            },
+          );
         }
         result.created.combos.push(c.name);
       });

@@ -91,7 +91,9 @@ describe('catalog documents: models, apps and combos move between stations', () 
     expect(refusal(() => b.catalog.import({ ...JSON.parse(docText), format: 'edgeforge.catalog/v1' })).code).toBe(DocumentErrors.CATALOG_FORMAT_UNKNOWN);
     const bad = JSON.parse(docText);
     bad.models[0].name = bad.models[0].revisions[0].spec.name = 'bad-box';
-    bad.models[0].revisions[0].spec.serialPorts = [{ device: '/dev/ttyS0', role: 'rs485', baud: 12345, dataBits: 8, parity: 'none', stopBits: 1, flowControl: 'none' }];
+    bad.models[0].revisions[0].spec.serialPorts = [
+      { device: '/dev/ttyS0', role: 'rs485', baud: 12345, dataBits: 8, parity: 'none', stopBits: 1, flowControl: 'none' },
+    ];
     const e = refusal(() => b.catalog.import(bad));
     expect(e.code).toBe(DocumentErrors.CATALOG_DOCUMENT_INVALID);
     expect(e.field).toEqual(['models', 0, 'revisions', 0, 'spec', 'serialPorts', 0, 'baud']);

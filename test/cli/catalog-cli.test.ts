@@ -88,7 +88,9 @@ describe('edgeforge apps and combos', () => {
     const home2 = tempDir();
     const missing = cli(home2, ['combos', 'import', doc]);
     expect(missing.code).not.toBe(0);
-    expect(missing.stderr).toMatch(/Import the artifacts this document references first: edgeforge\/fixture-app:amd64 \(linux\/amd64\) \[sha256:[0-9a-f]{12}…\]; k3s v1\.30\.2\+k3s1 \(x86_64\)/);
+    expect(missing.stderr).toMatch(
+      /Import the artifacts this document references first: edgeforge\/fixture-app:amd64 \(linux\/amd64\) \[sha256:[0-9a-f]{12}…\]; k3s v1\.30\.2\+k3s1 \(x86_64\)/,
+    );
     expect(cli(home2, ['import', path.join(oci, 'app-amd64.docker.tar')]).code).toBe(0);
     expect(cli(home2, ['import', k3s]).code).toBe(0);
     const done = cli(home2, ['combos', 'import', doc]);

@@ -1,23 +1,24 @@
-import { Result, Tabs } from 'antd';
+import { Tabs } from 'antd';
 import { useTranslation } from 'react-i18next';
+import { AppsPage } from './apps/AppsPage';
 import { ArtifactsPage } from './artifacts/ArtifactsPage';
+import { CombosPage } from './combos/CombosPage';
+import { DocumentActions } from './DocumentActions';
 import { ModelsPage } from './models/ModelsPage';
 
-/** The catalog: artifacts and hardware models; apps and combos say they are not built yet. */
+/** The catalog: artifacts, hardware models, applications and appliance combos, plus catalog documents. */
 export function CatalogPage() {
   const { t } = useTranslation();
-  const soon = (key: 'appsSoon' | 'combosSoon') => (
-    <Result status="info" title={t('notAvailable.title')} subTitle={`${t(`catalog.${key}`)} ${t('notAvailable.subtitle')}`} />
-  );
   return (
     <Tabs
       data-testid="catalog-tabs"
       defaultActiveKey="artifacts"
+      tabBarExtraContent={<DocumentActions />}
       items={[
         { key: 'artifacts', label: t('catalog.tabs.artifacts'), children: <ArtifactsPage /> },
         { key: 'models', label: t('catalog.tabs.models'), children: <ModelsPage /> },
-        { key: 'apps', label: t('catalog.tabs.apps'), children: soon('appsSoon') },
-        { key: 'combos', label: t('catalog.tabs.combos'), children: soon('combosSoon') },
+        { key: 'apps', label: t('catalog.tabs.apps'), children: <AppsPage /> },
+        { key: 'combos', label: t('catalog.tabs.combos'), children: <CombosPage /> },
       ]}
     />
   );

@@ -26,7 +26,14 @@ export function SpecDiffModal({
   const show = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   const options = numbers.map((n) => ({ value: n, label: `${prefix}${n}` }));
   return (
-    <Modal open width={900} title={t('models.diffTitle', { from: `${prefix}${from}`, to: `${prefix}${to}` })} onCancel={onClose} footer={null} data-testid={testId}>
+    <Modal
+      open
+      width={900}
+      title={t('models.diffTitle', { from: `${prefix}${from}`, to: `${prefix}${to}` })}
+      onCancel={onClose}
+      footer={null}
+      data-testid={testId}
+    >
       <Space style={{ marginBottom: 12 }}>
         <Select value={from} onChange={setFrom} options={options} aria-label={t('models.before')} />
         →
