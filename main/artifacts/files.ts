@@ -12,7 +12,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { Transform } from 'node:stream';
 import tar from 'tar-stream';
+import { Decompress } from 'fzstd';
 import { AppError } from '../api/errors';
 
 export const FileArtifactErrors = {
@@ -187,11 +189,36 @@ export function isRuntimeFolder(dir: string): boolean {
   return names.some((n) => /^k3s(-arm64|-amd64)?$/.test(n)) && names.some((n) => /^k3s-airgap-images-/.test(n));
 }
 
+/** A streaming zstd decompressor (Node 20's zlib has none; fzstd is pure JS). */
+function zstdDecompressor(): Transform {
+  let decompress: Decompress;
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      try {
+        decompress.push(chunk);
+        done();
+      } catch (e) {
+        done(e as Error);
+      }
+    },
+    flush(done) {
+      try {
+        decompress.push(new Uint8Array(0), true);
+        done();
+      } catch (e) {
+        done(e as Error);
+      }
+    },
+  });
+  decompress = new Decompress((data) => t.push(Buffer.from(data)));
+  return t;
+}
+
 async function airgapArchitectures(file: string): Promise<string[]> {
-  if (!/\.tar(\.gz)?$/.test(file)) return [];
   const extract = tar.extract();
   let src: NodeJS.ReadableStream = fs.createReadStream(file);
   if (file.endsWith('.gz')) src = src.pipe(createGunzip());
+  if (file.endsWith('.zst')) src = src.pipe(zstdDecompressor());
   src.on('error', (e: Error) => extract.destroy(e));
   src.pipe(extract);
   const json = new Map<string, string>();

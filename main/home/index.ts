@@ -27,6 +27,10 @@ export interface HomeLayout {
   blobs: string;
   /** Files a browser uploaded for import; removed once imported, and at each start. */
   uploads: string;
+  /** Station signing keys (private keys, mode 0600). */
+  keys: string;
+  /** Bundles built when no output folder is given. */
+  bundles: string;
   lockFile: string;
 }
 
@@ -38,13 +42,16 @@ export function homeLayout(root: string): HomeLayout {
     logs: path.join(root, 'logs'),
     blobs: path.join(root, 'blobs'),
     uploads: path.join(root, 'uploads'),
+    keys: path.join(root, 'keys'),
+    bundles: path.join(root, 'bundles'),
     lockFile: path.join(root, 'edgeforge.lock'),
   };
 }
 
 export function ensureHome(root: string): HomeLayout {
   const layout = homeLayout(root);
-  for (const dir of [layout.root, layout.backups, layout.logs, layout.uploads]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of [layout.root, layout.backups, layout.logs, layout.uploads, layout.keys, layout.bundles])
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return layout;
 }
 

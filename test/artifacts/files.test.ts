@@ -43,7 +43,7 @@ function makeNvidiaRun(dir: string, fileName: string, label: string): string {
   return out;
 }
 
-function makeK3sFolder(dir: string, opts: { version?: string | null; images?: string; script?: boolean } = {}): string {
+function makeK3sFolder(dir: string, opts: { version?: string | null; images?: string; script?: boolean; zstd?: boolean } = {}): string {
   const folder = path.join(dir, `k3s-${Math.random().toString(36).slice(2)}`);
   fs.mkdirSync(folder);
   const src = path.join(folder, 'k3s.c');
@@ -54,6 +54,7 @@ function makeK3sFolder(dir: string, opts: { version?: string | null; images?: st
   execFileSync('gcc', ['-O0', '-o', path.join(folder, 'k3s'), src]);
   fs.rmSync(src);
   fs.copyFileSync(path.join(oci, opts.images ?? 'app-amd64.docker.tar'), path.join(folder, 'k3s-airgap-images-amd64.tar'));
+  if (opts.zstd) execFileSync('zstd', ['-q', '--rm', path.join(folder, 'k3s-airgap-images-amd64.tar')]);
   if (opts.script !== false)
     fs.writeFileSync(path.join(folder, 'install.sh'), '#!/bin/sh\n# stand-in for get.k3s.io\n: "${INSTALL_K3S_SKIP_DOWNLOAD:=true}"\n');
   return folder;
@@ -110,8 +111,16 @@ describe('k3s runtime import (a folder of binary, air-gap images, install script
     expect((a!.metadata.files as { file: string }[]).map((f) => f.file)).toEqual(['k3s', 'k3s-airgap-images-amd64.tar', 'install.sh']);
   });
 
+  it('reads the image arches inside a .tar.zst air-gap archive (made by the zstd tool)', async () => {
+    const s = station();
+    const job = await importAndWait(s, makeK3sFolder(tempDir(), { zstd: true }));
+    expect(job.state).toBe('succeeded');
+    expect(s.artifacts.list()[0]!.metadata).toMatchObject({ imageArchitectures: ['amd64'] });
+  });
+
   it.each([
     ['air-gap images for another arch', { images: 'app-arm64.docker.tar' }, FileArtifactErrors.RUNTIME_ARCH_MISMATCH],
+    ['air-gap images for another arch, zstd-compressed', { images: 'app-arm64.docker.tar', zstd: true }, FileArtifactErrors.RUNTIME_ARCH_MISMATCH],
     ['no version string in the binary', { version: null }, FileArtifactErrors.RUNTIME_VERSION_UNKNOWN],
     ['no install script', { script: false }, FileArtifactErrors.RUNTIME_INCOMPLETE],
   ] as const)('refuses a runtime with %s', async (_what, opts, code) => {
