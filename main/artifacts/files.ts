@@ -191,8 +191,8 @@ export function isRuntimeFolder(dir: string): boolean {
 
 /** A streaming zstd decompressor (Node 20's zlib has none; fzstd is pure JS). */
 function zstdDecompressor(): Transform {
-  let decompress: Decompress;
-  const t = new Transform({
+  const decompress = new Decompress((data) => t.push(Buffer.from(data)));
+  const t: Transform = new Transform({
     transform(chunk: Buffer, _enc, done) {
       try {
         decompress.push(chunk);
@@ -210,7 +210,6 @@ function zstdDecompressor(): Transform {
       }
     },
   });
-  decompress = new Decompress((data) => t.push(Buffer.from(data)));
   return t;
 }
 
