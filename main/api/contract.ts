@@ -711,6 +711,85 @@ export const CatalogExportInputSchema = z.object({
 });
 export type CatalogExportInput = z.infer<typeof CatalogExportInputSchema>;
 
+// ---------------------------------------------------------------- batches and bundles
+// DESIGN.md §1 step 5 and §3; the bundle layout is docs/bundle-format.md.
+
+export const BATCH_ID_PATTERN = /^bat_[0-9a-f]{16}$/;
+const COMBO_ID_PATTERN = /^cmb_[0-9a-f]{16}$/;
+export const BatchCreateInputSchema = z
+  .object({
+    comboId: z.string().regex(COMBO_ID_PATTERN),
+    /** Seats: how many activations the batch's bundles may ever get. */
+    quantity: z
+      .number()
+      .int()
+      .refine((n) => n >= 1 && n <= 1_000_000, L('The quantity is a whole number from 1 to 1,000,000.', '数量为 1 到 1,000,000 之间的整数。')),
+    serialPrefix: z
+      .string()
+      .refine(
+        (s) => /^[A-Z0-9][A-Z0-9-]{0,15}$/.test(s),
+        L(
+          'A serial prefix has 1–16 characters: capital letters, digits and "-", starting with a letter or digit.',
+          '序列号前缀为 1–16 个字符：大写字母、数字和“-”，以字母或数字开头。',
+        ),
+      ),
+    serialDigits: z.number().int().min(1).max(12).default(6),
+  })
+  .superRefine((b, ctx) => {
+    if (10 ** b.serialDigits - 1 < b.quantity)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['serialDigits'],
+        ...L(
+          `${b.serialDigits} digits cannot number ${b.quantity} seats; use at least ${String(b.quantity).length}.`,
+          `${b.serialDigits} 位数字不足以为 ${b.quantity} 个席位编号；请至少使用 ${String(b.quantity).length} 位。`,
+        ),
+      });
+  });
+export type BatchCreateInput = z.infer<typeof BatchCreateInputSchema>;
+export const BundleOutputSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['tar', 'iso']),
+  file: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: z.string(),
+  compression: z.enum(['none', 'zstd']),
+  createdAt: z.string(),
+  /** False when the file was moved or deleted since it was built. */
+  present: z.boolean(),
+});
+export type BundleOutput = z.infer<typeof BundleOutputSchema>;
+export const BatchSchema = z.object({
+  id: z.string().regex(BATCH_ID_PATTERN),
+  comboId: z.string(),
+  comboName: z.string(),
+  modelName: z.string(),
+  modelRevision: z.number().int(),
+  quantity: z.number().int(),
+  serialPrefix: z.string(),
+  serialDigits: z.number().int(),
+  firstSerial: z.string(),
+  lastSerial: z.string(),
+  /** The station key that signed the license. */
+  keyId: z.string(),
+  /** license.json, exactly as signed. */
+  license: z.string(),
+  createdAt: z.string(),
+  outputs: z.array(BundleOutputSchema),
+});
+export type Batch = z.infer<typeof BatchSchema>;
+export const BundleBuildInputSchema = z
+  .object({
+    batchId: z.string().regex(BATCH_ID_PATTERN),
+    tar: z.boolean().default(true),
+    iso: z.boolean().default(false),
+    zstd: z.boolean().default(false),
+    /** Absolute folder on the station; the data directory's bundles/<batch>/ when omitted. */
+    outDir: z.string().trim().min(1).max(4096).nullable().default(null),
+  })
+  .refine((b) => b.tar || b.iso, { ...L('Choose a tar bundle, an ISO bundle, or both.', '请选择 tar 安装包、ISO 安装包或两者。'), path: ['tar'] });
+export type BundleBuildInput = z.infer<typeof BundleBuildInputSchema>;
+
 // ---------------------------------------------------------------- contract
 
 export const contract = {
@@ -795,6 +874,16 @@ export const contract = {
     export: oc.input(CatalogExportInputSchema).output(CatalogDocumentSchema),
     /** Adds every definition of a document; names already here are skipped, not overwritten. */
     import: oc.input(z.object({ document: z.unknown() })).output(CatalogImportResultSchema),
+  },
+  batches: {
+    list: oc.output(z.array(BatchSchema)),
+    get: oc.input(z.object({ id: z.string().regex(BATCH_ID_PATTERN) })).output(BatchSchema),
+    /** A batch of a published combo, with its license signed by the station key. */
+    create: oc.input(BatchCreateInputSchema).output(BatchSchema),
+  },
+  bundles: {
+    /** Starts a job that builds the batch's bundles; its result names the files. */
+    build: oc.input(BundleBuildInputSchema).output(JobSchema),
   },
   diagnostics: {
     /** Starts a job that streams a file through sha256. */

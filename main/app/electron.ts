@@ -2,6 +2,7 @@
  * The Electron shell: one window, the API over a MessagePort, native I/O in a
  * utility process. The only module tree that imports 'electron'.
  */
+import path from 'node:path';
 import { BrowserWindow, app, dialog, ipcMain, session } from 'electron';
 import { RPCHandler } from '@orpc/server/message-port';
 import { rpcHandlerOptions } from '../api/rpc';
@@ -46,6 +47,8 @@ if (!app.requestSingleInstanceLock()) {
         version: APP_VERSION,
         shell: 'electron',
         osLocale: app.getLocale(),
+        // Packaged: electron-builder's extraResources; unpackaged: the repository's resources/.
+        ...(app.isPackaged ? { resourcesDir: path.join(process.resourcesPath, 'resources') } : {}),
       });
     } catch (e) {
       const text = e instanceof AppError ? (app.getLocale().startsWith('zh') ? e.text.zh : e.text.en) : String(e);

@@ -265,8 +265,13 @@ export class AppService {
     return (this.db.prepare('SELECT id FROM catalog_apps WHERE name = ?').get(name) as { id: string } | undefined)?.id ?? null;
   }
 
-  /** Kubernetes manifests (YAML) for a container app version, checked against the Kubernetes schemas. */
-  render(id: string, version?: number, namespace = 'edgeforge'): { yaml: string; kinds: string[] } {
+  /** Kubernetes manifests (YAML) for a container app version, checked against the Kubernetes schemas; a combo's overrides apply. */
+  render(
+    id: string,
+    version?: number,
+    namespace = 'edgeforge',
+    overrides: { replicas: number | null; env: { name: string; value: string }[] } = { replicas: null, env: [] },
+  ): { yaml: string; kinds: string[] } {
     const app = this.get(id);
     if (app.kind !== 'container') {
       throw new AppError('APP_NOT_RENDERABLE', {
@@ -285,7 +290,7 @@ export class AppService {
       const a = this.artifacts.get(artifactId);
       return /[:@]/.test(a.name.split('/').at(-1)!) ? a.name : `${a.name}@${a.digest}`;
     };
-    const r = renderContainerApp(v.spec as ContainerAppSpec, { version: v.version, namespace, imageRef });
+    const r = renderContainerApp(v.spec as ContainerAppSpec, { version: v.version, namespace, imageRef, replicas: overrides.replicas, extraEnv: overrides.env });
     return { yaml: r.yaml, kinds: r.objects.map((o) => (o as { kind: string }).kind) };
   }
 

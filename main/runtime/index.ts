@@ -3,11 +3,15 @@
  * services and the router. The Electron shell, the headless host and the CLI
  * all start here, so they run the same services.
  */
+import path from 'node:path';
+import { builtPaths } from './paths';
 import { ArtifactService, artifactsSchema } from '../artifacts';
+import { BatchService, BundleService, bundlesSchema } from '../bundles';
 import { AppService, CatalogDocuments, ComboService, ModelService, catalogSchema } from '../catalog';
 import { hashFileJob } from '../diagnostics';
 import { acquireHomeLock, ensureHome, type HomeLayout, type HomeLock } from '../home';
 import { JobService, jobsSchema } from '../jobs';
+import { StationKeys, licensingSchema } from '../licensing';
 import type { NativeHost } from '../native';
 import { SettingsService, settingsSchema } from '../settings';
 import { Store, type ModuleSchema } from '../store';
@@ -17,7 +21,7 @@ import { createRouter, type AppRouter, type Services } from './router';
 export { createRouter, type AppRouter, type Services } from './router';
 
 /** Every module's schema, in dependency order. */
-export const schemas: ModuleSchema[] = [settingsSchema, jobsSchema, artifactsSchema, catalogSchema];
+export const schemas: ModuleSchema[] = [settingsSchema, jobsSchema, artifactsSchema, catalogSchema, licensingSchema, bundlesSchema];
 
 export interface RuntimeOptions extends SystemServiceOptions {
   home: string;
@@ -28,6 +32,8 @@ export interface RuntimeOptions extends SystemServiceOptions {
    */
   mode: 'owner' | 'reader';
   jobConcurrency?: number;
+  /** The app's resources/ folder (the box-side installer); the repository's when omitted. */
+  resourcesDir?: string;
 }
 
 export interface Runtime extends Services {
@@ -61,7 +67,11 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   const apps = new AppService(store.db, artifacts);
   const combos = new ComboService(store.db, models, apps, artifacts);
   const catalog = new CatalogDocuments(store.db, models, apps, combos, artifacts);
-  const services: Services = { apps, artifacts, catalog, combos, jobs, models, settings, system };
+  const keys = new StationKeys(store.db, layout.keys);
+  const batches = new BatchService(store.db, combos, models, keys);
+  const installerFile = path.join(options.resourcesDir ?? path.join(builtPaths.appRoot, 'resources'), 'installer', 'install.sh');
+  const bundles = new BundleService({ batches, combos, models, apps, artifacts, keys, installerFile }, jobs, layout.bundles);
+  const services: Services = { apps, artifacts, batches, bundles, catalog, combos, jobs, keys, models, settings, system };
   let closed = false;
   return {
     ...services,

@@ -7,6 +7,8 @@ import { implement } from '@orpc/server';
 import { contract, type JobEvent } from '../api/contract';
 import { HASH_FILE_KIND } from '../diagnostics';
 import type { ArtifactService } from '../artifacts';
+import type { BatchService, BundleService } from '../bundles';
+import type { StationKeys } from '../licensing';
 import type { AppService, CatalogDocuments, ComboService, ModelService } from '../catalog';
 import type { JobService } from '../jobs';
 import type { SettingsService } from '../settings';
@@ -15,9 +17,12 @@ import type { SystemService } from '../system';
 export interface Services {
   apps: AppService;
   artifacts: ArtifactService;
+  batches: BatchService;
+  bundles: BundleService;
   catalog: CatalogDocuments;
   combos: ComboService;
   jobs: JobService;
+  keys: StationKeys;
   models: ModelService;
   settings: SettingsService;
   system: SystemService;
@@ -102,6 +107,14 @@ export function createRouter(s: Services) {
     catalog: {
       export: os.catalog.export.handler(({ input }) => s.catalog.export(input)),
       import: os.catalog.import.handler(({ input }) => s.catalog.import(input.document)),
+    },
+    batches: {
+      list: os.batches.list.handler(() => s.batches.list()),
+      get: os.batches.get.handler(({ input }) => s.batches.get(input.id)),
+      create: os.batches.create.handler(({ input }) => s.batches.create(input)),
+    },
+    bundles: {
+      build: os.bundles.build.handler(({ input }) => s.bundles.startBuild(input)),
     },
     diagnostics: {
       hashFile: os.diagnostics.hashFile.handler(({ input }) => s.jobs.start(HASH_FILE_KIND, input)),

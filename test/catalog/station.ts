@@ -13,7 +13,9 @@ import path from 'node:path';
 import { ComboSpecSchema, ContainerAppSpecSchema, HardwareModelSpecSchema, type ComboSpec } from '../../main/api/contract';
 import { ArtifactService, artifactsSchema } from '../../main/artifacts';
 import { AppService, CatalogDocuments, catalogSchema, ComboService, ModelService } from '../../main/catalog';
+import { bundlesSchema } from '../../main/bundles';
 import { JobService, jobsSchema } from '../../main/jobs';
+import { licensingSchema } from '../../main/licensing';
 import { Store } from '../../main/store';
 import { ensureOciFixtures } from '../lab/cache';
 import { importedId } from '../support/jobs';
@@ -74,7 +76,7 @@ export function catalogInputs(): CatalogInputs {
 /** A store with the inputs imported, three published models (GPU, plain, GPU without driver) and four apps. */
 export async function catalogStation(inputs: CatalogInputs) {
   const dir = tempDir();
-  const store = Store.open(path.join(dir, 'db.sqlite'), [jobsSchema, artifactsSchema, catalogSchema]);
+  const store = Store.open(path.join(dir, 'db.sqlite'), [jobsSchema, artifactsSchema, catalogSchema, licensingSchema, bundlesSchema]);
   const jobs = new JobService(store.db);
   const artifacts = new ArtifactService(store.db, path.join(dir, 'blobs'), jobs);
   const imp = async (p: string) => importedId(jobs, (await artifacts.startImport({ path: p })).id, p);
@@ -131,5 +133,5 @@ export async function catalogStation(inputs: CatalogInputs) {
       apps: [{ appId: vision, version: 1 }],
       ...over,
     });
-  return { artifacts, apps, catalog, combos, models, ids, gpuModel, plainModel, noDriverModel, vision, armOnly, web, draftApp, combo, store };
+  return { dir, jobs, artifacts, apps, catalog, combos, models, ids, gpuModel, plainModel, noDriverModel, vision, armOnly, web, draftApp, combo, store };
 }
