@@ -6,9 +6,9 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import fs from 'node:fs';
-import type { HardwareModel, Job } from '../api/contract';
+import type { Batch, HardwareModel, Job } from '../api/contract';
 import { AppError } from '../api/errors';
-import { HashFileInputSchema, ImportInputSchema } from '../api/contract';
+import { BatchCreateInputSchema, BundleBuildInputSchema, HashFileInputSchema, ImportInputSchema } from '../api/contract';
 import { inputInvalid } from '../api/validation';
 import { HASH_FILE_KIND } from '../diagnostics';
 import { defaultHome } from '../home';
@@ -552,6 +552,108 @@ function addAppAndComboCommands(program: Command, globals: () => Globals, run: (
   addDocumentCommands(combos, 'combos', globals, run);
 }
 
+function batchLine(b: Batch): string {
+  return `${b.id}  ${String(b.quantity).padStart(7)} seats  ${b.firstSerial}…${b.lastSerial}  ${b.comboName} (${b.modelName} r${b.modelRevision})`;
+}
+
+function addBatchAndBundleCommands(program: Command, globals: () => Globals, run: (p: Promise<number>, json: boolean) => void): void {
+  const batch = program.command('batch').description('batches of a published combo: create, list, show');
+  batch
+    .command('create <combo>')
+    .description('make a batch of a published combo, with a license signed by the station key')
+    .requiredOption('--quantity <n>', 'seats: how many activations its bundles may ever get (1–1,000,000)')
+    .requiredOption('--prefix <text>', 'serial number prefix, e.g. LA-')
+    .option('--digits <n>', 'zero-padded counter digits', '6')
+    .option('--json', 'machine-readable output')
+    .action((combo: string, opts: { quantity: string; prefix: string; digits: string; json?: boolean }) =>
+      run(
+        withRuntime(globals(), 'owner', (rt) => {
+          const parsed = BatchCreateInputSchema.safeParse({
+            comboId: combo,
+            quantity: Number(opts.quantity),
+            serialPrefix: opts.prefix,
+            serialDigits: Number(opts.digits),
+          });
+          if (!parsed.success) throw inputInvalid(parsed.error.issues);
+          const b = rt.batches.create(parsed.data);
+          if (opts.json) printJson(b);
+          else process.stdout.write(batchLine(b) + '\n');
+          return ExitCode.OK;
+        }),
+        !!opts.json,
+      ),
+    );
+  batch
+    .command('list')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) =>
+      run(
+        withRuntime(globals(), 'reader', (rt) => {
+          const list = rt.batches.list();
+          if (opts.json) printJson(list);
+          else if (list.length === 0) process.stdout.write(say({ en: 'No batches.\n', zh: '没有批次。\n' }));
+          else for (const b of list) process.stdout.write(batchLine(b) + '\n');
+          return ExitCode.OK;
+        }),
+        !!opts.json,
+      ),
+    );
+  batch
+    .command('show <id>')
+    .description('a batch, its license and the bundles built for it')
+    .option('--json', 'machine-readable output')
+    .action((id: string, opts: { json?: boolean }) =>
+      run(
+        withRuntime(globals(), 'reader', (rt) => {
+          const b = rt.batches.get(id);
+          if (opts.json) printJson(b);
+          else {
+            process.stdout.write(batchLine(b) + '\n' + b.license);
+            for (const o of b.outputs)
+              process.stdout.write(
+                `${o.kind}  ${formatBytes(o.size)}  sha256 ${o.sha256}  ${o.file}${o.present ? '' : say({ en: ' (missing)', zh: '（文件已不存在）' })}\n`,
+              );
+          }
+          return ExitCode.OK;
+        }),
+        !!opts.json,
+      ),
+    );
+
+  const bundle = program.command('bundle').description('build the install bundles of a batch');
+  bundle
+    .command('build <batch>')
+    .description('build the tar bundle (and, when available, the ISO bundle) of a batch, with progress; Ctrl+C cancels')
+    .option('--tar', 'a tar bundle, for boxes that already have an OS (the default)')
+    .option('--iso', 'an ISO bundle: the base installer remastered for an unattended install')
+    .option('--zstd', 'compress the tar bundle with zstd')
+    .option('--out <dir>', 'output folder (default: <data>/bundles/<batch>)')
+    .option('--json', 'machine-readable output')
+    .action((batchId: string, opts: { tar?: boolean; iso?: boolean; zstd?: boolean; out?: string; json?: boolean }) => {
+      const parsed = BundleBuildInputSchema.safeParse({
+        batchId,
+        tar: opts.tar ?? !opts.iso,
+        iso: !!opts.iso,
+        zstd: !!opts.zstd,
+        outDir: opts.out ? path.resolve(opts.out) : null,
+      });
+      run(
+        parsed.success
+          ? runJob(
+              globals(),
+              opts.json,
+              (rt) => rt.bundles.startBuild(parsed.data),
+              (j) =>
+                (j.result as { outputs: { kind: string; file: string; size: number; sha256: string }[] }).outputs
+                  .map((o) => `${o.kind}  ${formatBytes(o.size)}  sha256 ${o.sha256}\n  ${o.file}\n`)
+                  .join(''),
+            )
+          : Promise.reject(inputInvalid(parsed.error.issues)),
+        !!opts.json,
+      );
+    });
+}
+
 export function buildProgram(run: (p: Promise<number>, json: boolean) => void): Command {
   const program = new Command('edgeforge')
     .description('EdgeForge: build, flash, activate and operate edge appliances, offline.')
@@ -620,6 +722,7 @@ export function buildProgram(run: (p: Promise<number>, json: boolean) => void): 
 
   addModelCommands(program, globals, run);
   addAppAndComboCommands(program, globals, run);
+  addBatchAndBundleCommands(program, globals, run);
 
   const jobs = program.command('jobs').description('list, inspect and run jobs');
   jobs
