@@ -798,6 +798,8 @@ export const contract = {
     doctor: oc.output(DoctorReportSchema),
     nativeHealth: oc.output(NativeHealthSchema),
     backup: oc.input(z.object({ destination: z.string().trim().min(1).max(4096).optional() })).output(BackupResultSchema),
+    /** Shows a file in the OS file manager (desktop app only; `shown` is false elsewhere). */
+    reveal: oc.input(z.object({ path: z.string().trim().min(1).max(4096) })).output(z.object({ shown: z.boolean() })),
   },
   settings: {
     get: oc.output(SettingsSchema),

@@ -3,7 +3,7 @@
  * utility process. The only module tree that imports 'electron'.
  */
 import path from 'node:path';
-import { BrowserWindow, app, dialog, ipcMain, session } from 'electron';
+import { BrowserWindow, app, dialog, ipcMain, session, shell } from 'electron';
 import { RPCHandler } from '@orpc/server/message-port';
 import { rpcHandlerOptions } from '../api/rpc';
 import { AppError } from '../api/errors';
@@ -47,6 +47,7 @@ if (!app.requestSingleInstanceLock()) {
         version: APP_VERSION,
         shell: 'electron',
         osLocale: app.getLocale(),
+        reveal: (file) => shell.showItemInFolder(file),
         // Packaged: electron-builder's extraResources; unpackaged: the repository's resources/.
         ...(app.isPackaged ? { resourcesDir: path.join(process.resourcesPath, 'resources') } : {}),
       });

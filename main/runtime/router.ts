@@ -36,6 +36,7 @@ export function createRouter(s: Services) {
       doctor: os.system.doctor.handler(() => s.system.doctor()),
       nativeHealth: os.system.nativeHealth.handler(() => s.system.nativeHealth()),
       backup: os.system.backup.handler(({ input }) => s.system.backup(input.destination)),
+      reveal: os.system.reveal.handler(({ input }) => s.system.reveal(input.path)),
     },
     settings: {
       get: os.settings.get.handler(() => s.settings.get()),

@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BackupResult, DoctorReport, NativeHealth, SystemInfo } from '../api/contract';
+import { AppError } from '../api/errors';
 import type { HomeLayout } from '../home';
 import type { NativeHost } from '../native';
 import type { Store } from '../store';
@@ -12,6 +14,8 @@ export interface SystemServiceOptions {
   version: string;
   shell: SystemInfo['shell'];
   osLocale: string;
+  /** Shows a file in the OS file manager; only the desktop app can. */
+  reveal?: (file: string) => void;
 }
 
 export class SystemService {
@@ -54,5 +58,15 @@ export class SystemService {
         : path.join(this.home.backups, destination);
     const r = await this.store.backup(dest);
     return { ...r, integrity: 'ok' };
+  }
+
+  /** Shows an existing file in the file manager, where the shell can. */
+  reveal(file: string): { shown: boolean } {
+    if (!fs.existsSync(file)) {
+      throw new AppError('FILE_NOT_FOUND', { en: `No file exists at ${file}.`, zh: `${file} 处没有文件。` }, { field: ['path'], file });
+    }
+    if (!this.options.reveal) return { shown: false };
+    this.options.reveal(file);
+    return { shown: true };
   }
 }

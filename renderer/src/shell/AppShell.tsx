@@ -15,6 +15,7 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../api/context';
 import { NotAvailable } from '../areas/NotAvailable';
+import { BundlesPage } from '../bundles/BundlesPage';
 import { CatalogPage } from '../catalog/CatalogPage';
 import { JOBS_LIST_INPUT, useJobsFeed } from '../jobs/feed';
 import { JobsPage } from '../jobs/JobsPage';
@@ -75,6 +76,7 @@ export function AppShell({ onLost }: { onLost: (listener: () => void) => void })
   let content: ReactNode;
   if (area === 'jobs') content = <JobsPage />;
   else if (area === 'catalog') content = <CatalogPage />;
+  else if (area === 'bundles') content = <BundlesPage />;
   else if (area === 'settings') content = <SettingsPage />;
   else content = <NotAvailable area={area} />;
 
