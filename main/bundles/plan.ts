@@ -47,7 +47,7 @@ export const BundleErrors = {
   BUNDLE_NO_SPACE: 'BUNDLE_NO_SPACE',
   BUNDLE_BLOB_CORRUPT: 'BUNDLE_BLOB_CORRUPT',
   BUNDLE_OUT_DIR: 'BUNDLE_OUT_DIR',
-  BUNDLE_ISO_NOT_READY: 'BUNDLE_ISO_NOT_READY',
+  BUNDLE_NO_BASE_ISO: 'BUNDLE_NO_BASE_ISO',
 } as const;
 
 /** One value for a POSIX shell, in single quotes. */

@@ -1,17 +1,18 @@
 /**
  * Building a batch's bundles as a job: plan, check the disk space, stream,
- * record the outputs. ISO bundles come with the ISO writer (main/iso); until
- * then a build that asks for one is refused up front, never half-done.
+ * record the outputs: the tar bundle, the ISO bundle (the model's base ISO
+ * remastered), or both, under one progress bar.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Duplex, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import type { BundleBuildInput } from '../api/contract';
+import type { Artifact, BundleBuildInput } from '../api/contract';
 import { AppError } from '../api/errors';
 import type { JobKind, JobService } from '../jobs';
 import { BundleErrors, planBundle, type PlanDeps } from './plan';
+import { writeIsoBundle } from './iso-bundle';
 import { checkSpace, tarBundleEstimate, writeTarBundle } from './tar-bundle';
 
 export const BUNDLE_BUILD_KIND = 'bundles.build';
@@ -69,6 +70,26 @@ export class BundleService {
     return input.outDir ?? path.join(this.bundlesDir, input.batchId);
   }
 
+  /** The model's base installer ISO, or a refusal naming what to do. */
+  private baseIso(batchId: string): { artifact: Artifact; file: { path: string; size: number } } {
+    const batch = this.deps.batches.get(batchId);
+    const combo = this.deps.combos.get(batch.comboId);
+    const spec = this.deps.models.get(combo.spec.modelId).revisions.find((r) => r.revision === combo.spec.modelRevision)!.spec;
+    if (!spec.os.baseIsoArtifactId) {
+      throw new AppError(
+        BundleErrors.BUNDLE_NO_BASE_ISO,
+        {
+          en: `Model "${batch.modelName}" r${batch.modelRevision} has no base installer ISO, so no ISO bundle can be made. Build the tar bundle, or give the model a base ISO in a new revision.`,
+          zh: `型号“${batch.modelName}”r${batch.modelRevision} 没有基础安装 ISO，无法制作 ISO 安装包。请构建 tar 安装包，或在新版本型号中指定基础 ISO。`,
+        },
+        { field: ['iso'] },
+      );
+    }
+    const artifact = this.deps.artifacts.get(spec.os.baseIsoArtifactId);
+    const f = (artifact.metadata.files as { digest: string; size: number }[])[0]!;
+    return { artifact, file: { path: this.deps.artifacts.blobs.pathOf(f.digest), size: f.size } };
+  }
+
   private buildJob(): JobKind<BundleBuildInput, { outputs: BuiltBundle[] }> {
     return {
       kind: BUNDLE_BUILD_KIND,
@@ -79,16 +100,7 @@ export class BundleService {
       validate: (p) => {
         this.deps.batches.get(p.batchId);
         this.outDir(p);
-        if (p.iso) {
-          throw new AppError(
-            BundleErrors.BUNDLE_ISO_NOT_READY,
-            {
-              en: 'ISO bundles are not available in this version yet; build the tar bundle.',
-              zh: '此版本尚不支持 ISO 安装包；请构建 tar 安装包。',
-            },
-            { field: ['iso'] },
-          );
-        }
+        if (p.iso) this.baseIso(p.batchId);
         if (p.zstd && !zstdAvailable()) {
           throw new AppError(
             'BUNDLE_ZSTD_UNAVAILABLE',
@@ -104,15 +116,43 @@ export class BundleService {
         const plan = planBundle(this.deps, p.batchId);
         const dir = this.outDir(p);
         fs.mkdirSync(dir, { recursive: true });
-        const estimate = tarBundleEstimate(plan);
-        checkSpace(dir, estimate);
         const batch = this.deps.batches.get(p.batchId);
-        const file = path.join(dir, `${slug(batch.comboName)}-${batch.id}.tar${p.zstd ? '.zst' : ''}`);
-        ctx.log(`${plan.entries.length} files, ${plan.installBytes} bytes of content; writing ${file}`);
-        const r = await writeTarBundle(plan, this.deps.keys, file, ctx.signal, (done, total) => ctx.progress(done, total), p.zstd ? zstdCompressor : undefined);
-        this.deps.batches.recordOutput(batch.id, { kind: 'tar', file: r.file, size: r.size, sha256: r.sha256, compression: p.zstd ? 'zstd' : 'none' });
-        ctx.log(`tar bundle: ${r.file}, ${r.size} bytes, sha256 ${r.sha256}`);
-        return { outputs: [{ kind: 'tar', file: r.file, size: r.size, sha256: r.sha256 }] };
+        const iso = p.iso ? this.baseIso(p.batchId) : null;
+        const payload = tarBundleEstimate(plan);
+        checkSpace(dir, (p.tar ? payload : 0) + (iso ? iso.file.size + payload : 0));
+        const stem = path.join(dir, `${slug(batch.comboName)}-${batch.id}`);
+        const outputs: BuiltBundle[] = [];
+        // One progress bar over both builds: the tar first, then the ISO.
+        const tarTotal = p.tar ? plan.installBytes : 0;
+        const isoTotal = iso ? iso.file.size + plan.installBytes : 0;
+        const report = (offset: number) => (done: number) => ctx.progress(offset + done, tarTotal + isoTotal);
+        ctx.log(`${plan.entries.length} files, ${plan.installBytes} bytes of content`);
+        if (p.tar) {
+          const file = `${stem}.tar${p.zstd ? '.zst' : ''}`;
+          const r = await writeTarBundle(plan, this.deps.keys, file, ctx.signal, report(0), p.zstd ? zstdCompressor : undefined);
+          this.deps.batches.recordOutput(batch.id, { kind: 'tar', file: r.file, size: r.size, sha256: r.sha256, compression: p.zstd ? 'zstd' : 'none' });
+          ctx.log(`tar bundle: ${r.file}, ${r.size} bytes, sha256 ${r.sha256}`);
+          outputs.push({ kind: 'tar', file: r.file, size: r.size, sha256: r.sha256 });
+        }
+        if (iso) {
+          const combo = this.deps.combos.get(batch.comboId);
+          const model = this.deps.models.get(combo.spec.modelId).revisions.find((r) => r.revision === combo.spec.modelRevision)!.spec;
+          const r = await writeIsoBundle({
+            plan,
+            keys: this.deps.keys,
+            baseIso: iso.artifact,
+            baseIsoFile: iso.file.path,
+            combo: batch.comboName,
+            installDisk: model.installDisk,
+            file: `${stem}.iso`,
+            signal: ctx.signal,
+            progress: (done) => report(tarTotal)(Math.min(done, isoTotal)),
+          });
+          this.deps.batches.recordOutput(batch.id, { kind: 'iso', file: r.file, size: r.size, sha256: r.sha256, compression: 'none' });
+          ctx.log(`ISO bundle (${r.family}; menus changed: ${r.patched.join(', ')}): ${r.file}, ${r.size} bytes, sha256 ${r.sha256}`);
+          outputs.push({ kind: 'iso', file: r.file, size: r.size, sha256: r.sha256 });
+        }
+        return { outputs };
       },
     };
   }

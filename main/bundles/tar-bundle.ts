@@ -114,7 +114,7 @@ function dirEntry(pack: tar.Pack, name: string, mtime: Date): void {
 }
 
 /** The bytes of a plan entry, hashed into `hash` as they go. */
-async function* entryChunks(e: PlanEntry, hash: Hash, mtime: Date, signal: AbortSignal): AsyncGenerator<Buffer> {
+export async function* entryChunks(e: PlanEntry, hash: Hash, mtime: Date, signal: AbortSignal): AsyncGenerator<Buffer> {
   const s = e.source;
   if (s.kind === 'bytes') {
     hash.update(s.data);

@@ -290,7 +290,13 @@ export class AppService {
       const a = this.artifacts.get(artifactId);
       return /[:@]/.test(a.name.split('/').at(-1)!) ? a.name : `${a.name}@${a.digest}`;
     };
-    const r = renderContainerApp(v.spec as ContainerAppSpec, { version: v.version, namespace, imageRef, replicas: overrides.replicas, extraEnv: overrides.env });
+    const r = renderContainerApp(v.spec as ContainerAppSpec, {
+      version: v.version,
+      namespace,
+      imageRef,
+      replicas: overrides.replicas,
+      extraEnv: overrides.env,
+    });
     return { yaml: r.yaml, kinds: r.objects.map((o) => (o as { kind: string }).kind) };
   }
 

@@ -66,10 +66,12 @@ export class StationKeys {
   /** A key of this station by id (also a retired one: bundles keep verifying). */
   get(id: string): StationKey {
     const row = this.db.prepare('SELECT id, public_pem, created_at FROM licensing_keys WHERE id = ?').get(id) as
-      | { id: string; public_pem: string; created_at: string }
-      | undefined;
+      { id: string; public_pem: string; created_at: string } | undefined;
     if (!row)
-      throw new AppError(KeyErrors.STATION_KEY_UNREADABLE, { en: `This station has no key ${id.slice(0, 12)}….`, zh: `本工作站没有密钥 ${id.slice(0, 12)}…。` });
+      throw new AppError(KeyErrors.STATION_KEY_UNREADABLE, {
+        en: `This station has no key ${id.slice(0, 12)}….`,
+        zh: `本工作站没有密钥 ${id.slice(0, 12)}…。`,
+      });
     return { id: row.id, publicKeyPem: row.public_pem, createdAt: row.created_at };
   }
 

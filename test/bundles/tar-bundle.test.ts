@@ -178,8 +178,11 @@ describe('tar bundle', () => {
     expect(() => checkSpace(d, Number.MAX_SAFE_INTEGER)).toThrow(expect.objectContaining({ code: 'BUNDLE_NO_SPACE', field: ['outDir'] }));
   });
 
-  it('refuses an ISO bundle and a relative output folder up front, naming the field', async () => {
-    await expect(s.bundles.startBuild({ batchId, tar: true, iso: true, zstd: false, outDir: null })).rejects.toMatchObject({ code: 'BUNDLE_ISO_NOT_READY' });
+  it('refuses an ISO bundle for a model without a base ISO, and a relative output folder, up front, naming the field', async () => {
+    await expect(s.bundles.startBuild({ batchId, tar: true, iso: true, zstd: false, outDir: null })).rejects.toMatchObject({
+      code: 'BUNDLE_NO_BASE_ISO',
+      field: ['iso'],
+    });
     await expect(s.bundles.startBuild({ batchId, tar: true, iso: false, zstd: false, outDir: 'out' })).rejects.toMatchObject({ field: ['outDir'] });
   });
 

@@ -82,6 +82,6 @@ describe('edgeforge batch and bundle', () => {
     expect(cli(home, ['batch', 'show', batch.id]).stdout).toContain(`sha256 ${job.result.outputs[0].sha256}`);
     const iso = cli(home, ['bundle', 'build', batch.id, '--iso']);
     expect(iso.code).not.toBe(0);
-    expect(iso.stderr).toContain('ISO bundles are not available in this version yet');
+    expect(iso.stderr).toContain('has no base installer ISO, so no ISO bundle can be made');
   }, 180_000);
 });

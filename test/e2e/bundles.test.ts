@@ -101,11 +101,11 @@ describe('Batches & Bundles in the browser', () => {
     await s.page.screenshot({ path: shot('batch-built-en') });
   });
 
-  it('refuses an ISO bundle clearly, in the dialog', async () => {
+  it('refuses an ISO bundle for a model without a base ISO, in the dialog', async () => {
     await s.page.getByTestId('build-open').click();
     await s.page.getByTestId('build-iso').check();
     await s.page.getByTestId('build-start').click();
-    await expect.poll(() => s.page.getByTestId('build-error').textContent()).toContain('ISO bundles are not available in this version yet');
+    await expect.poll(() => s.page.getByTestId('build-error').textContent()).toContain('has no base installer ISO, so no ISO bundle can be made');
     await s.page.keyboard.press('Escape');
   });
 });

@@ -299,7 +299,7 @@ export const en = {
       tar: 'Tar bundle',
       tarHelp: 'For a box that already has an OS: copy it over, extract it, run install.sh.',
       iso: 'ISO bundle',
-      isoHelp: 'The base installer remastered for an unattended install: not available in this version yet.',
+      isoHelp: 'The model’s base installer ISO remastered to install the OS and this bundle unattended, BIOS and UEFI, from a disc or a USB stick.',
       zstd: 'Compress with zstd',
       zstdHelp: 'Smaller to carry; the box then needs zstd to extract it (not on CentOS 7).',
       outDir: 'Output folder',

@@ -300,7 +300,7 @@ export const zhCN: Messages = {
       tar: 'tar 安装包',
       tarHelp: '用于已有操作系统的设备：复制过去、解压并运行 install.sh。',
       iso: 'ISO 安装包',
-      isoHelp: '重制的基础安装镜像，可无人值守安装：此版本尚不可用。',
+      isoHelp: '重制型号的基础安装 ISO，以无人值守方式安装操作系统和本安装包，支持 BIOS 与 UEFI，可刻录光盘或写入 U 盘。',
       zstd: '使用 zstd 压缩',
       zstdHelp: '体积更小；设备需要 zstd 才能解压（CentOS 7 没有）。',
       outDir: '输出文件夹',
