@@ -20,6 +20,7 @@ import { AppError } from '../api/errors';
 import type { StationKeys } from '../licensing';
 import { FatImage } from '../iso/fat';
 import { inspectIso, type InstallerFamily } from '../iso/inspect';
+import { implantMediaCheck, mediaCheckStatus } from '../iso/media-check';
 import { IsoReader } from '../iso/reader';
 import { remasterIso, type NewFile } from '../iso/remaster';
 import { patchGrub, patchIsolinux, unattendedArgs } from './boot-config';
@@ -46,6 +47,8 @@ export interface IsoBundleResult {
   sha256: string;
   family: InstallerFamily;
   patched: string[];
+  /** The RHEL media-check sum was implanted anew (the source had one). */
+  mediaCheck: boolean;
 }
 
 const fail = (code: string, en: string, zh: string, field: string[] = ['iso']) => new AppError(code, { en, zh }, { field });
@@ -74,7 +77,9 @@ export async function writeIsoBundle(i: IsoBundleInput): Promise<IsoBundleResult
   const patched: string[] = [];
   let efiImage: { lba: number; data: Buffer } | null = null;
   let baseKs: string | null = null;
+  let status: number | null = null;
   try {
+    status = mediaCheckStatus(reader.volume.applicationUse);
     for (const c of insp.bootConfigs.filter((x) => x.location === 'iso')) {
       const entry = reader.find(c.path)!;
       const text = reader.readFile(entry).toString('utf8');
@@ -161,6 +166,17 @@ export async function writeIsoBundle(i: IsoBundleInput): Promise<IsoBundleResult
   if (insp.family === 'debian-preseed') {
     add.push(bytes('/edgeforge/preseed.cfg', Buffer.from(preseed(u))), bytes('/edgeforge/edgeforge-firstboot.service', Buffer.from(firstbootUnit)));
   }
-  const r = await remasterIso({ source: i.baseIsoFile, output: i.file, replace, add, efiImage, date: mtime, signal: i.signal, progress: i.progress });
-  return { ...r, family: insp.family, patched };
+  const r = await remasterIso({
+    source: i.baseIsoFile,
+    output: i.file,
+    replace,
+    add,
+    efiImage,
+    date: mtime,
+    signal: i.signal,
+    progress: i.progress,
+    // The source carried a media-check sum: the remastered image gets its own, before it is renamed into place.
+    ...(status !== null ? { finish: (tmp: string) => void implantMediaCheck(tmp, status) } : {}),
+  });
+  return { ...r, family: insp.family, patched, mediaCheck: status !== null };
 }

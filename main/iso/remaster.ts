@@ -39,6 +39,8 @@ export interface RemasterInput {
   date: Date;
   signal: AbortSignal;
   progress: (done: number, total: number) => void;
+  /** Runs on the complete partial file before it is renamed (e.g. the media-check sum). */
+  finish?: (partialFile: string) => void;
 }
 
 export interface RemasterResult {
@@ -193,8 +195,19 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
     }
     fs.closeSync(fd);
     fd = null;
+    let sha256 = hash.digest('hex');
+    if (input.finish) {
+      input.finish(tmp);
+      sha256 = await new Promise<string>((res, rej) => {
+        const h = createHash('sha256');
+        fs.createReadStream(tmp)
+          .on('data', (c) => h.update(c))
+          .on('end', () => res(h.digest('hex')))
+          .on('error', rej);
+      });
+    }
     fs.renameSync(tmp, input.output);
-    return { file: input.output, size: written, sha256: hash.digest('hex') };
+    return { file: input.output, size: written, sha256 };
   } catch (e) {
     if (fd !== null) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });

@@ -3,7 +3,7 @@
  * + GRUB in an EFI image), read back with xorriso, isoinfo, mtools and fdisk.
  * Booting them is test/lab/iso-bundle.test.ts.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -140,4 +140,38 @@ describe('ISO bundle', () => {
     const done = await jobEnded(s.jobs, job.id);
     expect(sha256((done.result as { outputs: { file: string }[] }).outputs[0]!.file)).toBe(sha256(built.grub.iso));
   });
+
+  it('keeps the RHEL media check valid: a base ISO with an implanted MD5 gives an ISO that checkisomd5 accepts', async () => {
+    const base = path.join(tempDir(), 'base-with-md5.iso');
+    fs.copyFileSync(built.grub.source, base);
+    execFileSync('implantisomd5', ['--force', base], { stdio: 'ignore' });
+    expect(spawnSync('checkisomd5', [base]).status).toBe(0);
+    const isoId = await importedId(s.jobs, (await s.artifacts.startImport({ path: base })).id, base);
+    const m = s.models.create(
+      HardwareModelSpecSchema.parse({
+        name: 'iso-box-md5',
+        os: { family: 'rocky', version: '9', baseIsoArtifactId: isoId },
+        arch: 'x86_64',
+        minCpuCores: 1,
+        minMemoryMiB: 2048,
+        minDiskGiB: 16,
+        installDisk: '/dev/vda',
+        nics: [{ name: 'eth0', role: 'wan', addressing: 'dhcp' }],
+      }),
+    );
+    s.models.publish(m.id);
+    const c = s.combos.create(s.combo({ name: 'iso-line-md5', modelId: m.id, apps: [{ appId: s.web, version: 1, overrides: { replicas: null, env: [] } }] }));
+    s.combos.publish(c.id);
+    const batchId = batches.create(BatchCreateInputSchema.parse({ comboId: c.id, quantity: 1, serialPrefix: 'M' })).id;
+    const job = await bundles.startBuild({ batchId, tar: false, iso: true, zstd: false, outDir: tempDir() });
+    const done = await jobEnded(s.jobs, job.id);
+    const out = (done.result as { outputs: { file: string; sha256: string }[] }).outputs[0]!;
+    expect(spawnSync('checkisomd5', [out.file]).status).toBe(0);
+    expect(sha256(out.file)).toBe(out.sha256);
+    // And a flipped byte inside the volume fails it.
+    const fd = fs.openSync(out.file, 'r+');
+    fs.writeSync(fd, Buffer.from([0x5a]), 0, 1, 40 * 2048 + 7);
+    fs.closeSync(fd);
+    expect(spawnSync('checkisomd5', [out.file]).status).not.toBe(0);
+  }, 120_000);
 });
