@@ -1,12 +1,13 @@
 /**
- * `npm run bench [hash|import ...]`: EdgeForge against the standard tool, in
+ * `npm run bench [hash|import|bundle ...]`: EdgeForge against the standard tool, in
  * the same run. Prints figures and ratios; it is not a test.
  */
 import { preflight } from './common';
+import { benchBundle } from './bundle';
 import { benchHash } from './hash';
 import { benchImport } from './import';
 
-const all: Record<string, () => void> = { hash: benchHash, import: benchImport };
+const all: Record<string, () => void> = { hash: benchHash, import: benchImport, bundle: benchBundle };
 const chosen = process.argv.slice(2);
 preflight();
 for (const name of chosen.length ? chosen : Object.keys(all)) {

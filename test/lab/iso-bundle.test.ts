@@ -22,7 +22,11 @@ describe('ISO bundles boot and install unattended', { timeout: 900_000 }, () => 
     const keys = new StationKeys(s.store.db, path.join(s.dir, 'keys'));
     const batches = new BatchService(s.store.db, s.combos, s.models, keys);
     const installerFile = path.join(repoRoot, 'resources', 'installer', 'install.sh');
-    const bundles = new BundleService({ batches, combos: s.combos, models: s.models, apps: s.apps, artifacts: s.artifacts, keys, installerFile }, s.jobs, path.join(s.dir, 'bundles'));
+    const bundles = new BundleService(
+      { batches, combos: s.combos, models: s.models, apps: s.apps, artifacts: s.artifacts, keys, installerFile },
+      s.jobs,
+      path.join(s.dir, 'bundles'),
+    );
     for (const variant of ['grub', 'isolinux'] as const) {
       const source = inject('labIsos')[variant];
       const isoId = await importedId(s.jobs, (await s.artifacts.startImport({ path: source })).id, source);
@@ -39,7 +43,9 @@ describe('ISO bundles boot and install unattended', { timeout: 900_000 }, () => 
         }),
       );
       s.models.publish(m.id);
-      const c = s.combos.create(s.combo({ name: `lab-line-${variant}`, modelId: m.id, apps: [{ appId: s.web, version: 1, overrides: { replicas: null, env: [] } }] }));
+      const c = s.combos.create(
+        s.combo({ name: `lab-line-${variant}`, modelId: m.id, apps: [{ appId: s.web, version: 1, overrides: { replicas: null, env: [] } }] }),
+      );
       s.combos.publish(c.id);
       const batchId = batches.create(BatchCreateInputSchema.parse({ comboId: c.id, quantity: 10, serialPrefix: 'LAB-' })).id;
       const done = await jobEnded(s.jobs, (await bundles.startBuild({ batchId, tar: false, iso: true, zstd: false, outDir: tempDir() })).id);
