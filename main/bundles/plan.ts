@@ -16,9 +16,7 @@ export const BUNDLE_FORMAT = 'edgeforge.bundle/v1';
 export type EntrySource =
   | { kind: 'bytes'; data: Buffer }
   /** A stored blob, checked against its digest as it streams. */
-  | { kind: 'blob'; file: string; digest: string }
-  /** An OCI image-layout archive of these blobs, made as it streams. */
-  | { kind: 'oci-archive'; index: Buffer; blobs: { digest: string; file: string; size: number }[] };
+  | { kind: 'blob'; file: string; digest: string };
 
 export interface PlanEntry {
   path: string;
@@ -54,8 +52,6 @@ export const BundleErrors = {
 export const shellQuote = (v: string | number) => `'${String(v).replace(/'/g, `'\\''`)}'`;
 const envFile = (vars: [string, string | number][]) => Buffer.from(vars.map(([k, v]) => `${k}=${shellQuote(v)}\n`).join(''));
 
-/** Size of a tar stream (tar-stream, ustar) of regular files with short names, plus two directory entries and the end blocks. */
-const tarSize = (sizes: number[], dirs: number) => dirs * 512 + sizes.reduce((s, n) => s + 512 + Math.ceil(n / 512) * 512, 0) + 1024;
 
 const SAFE_NAME = /^[A-Za-z0-9._+-]+$/;
 
@@ -162,7 +158,8 @@ export function planBundle(d: PlanDeps, batchId: string): BundlePlan {
     }
   }
   if (images.size > 0) {
-    // OCI image layout (image-spec layout.md): oci-layout, index.json, blobs/sha256/<hex>.
+    // One OCI image layout (image-spec layout.md) for every image: a blob shared by images is there once,
+    // and each blob file's sha256 is its digest. install.sh packs it into the archive k3s imports.
     const index = Buffer.from(
       JSON.stringify({
         schemaVersion: 2,
@@ -178,10 +175,9 @@ export function planBundle(d: PlanDeps, batchId: string): BundlePlan {
         })),
       }),
     );
-    const sorted = [...blobs.values()].sort((a, b) => a.digest.localeCompare(b.digest));
-    const layout = Buffer.from('{"imageLayoutVersion":"1.0.0"}');
-    const size = tarSize([layout.length, index.length, ...sorted.map((b) => b.size)], 2);
-    entries.push({ path: 'images/images.oci.tar', mode: 0o644, size, source: { kind: 'oci-archive', index, blobs: sorted } });
+    bytes('images/oci/oci-layout', 0o644, Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+    bytes('images/oci/index.json', 0o644, index);
+    for (const b of [...blobs.values()].sort((x, y) => x.digest.localeCompare(y.digest))) blob(`images/oci/blobs/sha256/${b.digest.slice(7)}`, 0o644, b);
   }
   for (const [p, data] of manifests) bytes(p, 0o644, data);
   for (const la of lightApps) {

@@ -14,6 +14,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { AppError } from '../api/errors';
@@ -32,6 +33,65 @@ export interface TarBundleResult {
 }
 
 const CHUNK = 1024 * 1024;
+
+/**
+ * The whole file's sha256, computed on a worker thread while the main thread
+ * packs and hashes entries (as `tar | sha256sum` uses two processes). At most
+ * 8 chunks are in flight, so memory stays bounded.
+ */
+function offThreadSha256(): { transform: Transform; digest: () => Promise<string>; abort: () => void } {
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     const h = require('node:crypto').createHash('sha256');
+     parentPort.on('message', (m) => {
+       if (m === 'end') parentPort.postMessage({ digest: h.digest('hex') });
+       else { h.update(m); parentPort.postMessage('ack'); }
+     });`,
+    { eval: true },
+  );
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  let result: ((hex: string) => void) | null = null;
+  let failure: Error | null = null;
+  worker.on('message', (m: 'ack' | { digest: string }) => {
+    if (m === 'ack') {
+      inFlight--;
+      wake?.();
+    } else result?.(m.digest);
+  });
+  worker.on('error', (e) => {
+    failure = e;
+    wake?.();
+  });
+  const transform = new Transform({
+    transform(c: Buffer, _e, cb) {
+      const send = () => {
+        if (failure) return cb(failure);
+        inFlight++;
+        worker.postMessage(c);
+        cb(null, c);
+      };
+      if (inFlight < 8) send();
+      else
+        wake = () => {
+          if (inFlight < 8 || failure) {
+            wake = null;
+            send();
+          }
+        };
+    },
+  });
+  const digest = () =>
+    new Promise<string>((resolve, reject) => {
+      if (failure) return reject(failure);
+      result = (hex) => {
+        void worker.terminate();
+        resolve(hex);
+      };
+      worker.postMessage('end');
+    });
+  return { transform, digest, abort: () => void worker.terminate() };
+}
 
 /** Upper bound of the archive's size: every entry with a pax header's worth of slack. */
 export function tarBundleEstimate(plan: BundlePlan): number {
@@ -57,13 +117,12 @@ export function checkSpace(dir: string, bytes: number): void {
 
 /** Streams a stored blob, failing if its bytes no longer hash to its digest (store corruption). */
 async function* blobChunks(file: string, digest: string, hash: Hash): AsyncGenerator<Buffer> {
-  const own = createHash('sha256');
+  // `hash` covers exactly this blob's bytes (a fresh hash per entry): a copy of it checks the digest.
   for await (const c of fs.createReadStream(file, { highWaterMark: CHUNK })) {
-    own.update(c as Buffer);
     hash.update(c as Buffer);
     yield c as Buffer;
   }
-  if (`sha256:${own.digest('hex')}` !== digest) {
+  if (`sha256:${hash.copy().digest('hex')}` !== digest) {
     throw new AppError(
       BundleErrors.BUNDLE_BLOB_CORRUPT,
       {
@@ -114,38 +173,14 @@ function dirEntry(pack: tar.Pack, name: string, mtime: Date): void {
 }
 
 /** The bytes of a plan entry, hashed into `hash` as they go. */
-export async function* entryChunks(e: PlanEntry, hash: Hash, mtime: Date, signal: AbortSignal): AsyncGenerator<Buffer> {
+export async function* entryChunks(e: PlanEntry, hash: Hash): AsyncGenerator<Buffer> {
   const s = e.source;
   if (s.kind === 'bytes') {
     hash.update(s.data);
     yield s.data;
     return;
   }
-  if (s.kind === 'blob') {
-    yield* blobChunks(s.file, s.digest, hash);
-    return;
-  }
-  // An OCI image-layout archive (image-spec layout.md), made as it streams:
-  // the loop below pulls from the inner pack, which pulls from the feeder.
-  const inner = tar.pack();
-  const feed = (async () => {
-    const layout = Buffer.from('{"imageLayoutVersion":"1.0.0"}');
-    const noop = () => undefined;
-    await addEntry(inner, { path: 'oci-layout', mode: 0o644, size: layout.length, mtime }, [layout], signal, noop);
-    await addEntry(inner, { path: 'index.json', mode: 0o644, size: s.index.length, mtime }, [s.index], signal, noop);
-    dirEntry(inner, 'blobs', mtime);
-    dirEntry(inner, 'blobs/sha256', mtime);
-    for (const b of s.blobs) {
-      const path = `blobs/sha256/${b.digest.slice(7)}`;
-      await addEntry(inner, { path, mode: 0o644, size: b.size, mtime }, blobChunks(b.file, b.digest, createHash('sha256')), signal, noop);
-    }
-    inner.finalize();
-  })().catch((err: Error) => inner.destroy(err));
-  for await (const c of inner as AsyncIterable<Buffer>) {
-    hash.update(c);
-    yield c;
-  }
-  await feed;
+  yield* blobChunks(s.file, s.digest, hash);
 }
 
 /**
@@ -173,20 +208,21 @@ export async function writeTarBundle(
       progress(done, total);
     }
   };
-  const whole = createHash('sha256');
+  const whole = offThreadSha256();
   let size = 0;
   const pack = tar.pack();
   pack.on('error', () => undefined); // reported through `written`
   const counter = new Transform({
     transform(c: Buffer, _e, cb) {
-      whole.update(c);
       size += c.length;
       cb(null, c);
     },
   });
   const sink = fs.createWriteStream(tmp, { mode: 0o644 });
   const source = pack as unknown as NodeJS.ReadableStream;
-  const written = compress ? pipeline(source, compress(), counter, sink, { signal }) : pipeline(source, counter, sink, { signal });
+  const written = compress
+    ? pipeline(source, compress(), counter, whole.transform, sink, { signal })
+    : pipeline(source, counter, whole.transform, sink, { signal });
   written.catch(() => undefined);
   try {
     const root = plan.root;
@@ -203,7 +239,7 @@ export async function writeTarBundle(
         }
       }
       const hash = createHash('sha256');
-      await addEntry(pack, { path: `${root}/${e.path}`, mode: e.mode, size: e.size, mtime }, entryChunks(e, hash, mtime, signal), signal, onBytes);
+      await addEntry(pack, { path: `${root}/${e.path}`, mode: e.mode, size: e.size, mtime }, entryChunks(e, hash), signal, onBytes);
       files.push({ path: e.path, size: e.size, sha256: hash.digest('hex') });
     }
     const manifest = manifestJson(plan.manifestHead, files);
@@ -212,10 +248,12 @@ export async function writeTarBundle(
     await addEntry(pack, { path: `${root}/manifest.json.sig`, mode: 0o644, size: sig.length, mtime }, [sig], signal, () => undefined);
     pack.finalize();
     await written;
+    const sha256 = await whole.digest();
     fs.renameSync(tmp, file);
     progress(total, total);
-    return { file, size, sha256: whole.digest('hex'), manifestSha256: createHash('sha256').update(manifest).digest('hex') };
+    return { file, size, sha256, manifestSha256: createHash('sha256').update(manifest).digest('hex') };
   } catch (e) {
+    whole.abort();
     pack.destroy();
     await written.catch(() => undefined);
     fs.rmSync(tmp, { force: true });

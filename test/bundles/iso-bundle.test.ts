@@ -97,7 +97,7 @@ describe('ISO bundle', () => {
       'manifest.json.sig',
       'license.json',
       'bundle.env',
-      'images/images.oci.tar',
+      'images/oci/index.json',
       'manifests/web-console.yaml',
       'runtime/k3s-airgap-images-amd64.tar',
     ]) {

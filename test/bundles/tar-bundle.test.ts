@@ -95,13 +95,18 @@ describe('tar bundle', () => {
     expect(names.filter((n) => !n.startsWith(root))).toEqual([]);
     expect(list.filter((l) => !/^\S+ 0\/0\s/.test(l))).toEqual([]);
     const files = names.filter((n) => !n.endsWith('/')).map((n) => n.slice(root.length));
-    expect(files).toEqual([
+    const blobs = files.filter((f) => f.startsWith('images/oci/blobs/'));
+    const image = s.artifacts.get(s.ids.amd).metadata as { layers: unknown[] };
+    expect(blobs.length).toBe(2 + image.layers.length); // the image's manifest, config and layers
+    expect(blobs.every((b) => /^images\/oci\/blobs\/sha256\/[0-9a-f]{64}$/.test(b))).toBe(true);
+    expect(files.filter((f) => !f.startsWith('images/oci/blobs/'))).toEqual([
       'install.sh',
       'runtime/k3s',
       'runtime/k3s-airgap-images-amd64.tar',
       'runtime/install.sh',
       'drivers/NVIDIA-Linux-x86_64-550.54.14.run',
-      'images/images.oci.tar',
+      'images/oci/oci-layout',
+      'images/oci/index.json',
       'manifests/vision-gateway.yaml',
       'bundle.env',
       'station.pub.pem',
@@ -136,7 +141,7 @@ describe('tar bundle', () => {
       .map((l) => /^ {4}\{"path": "([^"]+)", "size": (\d+), "sha256": "([0-9a-f]{64})"\},?$/.exec(l))
       .filter((m) => m !== null)
       .map((m) => `${m[3]}  ${m[1]}`);
-    expect(sums.length).toBe(11);
+    expect(sums.length).toBe(execFileSync('tar', ['-tf', built]).toString().trim().split('\n').filter((n) => !n.endsWith('/')).length - 2);
     fs.writeFileSync(path.join(d, 'SUMS'), sums.join('\n') + '\n');
     expect(execFileSync('sha256sum', ['-c', path.join(d, 'SUMS')], { cwd: root }).toString()).not.toContain('FAILED');
     const doc = JSON.parse(manifest.toString());
@@ -146,12 +151,15 @@ describe('tar bundle', () => {
     expect(fs.readFileSync(path.join(root, 'manifests/vision-gateway.yaml'), 'utf8')).toContain('kind: Deployment');
   });
 
-  it('carries the images as an OCI archive that skopeo reads', () => {
+  it('carries the images as one OCI image layout that skopeo reads, and the archive install.sh packs from it too', () => {
     const d = tempDir();
-    execFileSync('tar', ['-xf', built, '-C', d, `edgeforge-${batchId}/images/images.oci.tar`]);
-    const archive = path.join(d, `edgeforge-${batchId}`, 'images', 'images.oci.tar');
-    const raw = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', `oci-archive:${archive}:edgeforge/fixture-app:amd64`]).toString());
+    execFileSync('tar', ['-xf', built, '-C', d, `edgeforge-${batchId}/images/oci`]);
+    const layout = path.join(d, `edgeforge-${batchId}`, 'images', 'oci');
+    const raw = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', `oci:${layout}:edgeforge/fixture-app:amd64`]).toString());
     expect(raw.layers.length).toBeGreaterThan(0);
+    // What install.sh does on the box: one tar of the layout, for k3s's images folder.
+    const archive = path.join(d, 'edgeforge-images.oci.tar');
+    execFileSync('tar', ['-cf', archive, '-C', layout, '.']);
     const cfg = JSON.parse(execFileSync('skopeo', ['inspect', '--config', `oci-archive:${archive}:edgeforge/fixture-app:amd64`]).toString());
     expect(cfg.architecture).toBe('amd64');
   });

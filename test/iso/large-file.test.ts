@@ -29,7 +29,7 @@ describe('ISO files of 4 GiB or more', () => {
         replace: new Map(),
         add: [
           {
-            path: '/edgeforge/bundle/images/images.oci.tar',
+            path: '/edgeforge/bundle/images/big.tar',
             mode: 0o644,
             size: SIZE,
             chunks: async function* () {
@@ -45,18 +45,18 @@ describe('ISO files of 4 GiB or more', () => {
       const ls = execFileSync('xorriso', ['-indev', out, '-find', '/edgeforge/bundle/images', '-type', 'f', '-exec', 'lsdl'], {
         stdio: ['ignore', 'pipe', 'ignore'],
       }).toString();
-      expect(ls).toMatch(new RegExp(`\\s${SIZE}\\s.*images\\.oci\\.tar`));
+      expect(ls).toMatch(new RegExp(`\\s${SIZE}\\s.*big\\.tar`));
       // isoinfo lists one record per extent of the multi-extent file.
       const records = execFileSync('isoinfo', ['-l', '-i', out], { maxBuffer: 1 << 24 })
         .toString()
         .split('\n')
-        .filter((l) => l.includes('IMAGES_OCI.TAR'));
+        .filter((l) => l.includes('BIG.TAR'));
       expect(records.length).toBe(2);
       expect(records[0]).toContain(String(MAX_EXTENT));
       // The bytes across the extent boundary are the ones written there.
       const at = MAX_EXTENT - 4096;
       const part = path.join(tempDir(), 'part');
-      execFileSync('xorriso', ['-osirrox', 'on', '-indev', out, '-extract_cut', '/edgeforge/bundle/images/images.oci.tar', String(at), '8192', part], {
+      execFileSync('xorriso', ['-osirrox', 'on', '-indev', out, '-extract_cut', '/edgeforge/bundle/images/big.tar', String(at), '8192', part], {
         stdio: 'ignore',
       });
       const got = fs.readFileSync(part);
