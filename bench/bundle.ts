@@ -4,7 +4,8 @@
  *   - tar: EdgeForge's tar bundle vs `tar -cf - <the bundle's tree> | sha256sum`
  *     (archive and hash the same files in one pass);
  *   - ISO: EdgeForge's remastered ISO bundle vs `xorriso -as mkisofs -R -J` of
- *     the base ISO's tree plus the bundle's tree (the same content, written anew).
+ *     the base ISO's tree plus the bundle's tree (the same content, written anew;
+ *     ISO level 3, as files of 4 GiB need).
  * Peak RSS is the figure that must stay flat: BENCH_BUNDLE_MB sets the size
  * of the image inside the bundle (default 1024; the docs record 4096).
  * The ISO part needs the lab's base ISO (npx tsx test/lab/build.ts).
@@ -147,7 +148,7 @@ export function benchBundle(): void {
       fs.renameSync(path.join(tree, fs.readdirSync(tree)[0]!), path.join(isoTree, 'edgeforge-bundle'));
       const efIso = measure(process.execPath, [cli, 'bundle', 'build', batch, '--iso', '--out', out, '--json'], env);
       const isoOut = (JSON.parse(efIso.stdout) as { result: { outputs: { size: number }[] } }).result.outputs[0]!;
-      const xo = measure('xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-J', '-o', path.join(dir, 'x.iso'), isoTree]);
+      const xo = measure('xorriso', ['-as', 'mkisofs', '-quiet', '-iso-level', '3', '-R', '-J', '-o', path.join(dir, 'x.iso'), isoTree]);
       console.log(line(`ISO (${mib(isoOut.size / 1024)} MiB)`, 'xorriso -as mkisofs', xo, efIso));
     } else console.log('  ISO: skipped (no lab base ISO; run npx tsx test/lab/build.ts)');
   } finally {
