@@ -52,7 +52,6 @@ export const BundleErrors = {
 export const shellQuote = (v: string | number) => `'${String(v).replace(/'/g, `'\\''`)}'`;
 const envFile = (vars: [string, string | number][]) => Buffer.from(vars.map(([k, v]) => `${k}=${shellQuote(v)}\n`).join(''));
 
-
 const SAFE_NAME = /^[A-Za-z0-9._+-]+$/;
 
 export interface PlanDeps {

@@ -141,7 +141,13 @@ describe('tar bundle', () => {
       .map((l) => /^ {4}\{"path": "([^"]+)", "size": (\d+), "sha256": "([0-9a-f]{64})"\},?$/.exec(l))
       .filter((m) => m !== null)
       .map((m) => `${m[3]}  ${m[1]}`);
-    expect(sums.length).toBe(execFileSync('tar', ['-tf', built]).toString().trim().split('\n').filter((n) => !n.endsWith('/')).length - 2);
+    expect(sums.length).toBe(
+      execFileSync('tar', ['-tf', built])
+        .toString()
+        .trim()
+        .split('\n')
+        .filter((n) => !n.endsWith('/')).length - 2,
+    );
     fs.writeFileSync(path.join(d, 'SUMS'), sums.join('\n') + '\n');
     expect(execFileSync('sha256sum', ['-c', path.join(d, 'SUMS')], { cwd: root }).toString()).not.toContain('FAILED');
     const doc = JSON.parse(manifest.toString());

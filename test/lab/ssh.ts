@@ -14,7 +14,8 @@ export interface ExecResult {
   stderr: string;
 }
 
-export function sshExec(target: SshTarget, command: string, timeoutMs = 30_000): Promise<ExecResult> {
+/** Runs `command`; `stdin`, when given, is streamed into it (e.g. a bundle file). */
+export function sshExec(target: SshTarget, command: string, timeoutMs = 30_000, stdin?: NodeJS.ReadableStream): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     const timer = setTimeout(() => {
@@ -35,6 +36,7 @@ export function sshExec(target: SshTarget, command: string, timeoutMs = 30_000):
           stream.on('data', (d: Buffer) => (stdout += d.toString()));
           stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
           stream.on('close', (code: number | null) => done(() => resolve({ code, stdout, stderr })));
+          if (stdin) stdin.pipe(stream);
         });
       })
       .on('error', (e) => done(() => reject(e)));

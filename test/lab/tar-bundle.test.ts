@@ -1,0 +1,116 @@
+/**
+ * A tar bundle built by EdgeForge (not a test-side one), copied to a lab box
+ * over SSH and installed with its install.sh: the images and manifests land
+ * where k3s takes them, and the (stand-in) k3s install script was called
+ * air-gapped with the right variables. The station issue adds the real
+ * flashing; here it is plain ssh.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BatchCreateInputSchema, HardwareModelSpecSchema } from '../../main/api/contract';
+import { BatchService, BundleService } from '../../main/bundles';
+import { StationKeys } from '../../main/licensing';
+import { catalogInputs, catalogStation } from '../catalog/station';
+import { importedId, jobEnded } from '../support/jobs';
+import { repoRoot, tempDir } from '../support/tmp';
+import { EDU_PCI_ID, Lab, type Box } from './lab';
+import { sshExec } from './ssh';
+
+describe('a tar bundle installs on a lab box over SSH', { timeout: 600_000 }, () => {
+  let lab: Lab;
+  let box: Box;
+  let bundle: string;
+  let batchId: string;
+  const root = () => ({ port: box.sshPort, username: 'root', privateKey: fs.readFileSync(inject('labImage').key) });
+
+  beforeAll(async () => {
+    const inputs = catalogInputs();
+    const s = await catalogStation(inputs);
+    // The same k3s folder, with a stand-in install script that records how it was called.
+    const k3s = path.join(tempDir(), 'k3s-recording');
+    fs.cpSync(inputs.k3sX86, k3s, { recursive: true });
+    fs.writeFileSync(
+      path.join(k3s, 'install.sh'),
+      '#!/bin/sh\n# stand-in for get.k3s.io: records the INSTALL_K3S_ variables it was given\nmkdir -p /var/lib/edgeforge-test\nenv | grep "^INSTALL_K3S_" | sort > /var/lib/edgeforge-test/k3s-install.env\n',
+      { mode: 0o755 },
+    );
+    const runtime = await importedId(s.jobs, (await s.artifacts.startImport({ path: k3s })).id, k3s);
+    const m = s.models.create(
+      HardwareModelSpecSchema.parse({
+        name: 'lab-gpu-box',
+        os: { family: 'debian', version: '12' },
+        arch: 'x86_64',
+        minCpuCores: 1,
+        minMemoryMiB: 2048,
+        minDiskGiB: 16,
+        installDisk: '/dev/vda',
+        // The lab's accelerator stand-in (QEMU's edu device), with the NVIDIA .run stand-in as its driver.
+        accelerators: [{ kind: 'nvidia-gpu', count: 1, pciIds: [EDU_PCI_ID], driverArtifactId: s.ids.driver }],
+        nics: [
+          { name: 'eth0', role: 'wan', addressing: 'dhcp' },
+          { name: 'eth1', role: 'cluster', addressing: 'static', address: '10.77.0.20/24' },
+        ],
+        serialPorts: [{ device: '/dev/ttyS1', role: 'rs485', baud: 9600, dataBits: 8, parity: 'none', stopBits: 1, flowControl: 'none' }],
+      }),
+    );
+    s.models.publish(m.id);
+    const c = s.combos.create(
+      s.combo({ name: 'lab-line', modelId: m.id, runtimeArtifactId: runtime, apps: [{ appId: s.vision, version: 1, overrides: { replicas: 2, env: [] } }] }),
+    );
+    s.combos.publish(c.id);
+    const keys = new StationKeys(s.store.db, path.join(s.dir, 'keys'));
+    const batches = new BatchService(s.store.db, s.combos, s.models, keys);
+    const installerFile = path.join(repoRoot, 'resources', 'installer', 'install.sh');
+    const bundles = new BundleService(
+      { batches, combos: s.combos, models: s.models, apps: s.apps, artifacts: s.artifacts, keys, installerFile },
+      s.jobs,
+      path.join(s.dir, 'b'),
+    );
+    batchId = batches.create(BatchCreateInputSchema.parse({ comboId: c.id, quantity: 3, serialPrefix: 'LAB-' })).id;
+    const done = await jobEnded(s.jobs, (await bundles.startBuild({ batchId, tar: true, iso: false, zstd: false, outDir: tempDir() })).id);
+    expect(done.error ?? null).toBeNull();
+    bundle = (done.result as { outputs: { file: string }[] }).outputs[0]!.file;
+    s.store.close();
+    lab = await Lab.create(inject('labImage'));
+    box = await lab.start({ name: 'tar-bundle', accelerator: true, memoryMiB: 2048, diskGiB: 20 });
+    await box.waitReady(180_000);
+  }, 300_000);
+
+  afterAll(async () => {
+    await lab?.dispose();
+  });
+
+  it('installs: verified, preflight passed, driver run, k3s air-gapped, images and manifests in place, installed awaiting activation', async () => {
+    const put = await sshExec(root(), 'cat > /root/bundle.tar && tar -xf /root/bundle.tar -C /root && ls /root', 60_000, fs.createReadStream(bundle));
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.stdout).toContain(`edgeforge-${batchId}`);
+    const r = await sshExec(root(), `cd /root/edgeforge-${batchId} && sh install.sh`, 300_000);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const done = r.stdout.split('\n').filter((l) => /^EDGEFORGE-BUNDLE .* state=done/.test(l));
+    expect(done.map((l) => /name=(\w+)/.exec(l)![1])).toEqual(
+      ['verify', 'preflight', 'space', 'drivers', 'runtime', 'images', 'lightapps', 'identity'].filter((n) => n !== 'lightapps'),
+    );
+    const k = await sshExec(
+      root(),
+      'cat /var/lib/edgeforge-test/k3s-install.env; tar -tf /var/lib/rancher/k3s/agent/images/edgeforge-images.oci.tar | sort | head -3; ls /var/lib/rancher/k3s/agent/images/; grep -h "replicas:" /var/lib/rancher/k3s/server/manifests/vision-gateway.yaml; cat /etc/edgeforge/state',
+    );
+    expect(k.stdout).toContain('INSTALL_K3S_SKIP_DOWNLOAD=true');
+    expect(k.stdout).toContain('INSTALL_K3S_SKIP_ENABLE=true');
+    expect(k.stdout).toContain('INSTALL_K3S_SKIP_START=true');
+    expect(k.stdout).toContain('INSTALL_K3S_VERSION=v1.30.2+k3s1');
+    expect(k.stdout).toMatch(/\.\/\n\.\/blobs\/\n\.\/blobs\/sha256\//);
+    expect(k.stdout).toContain('k3s-airgap-images-amd64.tar');
+    expect(k.stdout).toContain('replicas: 2'); // the combo's override
+    expect(k.stdout.trim().split('\n').at(-1)).toBe('installed-awaiting-activation');
+  });
+
+  it('refuses the same bundle once one byte of a stored image changed, before installing anything more', async () => {
+    const blob = (await sshExec(root(), `ls /root/edgeforge-${batchId}/images/oci/blobs/sha256 | head -1`)).stdout.trim();
+    const f = `/root/edgeforge-${batchId}/images/oci/blobs/sha256/${blob}`;
+    await sshExec(root(), `printf 'X' | dd of=${f} bs=1 seek=10 conv=notrunc status=none`);
+    const r = await sshExec(root(), `cd /root/edgeforge-${batchId} && sh install.sh`, 120_000);
+    expect(r.code).toBe(11);
+    expect(`${r.stdout}${r.stderr}`).toContain(`images/oci/blobs/sha256/${blob}`);
+  });
+});
