@@ -24,8 +24,8 @@ export interface UnattendedInput {
 
 const FIRSTBOOT_UNIT = `[Unit]
 Description=EdgeForge: install the bundle on first boot
-After=network-online.target local-fs.target
-Wants=network-online.target
+# Air-gapped: no need to wait for the network to be online, only for the NICs to exist.
+After=network.target local-fs.target
 
 [Service]
 Type=oneshot
