@@ -71,7 +71,8 @@ describe('ISO bundles boot and install unattended', { timeout: 900_000 }, () => 
       .filter((l) => l.startsWith('EDGEFORGE-INSTALL'));
     expect(lines.at(-1), `${name}: ${lines.join(' | ')}`).toBe('EDGEFORGE-INSTALL result=ok');
     const box = await lab.start({ name: `${name}-box`, disk, hostname: null, memoryMiB: 2048, cpus: 1 });
-    await box.waitReady(300_000);
+    // SSH, not the login prompt: the first-boot install writes its progress to the console after it.
+    await box.waitSsh(300_000);
     // The first-boot unit runs install.sh; wait for the state it writes.
     const deadline = Date.now() + 240_000;
     let state = '';

@@ -277,6 +277,21 @@ export class Box {
     return Date.now() - start;
   }
 
+  /**
+   * Up: SSH answers. For boxes whose boot services write to the serial console
+   * (the bundle's first-boot install), which may follow the login prompt on
+   * its line. Returns ms since boot.
+   */
+  async waitSsh(timeoutMs = 120_000): Promise<number> {
+    const start = this.bootedAt;
+    await waitFor(`${this.options.name}: SSH`, timeoutMs, async () => {
+      if (!this.running) throw new Error(`QEMU exited with ${this.process?.exitCode}`);
+      const r = await this.ssh('true', {}, 10_000).catch(() => null);
+      return r?.code === 0 ? true : undefined;
+    });
+    return Date.now() - start;
+  }
+
   private exited(timeoutMs: number): Promise<boolean> {
     return this.process ? exitWithin(this.process, timeoutMs) : Promise.resolve(true);
   }
