@@ -157,7 +157,7 @@ export const ArtifactSchema = z.object({
   id: z.string().regex(ARTIFACT_ID_PATTERN),
   kind: ArtifactKindSchema,
   name: z.string(),
-  /** The image manifest's digest, or the file's sha256. */
+  /** The image manifest's digest, the file's sha256, or for a folder (a k3s runtime) the sha256 of its files' list in sha256sum form. */
   digest: z.string(),
   size: z.number().int().nonnegative(),
   /** os/arch[/variant] for images and runtimes. */

@@ -9,7 +9,7 @@
  * failed or killed import therefore leaves no artifact and no row; its
  * staging is removed at once, or at the next start if the process died.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Artifact, ArtifactKind, GcReport } from '../api/contract';
@@ -237,7 +237,14 @@ export class ArtifactService {
       const blob = await staging.put(stream, ctx.signal);
       stored.push({ file: path.basename(file), digest: blob.digest, size: blob.size });
     }
-    const digest = stored[0]!.digest;
+    // One file: its sha256. Several (a k3s runtime folder): the sha256 of their list in sha256sum form,
+    // so that a folder whose air-gap archive or install script changed is another runtime.
+    const digest =
+      stored.length === 1
+        ? stored[0]!.digest
+        : `sha256:${createHash('sha256')
+            .update(stored.map((s) => `${s.digest.slice(7)}  ${s.file}\n`).join(''))
+            .digest('hex')}`;
     const existing = this.db.prepare('SELECT name FROM artifacts_artifacts WHERE kind = ? AND digest = ?').get(kind, digest) as { name: string } | undefined;
     if (existing) {
       throw new AppError(

@@ -6,6 +6,7 @@
  * docker-archives (the air-gap image archive is a docker save).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,21 @@ describe('k3s runtime import (a folder of binary, air-gap images, install script
     expect(a).toMatchObject({ kind: 'runtime', name: 'k3s v1.30.2+k3s1 (x86_64)', platform: 'x86_64' });
     expect(a!.metadata).toMatchObject({ runtime: 'k3s', version: 'v1.30.2+k3s1', imageArchitectures: ['amd64'] });
     expect((a!.metadata.files as { file: string }[]).map((f) => f.file)).toEqual(['k3s', 'k3s-airgap-images-amd64.tar', 'install.sh']);
+  });
+
+  it('takes a folder whose install script changed as another runtime, and the very same folder again as already imported', async () => {
+    const s = station();
+    const folder = makeK3sFolder(tempDir());
+    expect((await importAndWait(s, folder)).state).toBe('succeeded');
+    expect((await importAndWait(s, folder)).error?.code).toBe('ARTIFACT_ALREADY_IMPORTED');
+    fs.appendFileSync(path.join(folder, 'install.sh'), '# a newer install script\n');
+    expect((await importAndWait(s, folder)).state).toBe('succeeded');
+    const [a, b] = s.artifacts.list();
+    expect(a!.digest).not.toBe(b!.digest);
+    // The artifact's digest is the sha256 of its files' list, as sha256sum prints it.
+    const files = a!.metadata.files as { file: string; digest: string }[];
+    const list = files.map((f) => `${f.digest.slice(7)}  ${f.file}\n`).join('');
+    expect(a!.digest).toBe(`sha256:${createHash('sha256').update(list).digest('hex')}`);
   });
 
   it('reads the image arches inside a .tar.zst air-gap archive (made by the zstd tool)', async () => {

@@ -30,8 +30,6 @@ describe('a tar bundle installs on a lab box over SSH', { timeout: 600_000 }, ()
     // The same k3s folder, with a stand-in install script that records how it was called.
     const k3s = path.join(tempDir(), 'k3s-recording');
     fs.cpSync(inputs.k3sX86, k3s, { recursive: true });
-    // A different build of the binary (a trailing byte), so that the store takes it as another runtime.
-    fs.appendFileSync(path.join(k3s, 'k3s'), Buffer.from([0]));
     fs.writeFileSync(
       path.join(k3s, 'install.sh'),
       '#!/bin/sh\n# stand-in for get.k3s.io: records the INSTALL_K3S_ variables it was given\nmkdir -p /var/lib/edgeforge-test\nenv | grep "^INSTALL_K3S_" | sort > /var/lib/edgeforge-test/k3s-install.env\n',
