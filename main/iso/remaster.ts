@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { backupGptSectors, patchHybrid } from './hybrid';
-import { IsoReader, SECTOR } from './reader';
+import { IsoReader } from './reader';
 import { BLOCK, IsoWriteError, layoutIso, type TreeNode } from './writer';
 
 export interface NewFile {
@@ -216,5 +216,3 @@ export async function remasterIso(input: RemasterInput): Promise<RemasterResult>
     r.close();
   }
 }
-
-export { SECTOR };

@@ -9,13 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchCreateInputSchema, HardwareModelSpecSchema } from '../../main/api/contract';
-import { BatchService, BundleService } from '../../main/bundles';
-import { StationKeys } from '../../main/licensing';
+import { type BatchService, type BundleService } from '../../main/bundles';
 import { cacheRoot, ensureBoxImage, ensureInstallerIsos } from '../lab/cache';
-import { catalogInputs, catalogStation } from '../catalog/station';
+import { bundleServices, catalogInputs, catalogStation } from '../catalog/station';
 import { importedId } from '../support/jobs';
 import { jobEnded } from '../support/jobs';
-import { repoRoot, tempDir } from '../support/tmp';
+import { tempDir } from '../support/tmp';
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 const xorriso = (iso: string, ...cmd: string[]) => execFileSync('xorriso', ['-indev', iso, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
@@ -35,14 +34,7 @@ describe('ISO bundle', () => {
     expect(cacheRoot()).toBeTruthy();
     const isos = ensureInstallerIsos(ensureBoxImage());
     s = await catalogStation(catalogInputs());
-    const keys = new StationKeys(s.store.db, path.join(s.dir, 'keys'));
-    batches = new BatchService(s.store.db, s.combos, s.models, keys);
-    const installerFile = path.join(repoRoot, 'resources', 'installer', 'install.sh');
-    bundles = new BundleService(
-      { batches, combos: s.combos, models: s.models, apps: s.apps, artifacts: s.artifacts, keys, installerFile },
-      s.jobs,
-      path.join(s.dir, 'bundles'),
-    );
+    ({ batches, bundles } = bundleServices(s));
     for (const variant of ['grub', 'isolinux'] as const) {
       const isoId = await importedId(s.jobs, (await s.artifacts.startImport({ path: isos[variant] })).id, isos[variant]);
       const m = s.models.create(

@@ -8,24 +8,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchCreateInputSchema } from '../../main/api/contract';
-import { BatchService, BundleService, planBundle } from '../../main/bundles';
+import { planBundle } from '../../main/bundles';
 import { checkSpace, writeTarBundle } from '../../main/bundles/tar-bundle';
-import { StationKeys } from '../../main/licensing';
-import { catalogInputs, catalogStation } from '../catalog/station';
+import { bundleServices, catalogInputs, catalogStation } from '../catalog/station';
 import { jobEnded } from '../support/jobs';
-import { repoRoot, tempDir } from '../support/tmp';
-
-const installerFile = path.join(repoRoot, 'resources', 'installer', 'install.sh');
+import { tempDir } from '../support/tmp';
 
 async function bundleStation() {
   const s = await catalogStation(catalogInputs());
-  const keys = new StationKeys(s.store.db, path.join(s.dir, 'keys'));
-  const batches = new BatchService(s.store.db, s.combos, s.models, keys);
-  const deps = { batches, combos: s.combos, models: s.models, apps: s.apps, artifacts: s.artifacts, keys, installerFile };
-  const bundles = new BundleService(deps, s.jobs, path.join(s.dir, 'bundles'));
+  const services = bundleServices(s);
   const combo = s.combos.create(s.combo({ name: 'line-a' }));
   s.combos.publish(combo.id);
-  return { ...s, keys, batches, bundles, deps, comboId: combo.id };
+  return { ...s, ...services, comboId: combo.id };
 }
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');

@@ -13,13 +13,13 @@ import path from 'node:path';
 import { ComboSpecSchema, ContainerAppSpecSchema, HardwareModelSpecSchema, type ComboSpec } from '../../main/api/contract';
 import { ArtifactService, artifactsSchema } from '../../main/artifacts';
 import { AppService, CatalogDocuments, catalogSchema, ComboService, ModelService } from '../../main/catalog';
-import { bundlesSchema } from '../../main/bundles';
+import { BatchService, BundleService, bundlesSchema } from '../../main/bundles';
 import { JobService, jobsSchema } from '../../main/jobs';
-import { licensingSchema } from '../../main/licensing';
+import { licensingSchema, StationKeys } from '../../main/licensing';
 import { Store } from '../../main/store';
 import { ensureOciFixtures } from '../lab/cache';
 import { importedId } from '../support/jobs';
-import { tempDir } from '../support/tmp';
+import { repoRoot, tempDir } from '../support/tmp';
 
 function k3sFolder(oci: string, arch: 'x86_64' | 'aarch64'): string {
   const dir = path.join(tempDir(), `k3s-${arch}`);
@@ -134,4 +134,13 @@ export async function catalogStation(inputs: CatalogInputs) {
       ...over,
     });
   return { dir, jobs, artifacts, apps, catalog, combos, models, ids, gpuModel, plainModel, noDriverModel, vision, armOnly, web, draftApp, combo, store };
+}
+
+/** The station's key, batches and bundle builder over its store, with the repository's install.sh. */
+export function bundleServices(s: Awaited<ReturnType<typeof catalogStation>>) {
+  const keys = new StationKeys(s.store.db, path.join(s.dir, 'keys'));
+  const batches = new BatchService(s.store.db, s.combos, s.models, keys);
+  const installerFile = path.join(repoRoot, 'resources', 'installer', 'install.sh');
+  const deps = { batches, combos: s.combos, models: s.models, apps: s.apps, artifacts: s.artifacts, keys, installerFile };
+  return { keys, batches, deps, bundles: new BundleService(deps, s.jobs, path.join(s.dir, 'bundles')) };
 }

@@ -6,11 +6,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BatchCreateInputSchema, HardwareModelSpecSchema } from '../../main/api/contract';
-import { BatchService, BundleService } from '../../main/bundles';
-import { StationKeys } from '../../main/licensing';
-import { catalogInputs, catalogStation } from '../catalog/station';
+import { bundleServices, catalogInputs, catalogStation } from '../catalog/station';
 import { importedId, jobEnded } from '../support/jobs';
-import { repoRoot, tempDir } from '../support/tmp';
+import { tempDir } from '../support/tmp';
 import { Lab } from './lab';
 
 describe('ISO bundles boot and install unattended', { timeout: 900_000 }, () => {
@@ -19,14 +17,7 @@ describe('ISO bundles boot and install unattended', { timeout: 900_000 }, () => 
 
   beforeAll(async () => {
     const s = await catalogStation(catalogInputs());
-    const keys = new StationKeys(s.store.db, path.join(s.dir, 'keys'));
-    const batches = new BatchService(s.store.db, s.combos, s.models, keys);
-    const installerFile = path.join(repoRoot, 'resources', 'installer', 'install.sh');
-    const bundles = new BundleService(
-      { batches, combos: s.combos, models: s.models, apps: s.apps, artifacts: s.artifacts, keys, installerFile },
-      s.jobs,
-      path.join(s.dir, 'bundles'),
-    );
+    const { batches, bundles } = bundleServices(s);
     for (const variant of ['grub', 'isolinux'] as const) {
       const source = inject('labIsos')[variant];
       const isoId = await importedId(s.jobs, (await s.artifacts.startImport({ path: source })).id, source);

@@ -9,11 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BatchCreateInputSchema, HardwareModelSpecSchema } from '../../main/api/contract';
-import { BatchService, BundleService } from '../../main/bundles';
-import { StationKeys } from '../../main/licensing';
-import { catalogInputs, catalogStation } from '../catalog/station';
+import { bundleServices, catalogInputs, catalogStation } from '../catalog/station';
 import { importedId, jobEnded } from '../support/jobs';
-import { repoRoot, tempDir } from '../support/tmp';
+import { tempDir } from '../support/tmp';
 import { EDU_PCI_ID, Lab, type Box } from './lab';
 import { sshExec } from './ssh';
 
@@ -59,14 +57,7 @@ describe('a tar bundle installs on a lab box over SSH', { timeout: 600_000 }, ()
       s.combo({ name: 'lab-line', modelId: m.id, runtimeArtifactId: runtime, apps: [{ appId: s.vision, version: 1, overrides: { replicas: 2, env: [] } }] }),
     );
     s.combos.publish(c.id);
-    const keys = new StationKeys(s.store.db, path.join(s.dir, 'keys'));
-    const batches = new BatchService(s.store.db, s.combos, s.models, keys);
-    const installerFile = path.join(repoRoot, 'resources', 'installer', 'install.sh');
-    const bundles = new BundleService(
-      { batches, combos: s.combos, models: s.models, apps: s.apps, artifacts: s.artifacts, keys, installerFile },
-      s.jobs,
-      path.join(s.dir, 'b'),
-    );
+    const { batches, bundles } = bundleServices(s);
     batchId = batches.create(BatchCreateInputSchema.parse({ comboId: c.id, quantity: 3, serialPrefix: 'LAB-' })).id;
     const done = await jobEnded(s.jobs, (await bundles.startBuild({ batchId, tar: true, iso: false, zstd: false, outDir: tempDir() })).id);
     expect(done.error ?? null).toBeNull();

@@ -1,11 +1,12 @@
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Col, Collapse, Drawer, Form, Input, InputNumber, Row, Select, Space, Switch, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Collapse, Drawer, Form, Input, InputNumber, Row, Select, Switch, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { Application, Artifact, ContainerAppSpec, ContainerAppSpecInput } from '../../../../main/api/contract';
 import { useApi } from '../../api/context';
 import { errorText, formFieldErrors } from '../../api/errors';
 import { usePreferences } from '../../settings/preferences';
+import { PairList } from '../PairList';
 
 type KV = { key: string; value: string };
 type Container = ContainerAppSpec['containers'][number];
@@ -379,29 +380,7 @@ export function ContainerAppEditor({ app, onClose }: { app: Application | null; 
             <Input.TextArea rows={2} />
           </Form.Item>
           <Typography.Text strong>{t('apps.editor.nodeSelector')}</Typography.Text>
-          <Form.List name="nodeSelector">
-            {(fields, { add, remove }) => (
-              <>
-                {fields.map((f) => (
-                  <Space key={f.key} align="baseline">
-                    <Form.Item name={[f.name, 'key']} rules={req}>
-                      <Input placeholder={t('apps.editor.labelKey')} />
-                    </Form.Item>
-                    =
-                    <Form.Item name={[f.name, 'value']}>
-                      <Input placeholder={t('apps.editor.value')} />
-                    </Form.Item>
-                    <MinusCircleOutlined onClick={() => remove(f.name)} aria-label={t('models.editor.remove')} />
-                  </Space>
-                ))}
-                <div>
-                  <Button size="small" type="dashed" icon={<PlusOutlined />} onClick={() => add({ key: '', value: '' })}>
-                    {t('models.editor.add')}
-                  </Button>
-                </div>
-              </>
-            )}
-          </Form.List>
+          <PairList name="nodeSelector" keyField="key" keyPlaceholder={t('apps.editor.labelKey')} />
         </Card>
 
         <Card size="small" title={t('apps.editor.containers')} style={{ marginBottom: 12 }}>

@@ -1,12 +1,13 @@
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Col, Drawer, Form, Input, InputNumber, List, Row, Select, Space, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Drawer, Form, Input, InputNumber, List, Row, Select, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ComboSpec } from '../../../../main/api/contract';
 import { useApi } from '../../api/context';
 import { apiErrorData, errorText, formFieldErrors } from '../../api/errors';
 import { usePreferences } from '../../settings/preferences';
+import { PairList } from '../PairList';
 
 type KV = { key: string; value: string };
 type FormValues = Omit<ComboSpec, 'nodeLabels'> & { nodeLabels: KV[] };
@@ -221,29 +222,7 @@ export function ComboEditor({ id, spec, onClose }: { id: string | null; spec: Co
                           <MinusCircleOutlined onClick={() => remove(f.name)} aria-label={t('models.editor.remove')} />
                         </Col>
                       </Row>
-                      <Form.List name={[f.name, 'overrides', 'env']}>
-                        {(rows, ops) => (
-                          <>
-                            {rows.map((r) => (
-                              <Space key={r.key} align="baseline">
-                                <Form.Item name={[r.name, 'name']} rules={req}>
-                                  <Input placeholder={t('combos.envName')} />
-                                </Form.Item>
-                                =
-                                <Form.Item name={[r.name, 'value']}>
-                                  <Input placeholder={t('apps.editor.value')} />
-                                </Form.Item>
-                                <MinusCircleOutlined onClick={() => ops.remove(r.name)} aria-label={t('models.editor.remove')} />
-                              </Space>
-                            ))}
-                            <div>
-                              <Button size="small" type="dashed" icon={<PlusOutlined />} onClick={() => ops.add({ name: '', value: '' })}>
-                                {t('combos.addEnv')}
-                              </Button>
-                            </div>
-                          </>
-                        )}
-                      </Form.List>
+                      <PairList name={[f.name, 'overrides', 'env']} keyField="name" keyPlaceholder={t('combos.envName')} addLabel={t('combos.addEnv')} />
                     </Card>
                   );
                 })}
@@ -256,29 +235,7 @@ export function ComboEditor({ id, spec, onClose }: { id: string | null; spec: Co
         </Card>
 
         <Card size="small" title={t('combos.nodeLabels')}>
-          <Form.List name="nodeLabels">
-            {(fields, { add, remove }) => (
-              <>
-                {fields.map((f) => (
-                  <Space key={f.key} align="baseline">
-                    <Form.Item name={[f.name, 'key']} rules={req}>
-                      <Input placeholder={t('apps.editor.labelKey')} />
-                    </Form.Item>
-                    =
-                    <Form.Item name={[f.name, 'value']}>
-                      <Input placeholder={t('apps.editor.value')} />
-                    </Form.Item>
-                    <MinusCircleOutlined onClick={() => remove(f.name)} aria-label={t('models.editor.remove')} />
-                  </Space>
-                ))}
-                <div>
-                  <Button size="small" type="dashed" icon={<PlusOutlined />} onClick={() => add({ key: '', value: '' })}>
-                    {t('models.editor.add')}
-                  </Button>
-                </div>
-              </>
-            )}
-          </Form.List>
+          <PairList name="nodeLabels" keyField="key" keyPlaceholder={t('apps.editor.labelKey')} />
         </Card>
       </Form>
     </Drawer>
