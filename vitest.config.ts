@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Test stations seal their keys with this passphrase (test/support/vault.ts); hosts and CLIs inherit it.
+    env: { EDGEFORGE_PASSPHRASE: 'test station passphrase' },
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {

@@ -790,6 +790,145 @@ export const BundleBuildInputSchema = z
   .refine((b) => b.tar || b.iso, { ...L('Choose a tar bundle, an ISO bundle, or both.', '请选择 tar 安装包、ISO 安装包或两者。'), path: ['tar'] });
 export type BundleBuildInput = z.infer<typeof BundleBuildInputSchema>;
 
+
+// ---------------------------------------------------------------- station key and activation
+
+export const VaultStateSchema = z.object({
+  method: z.enum(['os-keychain', 'passphrase']),
+  /** False until the first secret is sealed: the first passphrase typed becomes the passphrase. */
+  initialised: z.boolean(),
+  locked: z.boolean(),
+});
+export const StationKeyInfoSchema = z.object({
+  id: z.string(),
+  /** "SHA256:…" of the public key, as people compare it. */
+  fingerprint: z.string(),
+  /** Compressed point, 66 hex digits: what other stations delegate to. */
+  publicKeyHex: z.string(),
+  publicKeyPem: z.string(),
+  createdAt: z.string(),
+  retiredAt: z.string().nullable(),
+});
+export const StationStatusSchema = z.object({
+  vault: VaultStateSchema,
+  key: StationKeyInfoSchema.nullable(),
+  retired: z.array(StationKeyInfoSchema),
+});
+export type StationStatus = z.infer<typeof StationStatusSchema>;
+const PassphraseSchema = z
+  .string()
+  .max(1024)
+  .refine((v) => v.length >= 8, L('The passphrase must be at least 8 characters long.', '口令至少需要 8 个字符。'));
+
+export const RequestInfoSchema = z.object({
+  batchId: z.string(),
+  /** The batch's combo name when this station knows the batch. */
+  batchLabel: z.string().nullable(),
+  nonce: z.string(),
+  components: z.number().int(),
+  machineId: z.string().nullable(),
+  fingerprintId: z.string(),
+});
+export const ActivationSchema = z.object({
+  batchId: z.string(),
+  seat: z.number().int(),
+  serial: z.string(),
+  reactivation: z.boolean(),
+  cloneOf: z.number().int().nullable(),
+  fingerprintId: z.string(),
+  certificate: z.string(),
+  code: z.string(),
+  file: z.string(),
+  fileName: z.string(),
+});
+export type Activation = z.infer<typeof ActivationSchema>;
+export const SeatStateSchema = z.enum(['available', 'reserved', 'spent', 'released', 'delegated', 'returned']);
+export const SeatCountsSchema = z.object({
+  total: z.number().int(),
+  available: z.number().int(),
+  reserved: z.number().int(),
+  spent: z.number().int(),
+  delegated: z.number().int(),
+  returned: z.number().int(),
+});
+export const SeatSchema = z.object({
+  seat: z.number().int(),
+  serial: z.string(),
+  state: SeatStateSchema,
+  fingerprintId: z.string().nullable(),
+  flags: z.array(z.string()),
+  activations: z.number().int(),
+  updatedAt: z.string().nullable(),
+  delegation: z.string().nullable(),
+});
+export type Seat = z.infer<typeof SeatSchema>;
+export const SeatPageSchema = z.object({
+  batchId: z.string(),
+  origin: z.enum(['own', 'delegated']),
+  label: z.string(),
+  quantity: z.number().int(),
+  counts: SeatCountsSchema,
+  seats: z.array(SeatSchema),
+  /** How many seats match the filter, for paging. */
+  matching: z.number().int(),
+});
+export type SeatPage = z.infer<typeof SeatPageSchema>;
+export const LedgerEventSchema = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  batchId: z.string(),
+  seat: z.number().int().nullable(),
+  kind: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+  hash: z.string(),
+});
+export type LedgerEvent = z.infer<typeof LedgerEventSchema>;
+export const LedgerVerdictSchema = z.object({ ok: z.boolean(), events: z.number().int(), seats: z.number().int(), problems: z.array(z.string()) });
+export const LedgerBatchSchema = z.object({
+  id: z.string(),
+  origin: z.enum(['own', 'delegated']),
+  label: z.string(),
+  quantity: z.number().int(),
+  serialPrefix: z.string(),
+  serialDigits: z.number().int(),
+  counts: SeatCountsSchema,
+  createdAt: z.string(),
+});
+export type LedgerBatch = z.infer<typeof LedgerBatchSchema>;
+export const DelegationSchema = z.object({
+  id: z.string(),
+  direction: z.enum(['sent', 'received']),
+  batchId: z.string(),
+  first: z.number().int(),
+  last: z.number().int(),
+  /** The delegate station's public key (66 hex). */
+  delegateHex: z.string(),
+  createdAt: z.string(),
+  returnedAt: z.string().nullable(),
+  /** Seats of the range spent (on the delegate; on the issuer once the return is imported). */
+  spent: z.number().int(),
+});
+export type Delegation = z.infer<typeof DelegationSchema>;
+export const FileTextSchema = z.object({ file: z.string(), fileName: z.string() });
+export const ReportSchema = z.object({ csv: z.string(), signature: z.string(), fileName: z.string(), publicKeyPem: z.string() });
+export const LabelSchema = z.object({ serial: z.string(), seat: z.number().int(), fingerprintId: z.string(), qr: z.string() });
+const BatchIdInput = z.object({ batchId: z.string().regex(BATCH_ID_PATTERN) });
+const SeatNumber = z.number().int().min(1).max(1_000_000);
+export const DelegateInputSchema = z
+  .object({
+    batchId: z.string().regex(BATCH_ID_PATTERN),
+    first: SeatNumber,
+    last: SeatNumber,
+    /** The other station's public key: PEM or 66 hex digits. */
+    to: z
+      .string()
+      .trim()
+      .max(4096)
+      .refine((v) => v.length > 0, L('Paste the other station’s public key.', '请粘贴对方工作站的公钥。')),
+  })
+  .refine((d) => d.first <= d.last, { ...L('The first seat must not be after the last.', '起始席位不能大于结束席位。'), path: ['last'] });
+export type DelegateInput = z.infer<typeof DelegateInputSchema>;
+
 // ---------------------------------------------------------------- contract
 
 export const contract = {
@@ -886,6 +1025,47 @@ export const contract = {
   bundles: {
     /** Starts a job that builds the batch's bundles; its result names the files. */
     build: oc.input(BundleBuildInputSchema).output(JobSchema),
+  },
+  station: {
+    status: oc.output(StationStatusSchema),
+    /** Unlocks the passphrase vault; on a new data directory, sets the passphrase and makes the station key. */
+    unlock: oc.input(z.object({ passphrase: PassphraseSchema })).output(StationStatusSchema),
+    lock: oc.output(StationStatusSchema),
+    /** The current private key as an encrypted PKCS#8 PEM (openssl reads it with the passphrase). */
+    exportKey: oc.input(z.object({ passphrase: PassphraseSchema })).output(FileTextSchema),
+    /** Makes a backed-up key the current one; the previous key is retired and kept for verifying. */
+    importKey: oc.input(z.object({ pem: z.string().min(1).max(20000), passphrase: z.string().min(1).max(1024) })).output(StationStatusSchema),
+  },
+  activation: {
+    /** Reads a request code or file (for live checking while it is typed). */
+    inspect: oc.input(z.object({ request: z.string().max(20000) })).output(RequestInfoSchema),
+    /** Spends a seat (or finds the box's own) and returns the reply. */
+    activate: oc.input(z.object({ request: z.string().max(20000), allowClone: z.boolean().default(false) })).output(ActivationSchema),
+    batches: oc.output(z.array(LedgerBatchSchema)),
+    seats: oc
+      .input(
+        z.object({
+          batchId: z.string().regex(BATCH_ID_PATTERN),
+          state: z.union([SeatStateSchema, z.literal('free')]).optional(),
+          offset: z.number().int().min(0).default(0),
+          limit: z.number().int().min(1).max(1000).default(100),
+        }),
+      )
+      .output(SeatPageSchema),
+    events: oc
+      .input(z.object({ batchId: z.string().regex(BATCH_ID_PATTERN).optional(), limit: z.number().int().min(1).max(1000).default(200), beforeSeq: z.number().int().optional() }))
+      .output(z.array(LedgerEventSchema)),
+    /** Recomputes the log's hash chain and replays it against the seats. */
+    verify: oc.output(LedgerVerdictSchema),
+    /** The signed production report (CSV + base64 DER signature). */
+    report: oc.input(BatchIdInput).output(ReportSchema),
+    labels: oc.input(BatchIdInput).output(z.object({ batchId: z.string(), label: z.string(), labels: z.array(LabelSchema) })),
+    publicKey: oc.output(z.object({ pem: z.string(), hex: z.string(), fingerprint: z.string() })),
+    delegations: oc.output(z.array(DelegationSchema)),
+    delegate: oc.input(DelegateInputSchema).output(FileTextSchema.extend({ id: z.string() })),
+    importDelegation: oc.input(z.object({ file: z.string().min(1).max(1_000_000) })).output(DelegationSchema),
+    returnDelegation: oc.input(z.object({ id: z.string().regex(/^dlg_[0-9a-f]{16}$/) })).output(FileTextSchema.extend({ returned: z.number().int(), spent: z.number().int() })),
+    importReturn: oc.input(z.object({ file: z.string().min(1).max(50_000_000) })).output(z.object({ delegation: z.string(), freed: z.number().int(), spent: z.number().int() })),
   },
   diagnostics: {
     /** Starts a job that streams a file through sha256. */

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import type { Batch, BatchCreateInput, BundleOutput } from '../api/contract';
 import { AppError } from '../api/errors';
 import type { ComboService, ModelService } from '../catalog';
-import type { StationKeys } from '../licensing';
+import type { ActivationService, StationKeys } from '../licensing';
 import type { Db, Migration } from '../store';
 
 export const batchesMigration: Migration = {
@@ -79,7 +79,28 @@ export class BatchService {
     private readonly combos: ComboService,
     private readonly models: ModelService,
     private readonly keys: StationKeys,
+    private readonly activation: ActivationService,
   ) {}
+
+  /** Gives the seat ledger every batch it does not know yet (batches made before it existed). */
+  registerAll(): void {
+    for (const r of this.db.prepare('SELECT id FROM bundles_batches').all() as { id: string }[]) {
+      if (!this.activation.ledger.has(r.id)) this.register(this.row(r.id));
+    }
+  }
+
+  private register(r: Row): void {
+    const license = JSON.parse(r.license) as BatchLicense;
+    this.activation.registerOwn({
+      id: r.id,
+      label: license.combo.name,
+      quantity: r.quantity,
+      serialPrefix: r.serial_prefix,
+      serialDigits: r.serial_digits,
+      license: r.license,
+      keyId: r.key_id,
+    });
+  }
 
   create(input: BatchCreateInput): Batch {
     const combo = this.combos.get(input.comboId);
@@ -109,12 +130,16 @@ export class BatchService {
     };
     const text = JSON.stringify(license, null, 2) + '\n';
     const sig = this.keys.sign('edgeforge.batch.license.v1', Buffer.from(text), key.id);
-    this.db
-      .prepare(
-        `INSERT INTO bundles_batches (id, combo_id, quantity, serial_prefix, serial_digits, key_id, license, license_sig, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(id, combo.id, input.quantity, input.serialPrefix, input.serialDigits, key.id, text, sig, issuedAt);
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO bundles_batches (id, combo_id, quantity, serial_prefix, serial_digits, key_id, license, license_sig, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(id, combo.id, input.quantity, input.serialPrefix, input.serialDigits, key.id, text, sig, issuedAt);
+      // Its seats, in the same transaction: a batch never exists without them.
+      this.register(this.row(id));
+    })();
     return this.get(id);
   }
 

@@ -4,6 +4,7 @@
  * plan reads only the store; the writers stream it.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Artifact, ContainerAppSpec, HardwareModelSpec, LightAppSpec } from '../api/contract';
 import { AppError } from '../api/errors';
 import type { ArtifactService } from '../artifacts';
@@ -94,6 +95,9 @@ export function planBundle(d: PlanDeps, batchId: string): BundlePlan {
     });
   }
   bytes('install.sh', 0o755, fs.readFileSync(d.installerFile));
+  // The QR code drawer install.sh uses for activation requests (docs/activation.md §5).
+  const qrAwk = path.join(path.dirname(d.installerFile), 'qr.awk');
+  if (fs.existsSync(qrAwk)) bytes('qr.awk', 0o644, fs.readFileSync(qrAwk));
 
   // runtime/
   const runtime = artifact(combo.spec.runtimeArtifactId, 'The cluster runtime');
@@ -194,6 +198,8 @@ export function planBundle(d: PlanDeps, batchId: string): BundlePlan {
     envFile([
       ['EF_FORMAT', BUNDLE_FORMAT],
       ['EF_BATCH_ID', batch.id],
+      ['EF_SERIAL_PREFIX', batch.serialPrefix],
+      ['EF_SERIAL_DIGITS', batch.serialDigits],
       ['EF_COMBO', batch.comboName],
       ['EF_MODEL', `${model.name} r${rev.revision}`],
       ['EF_ARCH', spec.arch],

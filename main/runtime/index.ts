@@ -11,8 +11,9 @@ import { AppService, CatalogDocuments, ComboService, ModelService, catalogSchema
 import { hashFileJob } from '../diagnostics';
 import { acquireHomeLock, ensureHome, type HomeLayout, type HomeLock } from '../home';
 import { JobService, jobsSchema } from '../jobs';
-import { StationKeys, licensingSchema } from '../licensing';
+import { ActivationService, SeatLedger, StationKeys, StationService, licensingSchema } from '../licensing';
 import type { NativeHost } from '../native';
+import { SecretVault, type OsKeychain } from '../secrets';
 import { SettingsService, settingsSchema } from '../settings';
 import { Store, type ModuleSchema } from '../store';
 import { SystemService, type SystemServiceOptions } from '../system';
@@ -34,6 +35,10 @@ export interface RuntimeOptions extends SystemServiceOptions {
   jobConcurrency?: number;
   /** The app's resources/ folder (the box-side installer); the repository's when omitted. */
   resourcesDir?: string;
+  /** Electron safeStorage, in the desktop app; secrets are sealed with a passphrase without it. */
+  keychain?: OsKeychain;
+  /** Unlocks a passphrase vault at start (EDGEFORGE_PASSPHRASE). */
+  passphrase?: string;
 }
 
 export interface Runtime extends Services {
@@ -67,11 +72,29 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   const apps = new AppService(store.db, artifacts);
   const combos = new ComboService(store.db, models, apps, artifacts);
   const catalog = new CatalogDocuments(store.db, models, apps, combos, artifacts);
-  const keys = new StationKeys(store.db, layout.keys);
-  const batches = new BatchService(store.db, combos, models, keys);
+  const vault = new SecretVault(layout.keys, options.keychain);
+  const passphrase = options.passphrase ?? process.env.EDGEFORGE_PASSPHRASE;
+  if (passphrase && vault.state().method === 'passphrase') {
+    try {
+      vault.unlock(passphrase);
+    } catch (e) {
+      store.close();
+      lock?.release();
+      throw e;
+    }
+  }
+  const keys = new StationKeys(store.db, layout.keys, vault);
+  const station = new StationService(vault, keys);
+  station.ensureKey();
+  const ledger = new SeatLedger(store.db);
+  // Reservations left by processes that died (kill -9, power loss) are released first.
+  ledger.recover();
+  const activation = new ActivationService(ledger, keys);
+  const batches = new BatchService(store.db, combos, models, keys, activation);
+  batches.registerAll();
   const installerFile = path.join(options.resourcesDir ?? path.join(builtPaths.appRoot, 'resources'), 'installer', 'install.sh');
   const bundles = new BundleService({ batches, combos, models, apps, artifacts, keys, installerFile }, jobs, layout.bundles);
-  const services: Services = { apps, artifacts, batches, bundles, catalog, combos, jobs, keys, models, settings, system };
+  const services: Services = { activation, apps, artifacts, batches, bundles, catalog, combos, jobs, keys, models, settings, station, system, vault };
   let closed = false;
   return {
     ...services,

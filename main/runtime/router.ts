@@ -8,13 +8,15 @@ import { contract, type JobEvent } from '../api/contract';
 import { HASH_FILE_KIND } from '../diagnostics';
 import type { ArtifactService } from '../artifacts';
 import type { BatchService, BundleService } from '../bundles';
-import type { StationKeys } from '../licensing';
+import type { ActivationService, StationKeys, StationService } from '../licensing';
+import type { SecretVault } from '../secrets';
 import type { AppService, CatalogDocuments, ComboService, ModelService } from '../catalog';
 import type { JobService } from '../jobs';
 import type { SettingsService } from '../settings';
 import type { SystemService } from '../system';
 
 export interface Services {
+  activation: ActivationService;
   apps: AppService;
   artifacts: ArtifactService;
   batches: BatchService;
@@ -25,7 +27,9 @@ export interface Services {
   keys: StationKeys;
   models: ModelService;
   settings: SettingsService;
+  station: StationService;
   system: SystemService;
+  vault: SecretVault;
 }
 
 export function createRouter(s: Services) {
@@ -116,6 +120,32 @@ export function createRouter(s: Services) {
     },
     bundles: {
       build: os.bundles.build.handler(({ input }) => s.bundles.startBuild(input)),
+    },
+    station: {
+      status: os.station.status.handler(() => s.station.status()),
+      unlock: os.station.unlock.handler(({ input }) => s.station.unlock(input.passphrase)),
+      lock: os.station.lock.handler(() => s.station.lock()),
+      exportKey: os.station.exportKey.handler(({ input }) => s.station.exportKey(input.passphrase)),
+      importKey: os.station.importKey.handler(({ input }) => s.station.importKey(input.pem, input.passphrase)),
+    },
+    activation: {
+      inspect: os.activation.inspect.handler(({ input }) => s.activation.inspect(input.request)),
+      activate: os.activation.activate.handler(({ input }) => s.activation.activate(input.request, { allowClone: input.allowClone })),
+      batches: os.activation.batches.handler(() => s.activation.ledgerBatches()),
+      seats: os.activation.seats.handler(({ input }) => s.activation.seatPage(input.batchId, input)),
+      events: os.activation.events.handler(({ input }) => s.activation.ledger.events(input.batchId, input.limit, input.beforeSeq)),
+      verify: os.activation.verify.handler(() => s.activation.ledger.verify()),
+      report: os.activation.report.handler(({ input }) => s.activation.report(input.batchId)),
+      labels: os.activation.labels.handler(({ input }) => s.activation.labels(input.batchId)),
+      publicKey: os.activation.publicKey.handler(() => s.activation.stationPublicKey()),
+      delegations: os.activation.delegations.handler(() => s.activation.delegationList()),
+      delegate: os.activation.delegate.handler(({ input }) => s.activation.delegate(input.batchId, input.first, input.last, input.to)),
+      importDelegation: os.activation.importDelegation.handler(({ input }) => {
+        const { text: _t, signature: _s, ...d } = s.activation.importDelegation(input.file);
+        return d;
+      }),
+      returnDelegation: os.activation.returnDelegation.handler(({ input }) => s.activation.returnDelegation(input.id)),
+      importReturn: os.activation.importReturn.handler(({ input }) => s.activation.importReturn(input.file)),
     },
     diagnostics: {
       hashFile: os.diagnostics.hashFile.handler(({ input }) => s.jobs.start(HASH_FILE_KIND, input)),

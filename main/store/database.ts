@@ -147,9 +147,12 @@ export class Store {
     const db = new Database(file);
     try {
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      // FULL: a committed seat (an activation certificate handed out) must
+      // survive a power cut, not only a killed process.
+      db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
+      // Many CLI processes may activate at once (factory scripts): wait for the writer.
+      db.pragma('busy_timeout = 30000');
       Store.migrate(db, file, schemas);
     } catch (e) {
       db.close();

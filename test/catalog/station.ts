@@ -15,11 +15,12 @@ import { ArtifactService, artifactsSchema } from '../../main/artifacts';
 import { AppService, CatalogDocuments, catalogSchema, ComboService, ModelService } from '../../main/catalog';
 import { BatchService, BundleService, bundlesSchema } from '../../main/bundles';
 import { JobService, jobsSchema } from '../../main/jobs';
-import { licensingSchema, StationKeys } from '../../main/licensing';
+import { ActivationService, licensingSchema, SeatLedger, StationKeys } from '../../main/licensing';
 import { Store } from '../../main/store';
 import { ensureOciFixtures } from '../lab/cache';
 import { importedId } from '../support/jobs';
 import { repoRoot, tempDir } from '../support/tmp';
+import { unlockedVault } from '../support/vault';
 
 function k3sFolder(oci: string, arch: 'x86_64' | 'aarch64'): string {
   const dir = path.join(tempDir(), `k3s-${arch}`);
@@ -138,9 +139,10 @@ export async function catalogStation(inputs: CatalogInputs) {
 
 /** The station's key, batches and bundle builder over its store, with the repository's install.sh. */
 export function bundleServices(s: Awaited<ReturnType<typeof catalogStation>>) {
-  const keys = new StationKeys(s.store.db, path.join(s.dir, 'keys'));
-  const batches = new BatchService(s.store.db, s.combos, s.models, keys);
+  const keys = new StationKeys(s.store.db, path.join(s.dir, 'keys'), unlockedVault(path.join(s.dir, 'keys')));
+  const activation = new ActivationService(new SeatLedger(s.store.db), keys);
+  const batches = new BatchService(s.store.db, s.combos, s.models, keys, activation);
   const installerFile = path.join(repoRoot, 'resources', 'installer', 'install.sh');
   const deps = { batches, combos: s.combos, models: s.models, apps: s.apps, artifacts: s.artifacts, keys, installerFile };
-  return { keys, batches, deps, bundles: new BundleService(deps, s.jobs, path.join(s.dir, 'bundles')) };
+  return { keys, batches, activation, deps, bundles: new BundleService(deps, s.jobs, path.join(s.dir, 'bundles')) };
 }
