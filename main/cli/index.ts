@@ -17,6 +17,7 @@ import { NativeHost, childProcessChannel } from '../native';
 import { openRuntime, type Runtime } from '../runtime';
 import { builtPaths } from '../runtime/paths';
 import { APP_VERSION } from '../runtime/version';
+import { addActivationCommands } from './activation';
 import { launchDesktop } from './launch';
 import { ExitCode, formatBytes, printJson, reportError, say } from './output';
 
@@ -723,6 +724,7 @@ export function buildProgram(run: (p: Promise<number>, json: boolean) => void): 
   addModelCommands(program, globals, run);
   addAppAndComboCommands(program, globals, run);
   addBatchAndBundleCommands(program, globals, run);
+  addActivationCommands(program, (mode, fn) => withRuntime(globals(), mode, fn), run);
 
   const jobs = program.command('jobs').description('list, inspect and run jobs');
   jobs
