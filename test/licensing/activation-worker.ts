@@ -2,7 +2,7 @@
  * One box activating, as its own OS process, for the concurrency and crash
  * tests: it opens the data directory exactly as the CLI does (openRuntime,
  * which also releases reservations left by dead processes), waits for the
- * start signal, then reserves, pauses a random few milliseconds (so that a
+ * start signal (after saying it is ready), then reserves, pauses a random few milliseconds (so that a
  * SIGKILL lands anywhere, including between reserve and spend), and
  * completes. On success it writes its reply atomically to <out>/<box>.json.
  *
@@ -27,7 +27,8 @@ const rt = openRuntime({
   shell: 'cli',
   osLocale: 'en',
 });
-while (!fs.existsSync(go)) await sleep(5);
+fs.writeFileSync(path.join(out, `${box}.ready`), '');
+while (!fs.existsSync(go)) await sleep(2);
 const request = parseRequest(code);
 try {
   const r = rt.activation.reserve(request);
