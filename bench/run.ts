@@ -3,11 +3,12 @@
  * the same run. Prints figures and ratios; it is not a test.
  */
 import { preflight } from './common';
+import { benchActivation } from './activation';
 import { benchBundle } from './bundle';
 import { benchHash } from './hash';
 import { benchImport } from './import';
 
-const all: Record<string, () => void> = { hash: benchHash, import: benchImport, bundle: benchBundle };
+const all: Record<string, () => void> = { hash: benchHash, import: benchImport, bundle: benchBundle, activation: benchActivation };
 const chosen = process.argv.slice(2);
 preflight();
 for (const name of chosen.length ? chosen : Object.keys(all)) {

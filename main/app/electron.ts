@@ -3,7 +3,7 @@
  * utility process. The only module tree that imports 'electron'.
  */
 import path from 'node:path';
-import { BrowserWindow, app, dialog, ipcMain, session, shell } from 'electron';
+import { BrowserWindow, app, dialog, ipcMain, safeStorage, session, shell } from 'electron';
 import { RPCHandler } from '@orpc/server/message-port';
 import { rpcHandlerOptions } from '../api/rpc';
 import { AppError } from '../api/errors';
@@ -48,6 +48,12 @@ if (!app.requestSingleInstanceLock()) {
         shell: 'electron',
         osLocale: app.getLocale(),
         reveal: (file) => shell.showItemInFolder(file),
+        // Secrets (station keys) are sealed by the OS keychain; without one (Linux with no secret service) the passphrase vault is used.
+        keychain: {
+          available: () => safeStorage.isEncryptionAvailable() && safeStorage.getSelectedStorageBackend?.() !== 'basic_text',
+          encrypt: (plain) => safeStorage.encryptString(plain.toString('base64')),
+          decrypt: (sealed) => Buffer.from(safeStorage.decryptString(sealed), 'base64'),
+        },
         // Packaged: electron-builder's extraResources; unpackaged: the repository's resources/.
         ...(app.isPackaged ? { resourcesDir: path.join(process.resourcesPath, 'resources') } : {}),
       });
