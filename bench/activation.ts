@@ -35,7 +35,12 @@ export function benchActivation(): void {
     const license = JSON.stringify({ batch, quantity: N }) + '\n';
     rt.activation.registerOwn({ id: batch, label: 'bench', quantity: N, serialPrefix: 'B-', serialDigits: 6, license, keyId: rt.keys.current().id });
     const requests = Array.from({ length: N }, () =>
-      encodeRequest({ batch, nonce: randomBytes(4).toString('hex'), fingerprint: [0, 1, 2, 3].map(() => randomBytes(4).toString('hex')), machineId: randomBytes(4).toString('hex') }),
+      encodeRequest({
+        batch,
+        nonce: randomBytes(4).toString('hex'),
+        fingerprint: [0, 1, 2, 3].map(() => randomBytes(4).toString('hex')),
+        machineId: randomBytes(4).toString('hex'),
+      }),
     );
     const t0 = process.hrtime.bigint();
     const seats = new Set<number>();
@@ -60,7 +65,9 @@ export function benchActivation(): void {
     const rate = N / seconds;
     console.log(`activation: ${N} boxes on one batch of ${N} seats (durable SQLite transactions, synchronous=FULL)`);
     console.log(`  time                ${seconds.toFixed(2)} s  (${rate.toFixed(0)} activations/s, ${((1000 * seconds) / N).toFixed(2)} ms each)`);
-    console.log(`  exactly once        ${exactlyOnce ? 'confirmed' : 'NOT CONFIRMED'}: ${counts.spent} seats spent, ${seats.size} distinct seats, ${fps.size} distinct boxes, ${signaturesOk} signatures valid, ${verdict.events} events chained${verdict.ok ? '' : ` — ${verdict.problems.length} problems`}`);
+    console.log(
+      `  exactly once        ${exactlyOnce ? 'confirmed' : 'NOT CONFIRMED'}: ${counts.spent} seats spent, ${seats.size} distinct seats, ${fps.size} distinct boxes, ${signaturesOk} signatures valid, ${verdict.events} events chained${verdict.ok ? '' : ` — ${verdict.problems.length} problems`}`,
+    );
     console.log(`  openssl speed       ${opensslSignPerSec.toFixed(0)} ECDSA P-256 signs/s`);
     console.log(`  ratio               ${(rate / opensslSignPerSec).toFixed(3)} of openssl's raw signing rate`);
     void rt.close();

@@ -64,7 +64,8 @@ export function addActivationCommands(program: Command, withRuntime: WithRuntime
               say({ en: 'Reply code (type it on the box: sh install.sh activate):\n', zh: '回复码（在设备上输入：sh install.sh activate）：\n' }) +
               `EDGEFORGE-REPLY ${a.code}\n`,
           );
-          if (opts.qr && process.stdout.isTTY) process.stdout.write(await QRCode.toString(a.code, { type: 'terminal', small: true, errorCorrectionLevel: 'M' }));
+          if (opts.qr && process.stdout.isTTY)
+            process.stdout.write(await QRCode.toString(a.code, { type: 'terminal', small: true, errorCorrectionLevel: 'M' }));
           if (file) process.stdout.write(say({ en: `Reply file: ${file}\n`, zh: `回复文件：${file}\n` }));
           return ExitCode.OK;
         }),
@@ -99,7 +100,9 @@ export function addActivationCommands(program: Command, withRuntime: WithRuntime
           );
           if (opts.state)
             for (const s of page.seats)
-              process.stdout.write(`${String(s.seat).padStart(7)}  ${s.serial}  ${s.state.padEnd(9)}  ${s.fingerprintId ?? '-'}  ${s.flags.join(',')}  ${s.updatedAt ?? ''}\n`);
+              process.stdout.write(
+                `${String(s.seat).padStart(7)}  ${s.serial}  ${s.state.padEnd(9)}  ${s.fingerprintId ?? '-'}  ${s.flags.join(',')}  ${s.updatedAt ?? ''}\n`,
+              );
           return ExitCode.OK;
         }),
         !!opts.json,
@@ -117,7 +120,9 @@ export function addActivationCommands(program: Command, withRuntime: WithRuntime
           const v = rt.activation.ledger.verify();
           if (opts.json) printJson(v);
           else if (v.ok)
-            process.stdout.write(say({ en: `Ledger intact: ${v.events} events, ${v.seats} seats agree.\n`, zh: `账本完好：${v.events} 条事件，${v.seats} 个席位一致。\n` }));
+            process.stdout.write(
+              say({ en: `Ledger intact: ${v.events} events, ${v.seats} seats agree.\n`, zh: `账本完好：${v.events} 条事件，${v.seats} 个席位一致。\n` }),
+            );
           else {
             process.stdout.write(say({ en: `Ledger NOT intact (${v.problems.length} problems):\n`, zh: `账本不完整（${v.problems.length} 个问题）：\n` }));
             for (const p of v.problems) process.stdout.write(`  ${p}\n`);
@@ -137,7 +142,9 @@ export function addActivationCommands(program: Command, withRuntime: WithRuntime
         withRuntime('reader', (rt) => {
           const events = rt.activation.ledger.events(batch, Math.max(1, Math.min(10000, Number(opts.limit) || 50)));
           if (opts.json) printJson(events);
-          else for (const e of events) process.stdout.write(`${String(e.seq).padStart(6)}  ${e.at}  ${e.batchId}  ${e.seat ?? '-'}  ${e.kind}  ${JSON.stringify(e.detail)}\n`);
+          else
+            for (const e of events)
+              process.stdout.write(`${String(e.seq).padStart(6)}  ${e.at}  ${e.batchId}  ${e.seat ?? '-'}  ${e.kind}  ${JSON.stringify(e.detail)}\n`);
           return ExitCode.OK;
         }),
         !!opts.json,
@@ -177,7 +184,12 @@ export function addActivationCommands(program: Command, withRuntime: WithRuntime
       run(
         withRuntime('reader', (rt) => {
           const m = /^(\d+)-(\d+)$/.exec(opts.range ?? '');
-          const parsed = DelegateInputSchema.safeParse({ batchId: batch, first: m ? Number(m[1]) : NaN, last: m ? Number(m[2]) : NaN, to: opts.to ? textOrFile(opts.to) : '' });
+          const parsed = DelegateInputSchema.safeParse({
+            batchId: batch,
+            first: m ? Number(m[1]) : NaN,
+            last: m ? Number(m[2]) : NaN,
+            to: opts.to ? textOrFile(opts.to) : '',
+          });
           if (!parsed.success) throw inputInvalid(parsed.error.issues);
           const d = rt.activation.delegate(parsed.data.batchId, parsed.data.first, parsed.data.last, parsed.data.to);
           const file = writeOut(opts.out ?? d.fileName, d.file);
@@ -199,12 +211,24 @@ export function addActivationCommands(program: Command, withRuntime: WithRuntime
           if (armouredBlocks(text).some((b) => b.label === 'DELEGATION RETURN')) {
             const r = rt.activation.importReturn(text);
             if (opts.json) printJson(r);
-            else process.stdout.write(say({ en: `Return imported: ${r.freed} seats free again, ${r.spent} activated by the delegate.\n`, zh: `已导入归还：${r.freed} 个席位重新空闲，委派方激活了 ${r.spent} 个。\n` }));
+            else
+              process.stdout.write(
+                say({
+                  en: `Return imported: ${r.freed} seats free again, ${r.spent} activated by the delegate.\n`,
+                  zh: `已导入归还：${r.freed} 个席位重新空闲，委派方激活了 ${r.spent} 个。\n`,
+                }),
+              );
             return ExitCode.OK;
           }
           const { text: _t, signature: _s, ...d } = rt.activation.importDelegation(text);
           if (opts.json) printJson(d);
-          else process.stdout.write(say({ en: `Delegation ${d.id}: seats ${d.first}-${d.last} of ${d.batchId} may now be activated here.\n`, zh: `委派 ${d.id}：现在可在本站激活 ${d.batchId} 的席位 ${d.first}-${d.last}。\n` }));
+          else
+            process.stdout.write(
+              say({
+                en: `Delegation ${d.id}: seats ${d.first}-${d.last} of ${d.batchId} may now be activated here.\n`,
+                zh: `委派 ${d.id}：现在可在本站激活 ${d.batchId} 的席位 ${d.first}-${d.last}。\n`,
+              }),
+            );
           return ExitCode.OK;
         }),
         !!opts.json,
@@ -221,7 +245,10 @@ export function addActivationCommands(program: Command, withRuntime: WithRuntime
           const r = rt.activation.returnDelegation(id);
           const file = writeOut(opts.out ?? r.fileName, r.file);
           if (opts.json) printJson({ file, returned: r.returned, spent: r.spent });
-          else process.stdout.write(say({ en: `${r.returned} seats returned, ${r.spent} used: ${file}\n`, zh: `已归还 ${r.returned} 个席位，已用 ${r.spent} 个：${file}\n` }));
+          else
+            process.stdout.write(
+              say({ en: `${r.returned} seats returned, ${r.spent} used: ${file}\n`, zh: `已归还 ${r.returned} 个席位，已用 ${r.spent} 个：${file}\n` }),
+            );
           return ExitCode.OK;
         }),
         !!opts.json,
@@ -237,7 +264,9 @@ export function addActivationCommands(program: Command, withRuntime: WithRuntime
           if (opts.json) printJson(list);
           else
             for (const d of list)
-              process.stdout.write(`${d.id}  ${d.direction.padEnd(8)}  ${d.batchId}  ${d.first}-${d.last}  spent ${d.spent}${d.returnedAt ? `  returned ${d.returnedAt}` : ''}\n`);
+              process.stdout.write(
+                `${d.id}  ${d.direction.padEnd(8)}  ${d.batchId}  ${d.first}-${d.last}  spent ${d.spent}${d.returnedAt ? `  returned ${d.returnedAt}` : ''}\n`,
+              );
           return ExitCode.OK;
         }),
         !!opts.json,
@@ -256,7 +285,9 @@ export function addActivationCommands(program: Command, withRuntime: WithRuntime
           if (opts.json) printJson(s);
           else if (!s.key)
             throw new AppError('STATION_NO_KEY', {
-              en: s.vault.locked ? 'The station is locked and has no key yet: set EDGEFORGE_PASSPHRASE or open Settings › Station key.' : 'The station has no key yet.',
+              en: s.vault.locked
+                ? 'The station is locked and has no key yet: set EDGEFORGE_PASSPHRASE or open Settings › Station key.'
+                : 'The station has no key yet.',
               zh: s.vault.locked ? '工作站已锁定且尚无密钥：请设置 EDGEFORGE_PASSPHRASE 或打开“设置 › 工作站密钥”。' : '工作站尚无密钥。',
             });
           else process.stdout.write(`${s.key.fingerprint}\n${s.key.publicKeyHex}\n${s.key.publicKeyPem}`);

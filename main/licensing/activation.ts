@@ -72,7 +72,8 @@ export function armouredBlocks(text: string): Block[] {
   return out;
 }
 
-const armour = (label: string, body: string) => `-----BEGIN EDGEFORGE ${label}-----\n${body}${body.endsWith('\n') ? '' : '\n'}-----END EDGEFORGE ${label}-----\n`;
+const armour = (label: string, body: string) =>
+  `-----BEGIN EDGEFORGE ${label}-----\n${body}${body.endsWith('\n') ? '' : '\n'}-----END EDGEFORGE ${label}-----\n`;
 const b64 = (b: Buffer) => (b.toString('base64').match(/.{1,64}/g) ?? []).join('\n') + '\n';
 const derToCompact = (der: Buffer) => Buffer.from(p256.Signature.fromBytes(der, 'der').toBytes('compact'));
 const minuteNow = (d: Date) => Math.floor(d.getTime() / 60000) * 60;
@@ -169,7 +170,11 @@ export class ActivationService {
     const b = this.ledger.batch(batchId);
     const to = parsePublicKey(publicKeyText, ['to']);
     if (this.keys.byPublicHex(to.hex))
-      throw new AppError(ActivationErrors.DELEGATION_OWN_BATCH, { en: 'That is this station’s own key: delegate to another station.', zh: '这是本工作站自己的密钥：请委派给其他工作站。' }, { field: ['to'] });
+      throw new AppError(
+        ActivationErrors.DELEGATION_OWN_BATCH,
+        { en: 'That is this station’s own key: delegate to another station.', zh: '这是本工作站自己的密钥：请委派给其他工作站。' },
+        { field: ['to'] },
+      );
     const issuer = this.keys.byPublicHex(b.issuerHex);
     if (!issuer || b.origin !== 'own')
       throw new AppError(ActivationErrors.ACTIVATION_SIGNER_MISSING, {
@@ -208,7 +213,10 @@ export class ActivationService {
     const issuerPem = publicKeyFromHex(d.issuer, ['file']);
     const der = Buffer.from(sig.replace(/\s+/g, ''), 'base64');
     if (!StationKeys.verify(issuerPem, 'edgeforge.delegation.v1', Buffer.from(text), der))
-      throw fileInvalid('The delegation’s signature does not verify with its issuer’s key: the file was changed.', '委派签名无法用其签发者密钥验证：文件已被修改。');
+      throw fileInvalid(
+        'The delegation’s signature does not verify with its issuer’s key: the file was changed.',
+        '委派签名无法用其签发者密钥验证：文件已被修改。',
+      );
     if (!StationKeys.verify(issuerPem, 'edgeforge.batch.license.v1', Buffer.from(license), Buffer.from(licenseSig.replace(/\s+/g, ''), 'base64')))
       throw fileInvalid('The batch license in the file is not signed by the delegation’s issuer.', '文件中的批次许可证并非由委派签发者签名。');
     const lic = JSON.parse(license) as { batch: string; quantity: number; serial: { prefix: string; digits: number }; combo: { name: string } };
@@ -228,7 +236,11 @@ export class ActivationService {
     const existing = this.ledger.delegation(id);
     if (existing) return existing;
     if (this.ledger.has(d.batch) && this.ledger.batch(d.batch).origin === 'own')
-      throw new AppError(ActivationErrors.DELEGATION_OWN_BATCH, { en: 'This station created that batch itself.', zh: '该批次由本工作站自己创建。' }, { field: ['file'] });
+      throw new AppError(
+        ActivationErrors.DELEGATION_OWN_BATCH,
+        { en: 'This station created that batch itself.', zh: '该批次由本工作站自己创建。' },
+        { field: ['file'] },
+      );
     this.ledger.register(
       {
         id: d.batch,
@@ -252,7 +264,11 @@ export class ActivationService {
     const g = this.ledger.delegation(id);
     if (!g) throw fileInvalid('There is no such delegation here.', '本工作站没有该委派。');
     const key = this.keys.byPublicHex(g.delegateHex);
-    if (!key) throw new AppError(ActivationErrors.ACTIVATION_SIGNER_MISSING, { en: 'This station no longer holds the delegated key.', zh: '本工作站已不再持有被委派的密钥。' });
+    if (!key)
+      throw new AppError(ActivationErrors.ACTIVATION_SIGNER_MISSING, {
+        en: 'This station no longer holds the delegated key.',
+        zh: '本工作站已不再持有被委派的密钥。',
+      });
     const { returned, spent } = this.ledger.returnGrant(id);
     const text =
       [
@@ -280,10 +296,23 @@ export class ActivationService {
     const text = blocks.find((b) => b.label === 'DELEGATION RETURN')?.body;
     const sig = blocks.find((b) => b.label === 'DELEGATION RETURN SIGNATURE')?.body;
     if (!text || !sig) throw fileInvalid('This is not an EdgeForge delegation return file.', '这不是 EdgeForge 委派归还文件。');
-    const f = new Map(text.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
+    const f = new Map(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+    );
     const d = this.ledger.delegation(f.get('delegation') ?? '');
-    if (!d || d.direction !== 'sent') throw fileInvalid('This return is for a delegation this station did not make.', '该归还文件对应的委派并非由本工作站创建。');
-    if (!StationKeys.verify(publicKeyFromHex(d.delegateHex, ['file']), 'edgeforge.delegation.return.v1', Buffer.from(text), Buffer.from(sig.replace(/\s+/g, ''), 'base64')))
+    if (!d || d.direction !== 'sent')
+      throw fileInvalid('This return is for a delegation this station did not make.', '该归还文件对应的委派并非由本工作站创建。');
+    if (
+      !StationKeys.verify(
+        publicKeyFromHex(d.delegateHex, ['file']),
+        'edgeforge.delegation.return.v1',
+        Buffer.from(text),
+        Buffer.from(sig.replace(/\s+/g, ''), 'base64'),
+      )
+    )
       throw fileInvalid('The return is not signed by the station the seats were delegated to.', '该归还文件并非由被委派的工作站签名。');
     const nums = (v: string | undefined) => (v ? v.split(',').filter(Boolean).map(Number) : []);
     const spentSeats = new Set(nums(f.get('spent')));
@@ -293,7 +322,11 @@ export class ActivationService {
       const certText = blocks[i]!.body;
       const cert = parseCertificateText(certText);
       const der = Buffer.from((blocks[i + 1]?.body ?? '').replace(/\s+/g, ''), 'base64');
-      if (cert.batch !== d.batchId || cert.signer !== d.delegateHex || !StationKeys.verify(publicKeyFromHex(d.delegateHex), 'edgeforge.activation.certificate.v1', Buffer.from(certText), der))
+      if (
+        cert.batch !== d.batchId ||
+        cert.signer !== d.delegateHex ||
+        !StationKeys.verify(publicKeyFromHex(d.delegateHex), 'edgeforge.activation.certificate.v1', Buffer.from(certText), der)
+      )
         throw fileInvalid(`The certificate for seat ${cert.seat} in the return does not verify.`, `归还文件中席位 ${cert.seat} 的证书无法验证。`);
       if (spentSeats.has(cert.seat)) spent.push({ seat: cert.seat, fingerprint: cert.fingerprint, certificate: certText, signature: derToCompact(der) });
     }
@@ -326,7 +359,13 @@ export class ActivationService {
     const b = this.ledger.batch(batchId);
     const counts = this.ledger.counts(batchId);
     const matching =
-      opts.state === undefined ? counts.total : opts.state === 'free' ? counts.available : opts.state === 'released' ? this.ledger.seats(batchId, { state: 'released', limit: 1e9 }).length : counts[opts.state];
+      opts.state === undefined
+        ? counts.total
+        : opts.state === 'free'
+          ? counts.available
+          : opts.state === 'released'
+            ? this.ledger.seats(batchId, { state: 'released', limit: 1e9 }).length
+            : counts[opts.state];
     const seats = this.ledger.seats(batchId, opts).map((s) => ({
       seat: s.seat,
       serial: s.serial,

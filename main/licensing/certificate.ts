@@ -139,7 +139,8 @@ function fields(text: string, what: string): Map<string, string> {
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const eq = line.indexOf('=');
-    if (eq < 1) throw invalid(RequestErrors.REPLY_INVALID, `${what}: the line "${line}" is not key=value.`, `${what}：行“${line}”不是 key=value 形式。`, ['file']);
+    if (eq < 1)
+      throw invalid(RequestErrors.REPLY_INVALID, `${what}: the line "${line}" is not key=value.`, `${what}：行“${line}”不是 key=value 形式。`, ['file']);
     m.set(line.slice(0, eq), line.slice(eq + 1));
   }
   return m;
@@ -148,7 +149,12 @@ function fields(text: string, what: string): Map<string, string> {
 export function parseCertificateText(text: string): Certificate {
   const f = fields(text, 'certificate');
   if (f.get('format') !== CERT_FORMAT)
-    throw invalid(RequestErrors.REPLY_INVALID, `The certificate's format is ${f.get('format') ?? 'missing'}, not ${CERT_FORMAT}.`, `证书格式为 ${f.get('format') ?? '缺失'}，不是 ${CERT_FORMAT}。`, ['file']);
+    throw invalid(
+      RequestErrors.REPLY_INVALID,
+      `The certificate's format is ${f.get('format') ?? 'missing'}, not ${CERT_FORMAT}.`,
+      `证书格式为 ${f.get('format') ?? '缺失'}，不是 ${CERT_FORMAT}。`,
+      ['file'],
+    );
   return {
     batch: f.get('batch') ?? '',
     seat: Number(f.get('seat')),
@@ -164,7 +170,12 @@ export function parseDelegationText(text: string): Delegation {
   const f = fields(text, 'delegation');
   const seats = /^(\d+)-(\d+)$/.exec(f.get('seats') ?? '');
   if (f.get('format') !== DELEGATION_FORMAT || !seats)
-    throw invalid(RequestErrors.REPLY_INVALID, 'This is not an EdgeForge delegation (edgeforge.delegation/v1).', '这不是 EdgeForge 委派（edgeforge.delegation/v1）。', ['file']);
+    throw invalid(
+      RequestErrors.REPLY_INVALID,
+      'This is not an EdgeForge delegation (edgeforge.delegation/v1).',
+      '这不是 EdgeForge 委派（edgeforge.delegation/v1）。',
+      ['file'],
+    );
   return {
     batch: f.get('batch') ?? '',
     first: Number(seats[1]),
@@ -193,7 +204,12 @@ export function encodeReply(r: Reply): string {
 }
 
 /** The parts of a reply code (the box's side, used by tests and by `activate --check`). */
-export function decodeReply(text: string): { seat: number; issued: number; signature: Buffer; delegation?: { delegate: string; first: number; last: number; issued: number; signature: Buffer } } {
+export function decodeReply(text: string): {
+  seat: number;
+  issued: number;
+  signature: Buffer;
+  delegation?: { delegate: string; first: number; last: number; issued: number; signature: Buffer };
+} {
   const b = decodeCode(text, REPLY_KIND, ['reply']);
   const kind = b[0];
   if (!((kind === 0x02 && b.length === 72) || (kind === 0x03 && b.length === 179)))
@@ -203,7 +219,13 @@ export function decodeReply(text: string): { seat: number; issued: number; signa
   if (kind === 0x02) return out;
   return {
     ...out,
-    delegation: { delegate: b.subarray(72, 105).toString('hex'), first: b.readUIntBE(105, 3), last: b.readUIntBE(108, 3), issued: b.readUInt32BE(111) * 60, signature: b.subarray(115, 179) },
+    delegation: {
+      delegate: b.subarray(72, 105).toString('hex'),
+      first: b.readUIntBE(105, 3),
+      last: b.readUIntBE(108, 3),
+      issued: b.readUInt32BE(111) * 60,
+      signature: b.subarray(115, 179),
+    },
   };
 }
 
@@ -220,7 +242,8 @@ export function compactToDer(sig: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from([0x30, body.length]), body]);
 }
 
-const armour = (label: string, body: string) => `-----BEGIN EDGEFORGE ${label}-----\n${body}${body.endsWith('\n') ? '' : '\n'}-----END EDGEFORGE ${label}-----\n`;
+const armour = (label: string, body: string) =>
+  `-----BEGIN EDGEFORGE ${label}-----\n${body}${body.endsWith('\n') ? '' : '\n'}-----END EDGEFORGE ${label}-----\n`;
 const base64Lines = (b: Buffer) => (b.toString('base64').match(/.{1,64}/g) ?? []).join('\n') + '\n';
 
 /** The reply file (docs/activation.md §4): certificate, DER signatures, delegation, and the code. */

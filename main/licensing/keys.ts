@@ -140,7 +140,10 @@ export class StationKeys {
       this.db.prepare('UPDATE licensing_keys SET retired_at = ? WHERE retired_at IS NULL AND id <> ?').run(now, id);
       const exists = this.db.prepare('SELECT 1 FROM licensing_keys WHERE id = ?').get(id);
       if (exists) this.db.prepare('UPDATE licensing_keys SET retired_at = NULL WHERE id = ?').run(id);
-      else this.db.prepare('INSERT INTO licensing_keys (id, public_pem, created_at) VALUES (?, ?, ?)').run(id, publicKey.export({ type: 'spki', format: 'pem' }).toString(), now);
+      else
+        this.db
+          .prepare('INSERT INTO licensing_keys (id, public_pem, created_at) VALUES (?, ?, ?)')
+          .run(id, publicKey.export({ type: 'spki', format: 'pem' }).toString(), now);
     })();
     return this.get(id);
   }
@@ -211,11 +214,7 @@ export class StationKeys {
     } catch (e) {
       const msg = (e as Error).message;
       if (/bad decrypt|wrong|passphrase|decrypt/i.test(msg))
-        throw new AppError(
-          KeyErrors.KEY_BACKUP_PASSPHRASE,
-          { en: 'The backup’s passphrase is wrong.', zh: '备份口令不正确。' },
-          { field: ['passphrase'] },
-        );
+        throw new AppError(KeyErrors.KEY_BACKUP_PASSPHRASE, { en: 'The backup’s passphrase is wrong.', zh: '备份口令不正确。' }, { field: ['passphrase'] });
       throw new AppError(
         KeyErrors.KEY_BACKUP_INVALID,
         {

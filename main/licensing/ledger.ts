@@ -247,9 +247,7 @@ export class SeatLedger {
 
   events(batchId?: string, limit = 500, beforeSeq?: number): LedgerEvent[] {
     const rows = this.db
-      .prepare(
-        `SELECT * FROM licensing_events WHERE (? IS NULL OR batch_id = ?) AND (? IS NULL OR seq < ?) ORDER BY seq DESC LIMIT ?`,
-      )
+      .prepare(`SELECT * FROM licensing_events WHERE (? IS NULL OR batch_id = ?) AND (? IS NULL OR seq < ?) ORDER BY seq DESC LIMIT ?`)
       .all(batchId ?? null, batchId ?? null, beforeSeq ?? null, beforeSeq ?? null, limit) as {
       seq: number;
       at: string;
@@ -259,7 +257,15 @@ export class SeatLedger {
       detail: string;
       hash: string;
     }[];
-    return rows.map((r) => ({ seq: r.seq, at: r.at, batchId: r.batch_id, seat: r.seat, kind: r.kind, detail: JSON.parse(r.detail) as Record<string, unknown>, hash: r.hash }));
+    return rows.map((r) => ({
+      seq: r.seq,
+      at: r.at,
+      batchId: r.batch_id,
+      seat: r.seat,
+      kind: r.kind,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+      hash: r.hash,
+    }));
   }
 
   /** Recomputes the hash chain and replays it into seat states. */
@@ -320,7 +326,11 @@ export class SeatLedger {
       }
     }
     let seats = 0;
-    for (const s of this.db.prepare('SELECT batch_id, seat, state FROM licensing_seats').iterate() as Iterable<{ batch_id: string; seat: number; state: SeatState }>) {
+    for (const s of this.db.prepare('SELECT batch_id, seat, state FROM licensing_seats').iterate() as Iterable<{
+      batch_id: string;
+      seat: number;
+      state: SeatState;
+    }>) {
       seats++;
       const want = replay.get(key(s.batch_id, s.seat));
       if (want !== s.state) problems.push(`batch ${s.batch_id} seat ${s.seat}: the ledger says ${s.state}, its events say ${want ?? 'nothing'}`);
@@ -333,16 +343,25 @@ export class SeatLedger {
   // -- batches ----------------------------------------------------------------
 
   /** Records a batch and its seats (first..last); nothing when it is known already. */
-  register(b: Omit<LedgerBatch, 'createdAt'>, first = 1, last = b.quantity, grant?: { id: string; delegateHex: string; text: string; signature: Buffer }): void {
+  register(
+    b: Omit<LedgerBatch, 'createdAt'>,
+    first = 1,
+    last = b.quantity,
+    grant?: { id: string; delegateHex: string; text: string; signature: Buffer },
+  ): void {
     this.db
       .transaction(() => {
         const known = this.db.prepare('SELECT 1 FROM licensing_batches WHERE id = ?').get(b.id);
         if (!known)
           this.db
-            .prepare('INSERT INTO licensing_batches (id, origin, label, quantity, serial_prefix, serial_digits, issuer_hex, license, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+            .prepare(
+              'INSERT INTO licensing_batches (id, origin, label, quantity, serial_prefix, serial_digits, issuer_hex, license, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            )
             .run(b.id, b.origin, b.label, b.quantity, b.serialPrefix, b.serialDigits, b.issuerHex, b.license, this.now().toISOString());
         else if (!grant) return;
-        const insert = this.db.prepare("INSERT OR REPLACE INTO licensing_seats (batch_id, seat, state, delegation, updated_at) VALUES (?, ?, 'available', ?, ?)");
+        const insert = this.db.prepare(
+          "INSERT OR REPLACE INTO licensing_seats (batch_id, seat, state, delegation, updated_at) VALUES (?, ?, 'available', ?, ?)",
+        );
         const at = this.now().toISOString();
         for (let s = first; s <= last; s++) insert.run(b.id, s, grant?.id ?? null, at);
         if (grant) {
@@ -363,7 +382,17 @@ export class SeatLedger {
 
   batch(batchId: string): LedgerBatch {
     const r = this.db.prepare('SELECT * FROM licensing_batches WHERE id = ?').get(batchId) as
-      | { id: string; origin: 'own' | 'delegated'; label: string; quantity: number; serial_prefix: string; serial_digits: number; issuer_hex: string; license: string; created_at: string }
+      | {
+          id: string;
+          origin: 'own' | 'delegated';
+          label: string;
+          quantity: number;
+          serial_prefix: string;
+          serial_digits: number;
+          issuer_hex: string;
+          license: string;
+          created_at: string;
+        }
       | undefined;
     if (!r)
       throw new AppError(
@@ -393,7 +422,10 @@ export class SeatLedger {
 
   counts(batchId: string): SeatCounts {
     const c: SeatCounts = { total: 0, available: 0, reserved: 0, spent: 0, delegated: 0, returned: 0 };
-    for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM licensing_seats WHERE batch_id = ? GROUP BY state').all(batchId) as { state: SeatState; n: number }[]) {
+    for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM licensing_seats WHERE batch_id = ? GROUP BY state').all(batchId) as {
+      state: SeatState;
+      n: number;
+    }[]) {
       c.total += r.n;
       if (r.state === 'released') c.available += r.n;
       else c[r.state] += r.n;
@@ -436,9 +468,9 @@ export class SeatLedger {
 
   /** Releases reservations that timed out or whose process died. Returns how many. */
   recover(): number {
-    const stale = (this.db.prepare("SELECT batch_id, seat, holder, expires_at, reservation FROM licensing_seats WHERE state = 'reserved'").all() as SeatDb[]).filter(
-      (r) => (r.expires_at ?? 0) < this.now().getTime() || (r.holder !== null && holderDead(r.holder)),
-    );
+    const stale = (
+      this.db.prepare("SELECT batch_id, seat, holder, expires_at, reservation FROM licensing_seats WHERE state = 'reserved'").all() as SeatDb[]
+    ).filter((r) => (r.expires_at ?? 0) < this.now().getTime() || (r.holder !== null && holderDead(r.holder)));
     let n = 0;
     for (const r of stale) {
       const reason = (r.expires_at ?? 0) < this.now().getTime() ? 'timed out' : `its process ${r.holder} ended`;
@@ -452,7 +484,8 @@ export class SeatLedger {
   }
 
   private releaseRow(batchId: string, seat: number, token: string, reason: string): number {
-    const before = this.db.prepare('SELECT activations FROM licensing_seats WHERE batch_id = ? AND seat = ?').get(batchId, seat) as { activations: number } | undefined;
+    const before = this.db.prepare('SELECT activations FROM licensing_seats WHERE batch_id = ? AND seat = ?').get(batchId, seat) as
+      { activations: number } | undefined;
     // A reactivation's reservation goes back to spent (the box keeps its seat); a new box's seat is freed.
     const reactivation = (before?.activations ?? 0) > 0;
     const res = this.db
@@ -494,7 +527,9 @@ export class SeatLedger {
           }
           // A reactivation: same seat, the box's components as they are now.
           this.db
-            .prepare("UPDATE licensing_seats SET state = 'reserved', reservation = ?, holder = ?, expires_at = ?, updated_at = ? WHERE batch_id = ? AND seat = ?")
+            .prepare(
+              "UPDATE licensing_seats SET state = 'reserved', reservation = ?, holder = ?, expires_at = ?, updated_at = ? WHERE batch_id = ? AND seat = ?",
+            )
             .run(token, holder, expires, now.toISOString(), batchId, same.seat);
           this.log(batchId, same.seat, 'reserved', { fingerprint: fingerprintId(identity.fingerprint), reactivation: true });
           return { batchId, seat: same.seat, token, reactivation: true, cloneOf: null, identity };
@@ -607,7 +642,9 @@ export class SeatLedger {
           .get(batchId, first, last) as { n: number };
         if (b.origin !== 'own' || first < 1 || last > b.quantity || first > last || range.n !== last - first + 1) {
           const busy = this.db
-            .prepare("SELECT seat, state FROM licensing_seats WHERE batch_id = ? AND seat BETWEEN ? AND ? AND state NOT IN ('available','released') ORDER BY seat LIMIT 1")
+            .prepare(
+              "SELECT seat, state FROM licensing_seats WHERE batch_id = ? AND seat BETWEEN ? AND ? AND state NOT IN ('available','released') ORDER BY seat LIMIT 1",
+            )
             .get(batchId, first, last) as { seat: number; state: string } | undefined;
           throw new AppError(
             LedgerErrors.LEDGER_RANGE,
@@ -678,17 +715,22 @@ export class SeatLedger {
       .transaction(() => {
         const g = this.delegation(id);
         if (!g || g.direction !== 'received' || g.returnedAt)
-          throw new AppError(LedgerErrors.LEDGER_RANGE, { en: 'That delegation is not held here, or was returned already.', zh: '本工作站未持有该委派，或已归还。' });
-        const busy = this.db.prepare("SELECT seat FROM licensing_seats WHERE batch_id = ? AND delegation = ? AND state = 'reserved' LIMIT 1").get(g.batchId, id) as
-          | { seat: number }
-          | undefined;
+          throw new AppError(LedgerErrors.LEDGER_RANGE, {
+            en: 'That delegation is not held here, or was returned already.',
+            zh: '本工作站未持有该委派，或已归还。',
+          });
+        const busy = this.db
+          .prepare("SELECT seat FROM licensing_seats WHERE batch_id = ? AND delegation = ? AND state = 'reserved' LIMIT 1")
+          .get(g.batchId, id) as { seat: number } | undefined;
         if (busy)
           throw new AppError(LedgerErrors.LEDGER_BUSY, {
             en: `Seat ${busy.seat} is being activated right now; finish or cancel that first.`,
             zh: `席位 ${busy.seat} 正在激活中；请先完成或取消。`,
           });
         const free = (
-          this.db.prepare("SELECT seat FROM licensing_seats WHERE batch_id = ? AND delegation = ? AND state IN ('available','released') ORDER BY seat").all(g.batchId, id) as {
+          this.db
+            .prepare("SELECT seat FROM licensing_seats WHERE batch_id = ? AND delegation = ? AND state IN ('available','released') ORDER BY seat")
+            .all(g.batchId, id) as {
             seat: number;
           }[]
         ).map((r) => r.seat);
@@ -696,7 +738,9 @@ export class SeatLedger {
           .prepare("SELECT seat, certificate, signature FROM licensing_seats WHERE batch_id = ? AND delegation = ? AND state = 'spent' ORDER BY seat")
           .all(g.batchId, id) as { seat: number; certificate: string; signature: Buffer }[];
         const now = this.now().toISOString();
-        this.db.prepare("UPDATE licensing_seats SET state = 'returned', updated_at = ? WHERE batch_id = ? AND delegation = ? AND state IN ('available','released')").run(now, g.batchId, id);
+        this.db
+          .prepare("UPDATE licensing_seats SET state = 'returned', updated_at = ? WHERE batch_id = ? AND delegation = ? AND state IN ('available','released')")
+          .run(now, g.batchId, id);
         this.db.prepare('UPDATE licensing_delegations SET returned_at = ? WHERE id = ?').run(now, id);
         this.log(g.batchId, null, 'grant-returned', { delegation: id, seats: free, spent: spent.map((s) => s.seat) });
         return { returned: free, spent };
@@ -705,7 +749,11 @@ export class SeatLedger {
   }
 
   /** Issuer side: takes back a delegation's unused seats and records the delegate's activations. */
-  acceptReturn(id: string, returned: number[], spent: { seat: number; fingerprint: string[]; certificate: string; signature: Buffer }[]): { freed: number; spent: number } {
+  acceptReturn(
+    id: string,
+    returned: number[],
+    spent: { seat: number; fingerprint: string[]; certificate: string; signature: Buffer }[],
+  ): { freed: number; spent: number } {
     return this.db
       .transaction(() => {
         const d = this.delegation(id);

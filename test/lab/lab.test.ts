@@ -1,36 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EDU_PCI_ID, Lab, ROOT_PASSWORD, TECH_USER, uuidFor, type Box } from './lab';
-
-/** Reads a serial port until `pattern` shows up in what it received. */
-function expectOn(port: SerialPort, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => {
-      port.off('data', onData);
-      reject(new Error(`serial: ${pattern} not seen within ${timeoutMs} ms; got ${JSON.stringify(seen.slice(-300))}`));
-    }, timeoutMs);
-    const onData = (d: Buffer) => {
-      seen += d.toString('latin1');
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        port.off('data', onData);
-        resolve(seen);
-      }
-    };
-    port.on('data', onData);
-  });
-}
-
-function openPort(path: string): Promise<SerialPort> {
-  return new Promise((resolve, reject) => {
-    const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
-    port.open((err) => (err ? reject(err) : resolve(port)));
-  });
-}
+import { expectOn, openPort } from './serial';
 
 function labQemuCount(): number {
   try {

@@ -6,13 +6,9 @@
  * flashing; here it is plain ssh.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BatchCreateInputSchema, HardwareModelSpecSchema } from '../../main/api/contract';
-import { bundleServices, catalogInputs, catalogStation } from '../catalog/station';
-import { importedId, jobEnded } from '../support/jobs';
-import { tempDir } from '../support/tmp';
-import { EDU_PCI_ID, Lab, type Box } from './lab';
+import { Lab, type Box } from './lab';
+import { labBundleStation } from './lab-station';
 import { sshExec } from './ssh';
 
 describe('a tar bundle installs on a lab box over SSH', { timeout: 600_000 }, () => {
@@ -23,45 +19,10 @@ describe('a tar bundle installs on a lab box over SSH', { timeout: 600_000 }, ()
   const root = () => ({ port: box.sshPort, username: 'root', privateKey: fs.readFileSync(inject('labImage').key) });
 
   beforeAll(async () => {
-    const inputs = catalogInputs();
-    const s = await catalogStation(inputs);
-    // The same k3s folder, with a stand-in install script that records how it was called.
-    const k3s = path.join(tempDir(), 'k3s-recording');
-    fs.cpSync(inputs.k3sX86, k3s, { recursive: true });
-    fs.writeFileSync(
-      path.join(k3s, 'install.sh'),
-      '#!/bin/sh\n# stand-in for get.k3s.io: records the INSTALL_K3S_ variables it was given\nmkdir -p /var/lib/edgeforge-test\nenv | grep "^INSTALL_K3S_" | sort > /var/lib/edgeforge-test/k3s-install.env\n',
-      { mode: 0o755 },
-    );
-    const runtime = await importedId(s.jobs, (await s.artifacts.startImport({ path: k3s })).id, k3s);
-    const m = s.models.create(
-      HardwareModelSpecSchema.parse({
-        name: 'lab-gpu-box',
-        os: { family: 'debian', version: '12' },
-        arch: 'x86_64',
-        minCpuCores: 1,
-        minMemoryMiB: 2048,
-        minDiskGiB: 16,
-        installDisk: '/dev/vda',
-        // The lab's accelerator stand-in (QEMU's edu device), with the NVIDIA .run stand-in as its driver.
-        accelerators: [{ kind: 'nvidia-gpu', count: 1, pciIds: [EDU_PCI_ID], driverArtifactId: s.ids.driver }],
-        nics: [
-          { name: 'eth0', role: 'wan', addressing: 'dhcp' },
-          { name: 'eth1', role: 'cluster', addressing: 'static', address: '10.77.0.20/24' },
-        ],
-        serialPorts: [{ device: '/dev/ttyS1', role: 'rs485', baud: 9600, dataBits: 8, parity: 'none', stopBits: 1, flowControl: 'none' }],
-      }),
-    );
-    s.models.publish(m.id);
-    const c = s.combos.create(
-      s.combo({ name: 'lab-line', modelId: m.id, runtimeArtifactId: runtime, apps: [{ appId: s.vision, version: 1, overrides: { replicas: 2, env: [] } }] }),
-    );
-    s.combos.publish(c.id);
-    const { batches, bundles } = bundleServices(s);
-    batchId = batches.create(BatchCreateInputSchema.parse({ comboId: c.id, quantity: 3, serialPrefix: 'LAB-' })).id;
-    const done = await jobEnded(s.jobs, (await bundles.startBuild({ batchId, tar: true, iso: false, zstd: false, outDir: tempDir() })).id);
-    expect(done.error ?? null).toBeNull();
-    bundle = (done.result as { outputs: { file: string }[] }).outputs[0]!.file;
+    const station = await labBundleStation({ quantity: 3 });
+    batchId = station.batchId;
+    bundle = station.bundle;
+    const s = station.s;
     s.store.close();
     lab = await Lab.create(inject('labImage'));
     box = await lab.start({ name: 'tar-bundle', accelerator: true, memoryMiB: 2048, diskGiB: 20 });

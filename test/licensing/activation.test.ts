@@ -23,7 +23,14 @@ describe('activation', () => {
     const a = s.activation.activate(codeOf(b, s.batch, '0a0b0c0d'));
     expect(a).toMatchObject({ batchId: s.batch, seat: 1, serial: 'LA-0001', reactivation: false, cloneOf: null });
     const cert = parseCertificateText(a.certificate);
-    expect(cert).toMatchObject({ batch: s.batch, seat: 1, serial: 'LA-0001', fingerprint: b.fingerprint, nonce: '0a0b0c0d', signer: s.keys.current().publicKeyHex });
+    expect(cert).toMatchObject({
+      batch: s.batch,
+      seat: 1,
+      serial: 'LA-0001',
+      fingerprint: b.fingerprint,
+      nonce: '0a0b0c0d',
+      signer: s.keys.current().publicKeyHex,
+    });
     expect(cert.issued % 60).toBe(0);
     const blocks = armouredBlocks(a.file);
     expect(blocks.map((x) => x.label)).toEqual(['ACTIVATION', 'ACTIVATION SIGNATURE']);
@@ -65,7 +72,9 @@ describe('activation', () => {
     const orig = box('orig');
     s.activation.activate(codeOf(orig, s.batch));
     const clone = { ...box('clone'), machineId: orig.machineId };
-    expect(() => s.activation.activate(codeOf(clone, s.batch))).toThrow(expect.objectContaining({ code: 'LEDGER_CLONE_SUSPECTED', message: expect.stringContaining('LA-0001') }));
+    expect(() => s.activation.activate(codeOf(clone, s.batch))).toThrow(
+      expect.objectContaining({ code: 'LEDGER_CLONE_SUSPECTED', message: expect.stringContaining('LA-0001') }),
+    );
     expect(s.ledger.counts(s.batch)).toMatchObject({ spent: 1, reserved: 0 });
     expect(s.ledger.events(s.batch, 1)[0]).toMatchObject({ kind: 'clone-refused', seat: 1 });
     const a = s.activation.activate(codeOf(clone, s.batch), { allowClone: true });
@@ -78,7 +87,9 @@ describe('activation', () => {
     const s = station(2);
     s.activation.activate(codeOf(box('a'), s.batch));
     s.activation.activate(codeOf(box('b'), s.batch));
-    expect(() => s.activation.activate(codeOf(box('c'), s.batch))).toThrow(expect.objectContaining({ code: 'LEDGER_NO_SEAT', message: expect.stringContaining('2 spent') }));
+    expect(() => s.activation.activate(codeOf(box('c'), s.batch))).toThrow(
+      expect.objectContaining({ code: 'LEDGER_NO_SEAT', message: expect.stringContaining('2 spent') }),
+    );
     expect(() => s.activation.activate(codeOf(box('d'), 'bat_00000000000000ff'))).toThrow(expect.objectContaining({ code: 'LEDGER_UNKNOWN_BATCH' }));
     s.store.close();
   });
@@ -113,7 +124,7 @@ describe('activation', () => {
     expect(() => s.store.db.prepare('DELETE FROM licensing_events WHERE seq = 3').run()).toThrow(/append-only/);
     // Someone with the database file in hand, triggers dropped:
     s.store.db.exec('DROP TRIGGER licensing_events_no_update; DROP TRIGGER licensing_events_no_delete;');
-    s.store.db.prepare("UPDATE licensing_events SET detail = '{\"fingerprint\":\"forged\"}' WHERE seq = 3").run();
+    s.store.db.prepare('UPDATE licensing_events SET detail = \'{"fingerprint":"forged"}\' WHERE seq = 3').run();
     const v = s.ledger.verify();
     expect(v.ok).toBe(false);
     expect(v.problems.join('\n')).toMatch(/event 3 .*changed/);
@@ -128,17 +139,23 @@ describe('activation', () => {
     const fieldKey = field.keys.current();
     // The field laptop proves nothing by itself: a bad key and the factory's own key are refused.
     expect(() => factory.activation.delegate(factory.batch, 3, 5, 'not a key')).toThrow(expect.objectContaining({ code: 'PUBLIC_KEY_INVALID' }));
-    expect(() => factory.activation.delegate(factory.batch, 3, 5, factory.keys.current().publicKeyHex)).toThrow(expect.objectContaining({ code: 'DELEGATION_OWN_BATCH' }));
+    expect(() => factory.activation.delegate(factory.batch, 3, 5, factory.keys.current().publicKeyHex)).toThrow(
+      expect.objectContaining({ code: 'DELEGATION_OWN_BATCH' }),
+    );
     const d = factory.activation.delegate(factory.batch, 3, 5, fieldKey.publicKeyPem);
     expect(factory.ledger.counts(factory.batch)).toMatchObject({ delegated: 3, available: 7 });
     // Overlapping ranges are refused.
-    expect(() => factory.activation.delegate(factory.batch, 5, 6, fieldKey.publicKeyHex)).toThrow(expect.objectContaining({ code: 'LEDGER_RANGE', message: expect.stringContaining('Seat 5') }));
+    expect(() => factory.activation.delegate(factory.batch, 5, 6, fieldKey.publicKeyHex)).toThrow(
+      expect.objectContaining({ code: 'LEDGER_RANGE', message: expect.stringContaining('Seat 5') }),
+    );
     // The factory keeps issuing outside the range.
     expect(factory.activation.activate(codeOf(box('f1'), factory.batch)).seat).toBe(1);
 
     // A third station cannot import it; a changed file is refused.
     expect(() => station(1).activation.importDelegation(d.file)).toThrow(expect.objectContaining({ code: 'DELEGATION_NOT_FOR_THIS_STATION' }));
-    expect(() => field.activation.importDelegation(d.file.replace('seats=3-5', 'seats=3-9'))).toThrow(expect.objectContaining({ code: 'DELEGATION_FILE_INVALID' }));
+    expect(() => field.activation.importDelegation(d.file.replace('seats=3-5', 'seats=3-9'))).toThrow(
+      expect.objectContaining({ code: 'DELEGATION_FILE_INVALID' }),
+    );
     const g = field.activation.importDelegation(d.file);
     expect(g).toMatchObject({ direction: 'received', batchId: factory.batch, first: 3, last: 5 });
     const boxes = [box('d1'), box('d2'), box('d3')];
@@ -156,7 +173,9 @@ describe('activation', () => {
     expect(opensslVerifies(issuerPem, 'edgeforge.activation.certificate.v1', blocks[0]!.body, derOf(1))).toBe(false);
     const typed = decodeReply(a.code);
     expect(typed.delegation).toMatchObject({ delegate: fieldKey.publicKeyHex, first: 3, last: 5 });
-    expect(StationKeys.verifyCompact(factory.keys.current().publicKeyHex, 'edgeforge.delegation.v1', Buffer.from(blocks[2]!.body), typed.delegation!.signature)).toBe(true);
+    expect(
+      StationKeys.verifyCompact(factory.keys.current().publicKeyHex, 'edgeforge.delegation.v1', Buffer.from(blocks[2]!.body), typed.delegation!.signature),
+    ).toBe(true);
 
     // Return: one seat was used twice by the same box (no extra seat), the rest went back.
     const field2 = station(1);
@@ -166,7 +185,9 @@ describe('activation', () => {
     const ret = field2.activation.returnDelegation(field2.activation.delegationList()[0]!.id);
     expect(ret).toMatchObject({ returned: 2, spent: 1 });
     expect(() => field2.activation.activate(codeOf(box('e2'), factory.batch))).toThrow(expect.objectContaining({ code: 'LEDGER_NO_SEAT' }));
-    expect(() => factory.activation.importReturn(ret.file.replace('returned=7,8', 'returned=7,8,9'))).toThrow(expect.objectContaining({ code: 'DELEGATION_FILE_INVALID' }));
+    expect(() => factory.activation.importReturn(ret.file.replace('returned=7,8', 'returned=7,8,9'))).toThrow(
+      expect.objectContaining({ code: 'DELEGATION_FILE_INVALID' }),
+    );
     expect(factory.activation.importReturn(ret.file)).toMatchObject({ freed: 2, spent: 1 });
     expect(factory.ledger.seat(factory.batch, 6)).toMatchObject({ state: 'spent', flags: ['delegate'] });
     expect(factory.ledger.counts(factory.batch)).toMatchObject({ spent: 2, delegated: 3, available: 5 });

@@ -28,7 +28,11 @@ export function codeOf(b: TestBox, batch: string, nonce?: string): string {
 }
 
 export const testLicense = (id: string, quantity: number) =>
-  JSON.stringify({ format: 'edgeforge.license/v1', batch: id, combo: { id: 'cmb_0', name: 'line-a' }, quantity, serial: { prefix: 'LA-', digits: 4 } }, null, 2) + '\n';
+  JSON.stringify(
+    { format: 'edgeforge.license/v1', batch: id, combo: { id: 'cmb_0', name: 'line-a' }, quantity, serial: { prefix: 'LA-', digits: 4 } },
+    null,
+    2,
+  ) + '\n';
 
 /** A station (store, unlocked key, ledger) with one own batch. */
 export function station(quantity = 10, dir = tempDir()) {
@@ -37,6 +41,14 @@ export function station(quantity = 10, dir = tempDir()) {
   const ledger = new SeatLedger(store.db);
   const activation = new ActivationService(ledger, keys);
   const batch = `bat_${randomBytes(8).toString('hex')}`;
-  activation.registerOwn({ id: batch, label: 'line-a', quantity, serialPrefix: 'LA-', serialDigits: 4, license: testLicense(batch, quantity), keyId: keys.current().id });
+  activation.registerOwn({
+    id: batch,
+    label: 'line-a',
+    quantity,
+    serialPrefix: 'LA-',
+    serialDigits: 4,
+    license: testLicense(batch, quantity),
+    keyId: keys.current().id,
+  });
   return { dir, store, keys, ledger, activation, batch };
 }

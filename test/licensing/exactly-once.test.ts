@@ -47,7 +47,15 @@ function stationWithBatch(quantity: number): { home: string; batch: string } {
   const home = tempDir();
   const rt = openHome(home);
   const batch = `bat_${'0123456789abcdef'}`;
-  rt.activation.registerOwn({ id: batch, label: 'line-a', quantity, serialPrefix: 'LA-', serialDigits: 4, license: testLicense(batch, quantity), keyId: rt.keys.current().id });
+  rt.activation.registerOwn({
+    id: batch,
+    label: 'line-a',
+    quantity,
+    serialPrefix: 'LA-',
+    serialDigits: 4,
+    license: testLicense(batch, quantity),
+    keyId: rt.keys.current().id,
+  });
   void rt.close();
   return { home, batch };
 }
@@ -161,7 +169,9 @@ describe('exactly once, across processes', () => {
     }
     expect(ledger.counts(batch)).toMatchObject({ spent: quantity, reserved: 0, available: 0 });
     expect(ledger.verify().ok).toBe(true);
-    process.stdout.write(`crash trials: ${trials}, workers killed: ${killed}, reservations left by killed workers: ${killedReserved}, replies delivered: ${delivered.length}\n`);
+    process.stdout.write(
+      `crash trials: ${trials}, workers killed: ${killed}, reservations left by killed workers: ${killedReserved}, replies delivered: ${delivered.length}\n`,
+    );
     await rt.close();
   }, 600_000);
 });

@@ -65,9 +65,9 @@ describe('station keys', () => {
     const fresh = new StationKeys(store.db, path.join(dir, 'keys'), unlockedVault(path.join(dir, 'keys')));
     expect(() => fresh.sign('edgeforge.batch.license.v1', Buffer.from('x'))).toThrow(expect.objectContaining({ code: 'VAULT_CORRUPT' }));
     fs.rmSync(file);
-    expect(() => new StationKeys(store.db, path.join(dir, 'keys'), unlockedVault(path.join(dir, 'keys'))).sign('edgeforge.batch.license.v1', Buffer.from('x'))).toThrow(
-      expect.objectContaining({ code: 'STATION_KEY_UNREADABLE' }),
-    );
+    expect(() =>
+      new StationKeys(store.db, path.join(dir, 'keys'), unlockedVault(path.join(dir, 'keys'))).sign('edgeforge.batch.license.v1', Buffer.from('x')),
+    ).toThrow(expect.objectContaining({ code: 'STATION_KEY_UNREADABLE' }));
     store.close();
   });
 });
@@ -87,7 +87,9 @@ describe('secrets at rest', () => {
     // A new process: locked until the right passphrase is typed.
     const again = new SecretVault(path.join(dir, 'keys'));
     const k2 = new StationKeys(store.db, path.join(dir, 'keys'), again);
-    expect(() => k2.sign('edgeforge.report.v1', Buffer.from('r'), id)).toThrow(expect.objectContaining({ code: 'VAULT_LOCKED', message: expect.stringContaining('Settings') }));
+    expect(() => k2.sign('edgeforge.report.v1', Buffer.from('r'), id)).toThrow(
+      expect.objectContaining({ code: 'VAULT_LOCKED', message: expect.stringContaining('Settings') }),
+    );
     expect(() => again.unlock('not the passphrase')).toThrow(expect.objectContaining({ code: 'VAULT_PASSPHRASE_WRONG' }));
     again.unlock(TEST_PASSPHRASE);
     expect(k2.sign('edgeforge.report.v1', Buffer.from('r'), id).equals(sig)).toBe(true);
@@ -117,7 +119,12 @@ describe('secrets at rest', () => {
     expect(vault.state()).toMatchObject({ method: 'os-keychain', locked: false });
     const k = new StationKeys(store.db, path.join(dir, 'keys'), vault);
     const key = k.current();
-    expect(fs.readFileSync(path.join(dir, 'keys', `${key.id}.key`)).subarray(0, 4).toString()).toBe('EFK1');
+    expect(
+      fs
+        .readFileSync(path.join(dir, 'keys', `${key.id}.key`))
+        .subarray(0, 4)
+        .toString(),
+    ).toBe('EFK1');
     const host = new StationKeys(store.db, path.join(dir, 'keys'), new SecretVault(path.join(dir, 'keys')));
     expect(() => host.sign('edgeforge.report.v1', Buffer.from('x'))).toThrow(expect.objectContaining({ code: 'VAULT_KEYCHAIN_MISSING' }));
     store.close();
@@ -160,7 +167,12 @@ describe('secrets at rest', () => {
     const sig = fresh.sign('edgeforge.report.v1', Buffer.from('m'), id);
     expect(StationKeys.verify(fresh.get(id).publicKeyPem, 'edgeforge.report.v1', Buffer.from('m'), sig)).toBe(true);
     expect(fs.existsSync(path.join(dir, 'keys', `${id}.pem`))).toBe(false);
-    expect(fs.readFileSync(path.join(dir, 'keys', `${id}.key`)).subarray(0, 4).toString()).toBe('EFP1');
+    expect(
+      fs
+        .readFileSync(path.join(dir, 'keys', `${id}.key`))
+        .subarray(0, 4)
+        .toString(),
+    ).toBe('EFP1');
     store.close();
   });
 });
