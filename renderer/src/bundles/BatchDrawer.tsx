@@ -22,6 +22,7 @@ import {
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Batch, BundleOutput } from '../../../main/api/contract';
+import { BatchSeatsSummary } from '../activation';
 import { useApi } from '../api/context';
 import { errorText, formFieldErrors } from '../api/errors';
 import { formatBytes, formatTime } from '../i18n/format';
@@ -130,6 +131,9 @@ export function BatchDrawer({ batchId, onClose }: { batchId: string; onClose: ()
             </Descriptions.Item>
             <Descriptions.Item label={t('bundles.created')}>{formatTime(b.createdAt, lang)}</Descriptions.Item>
           </Descriptions>
+          <Card size="small" title={t('seats.title')}>
+            <BatchSeatsSummary batchId={b.id} />
+          </Card>
           <Collapse
             size="small"
             items={[

@@ -4,9 +4,10 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Batch } from '../../../main/api/contract';
 import { useApi } from '../api/context';
-import { errorText, formFieldErrors } from '../api/errors';
+import { formFieldErrors } from '../api/errors';
 import { formatTime } from '../i18n/format';
 import { usePreferences } from '../settings/preferences';
+import { ProblemAlert } from '../settings/StationLocked';
 import { BatchDrawer } from './BatchDrawer';
 
 interface NewBatch {
@@ -23,6 +24,7 @@ function NewBatchModal({ onCreated, onClose }: { onCreated: (b: Batch) => void; 
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const [form] = Form.useForm<NewBatch>();
+  const [problem, setProblem] = useState<unknown>(null);
   const combos = useQuery(orpc.combos.list.queryOptions());
   const published = (combos.data ?? []).filter((c) => c.state === 'published');
   const v = Form.useWatch([], form) as Partial<NewBatch> | undefined;
@@ -37,7 +39,8 @@ function NewBatchModal({ onCreated, onClose }: { onCreated: (b: Batch) => void; 
       onError: (e) => {
         const fields = formFieldErrors(e, lang, ['comboId', 'quantity', 'serialPrefix', 'serialDigits']);
         if (fields.length > 0) form.setFields(fields as never);
-        else void message.error(errorText(e, lang, t('errors.generic')));
+        // A locked station key says how to unlock it, inside the dialog.
+        else setProblem(e);
       },
     }),
   );
@@ -55,7 +58,15 @@ function NewBatchModal({ onCreated, onClose }: { onCreated: (b: Batch) => void; 
       okButtonProps={{ 'data-testid': 'batch-create' } as never}
       data-testid="batch-modal"
     >
-      <Form<NewBatch> form={form} layout="vertical" initialValues={{ quantity: 100, serialPrefix: '', serialDigits: 6 }} onFinish={(x) => create.mutate(x)}>
+      <Form<NewBatch>
+        form={form}
+        layout="vertical"
+        initialValues={{ quantity: 100, serialPrefix: '', serialDigits: 6 }}
+        onFinish={(x) => {
+          setProblem(null);
+          create.mutate(x);
+        }}
+      >
         <Form.Item name="comboId" label={t('bundles.combo')} rules={req} extra={published.length === 0 ? t('bundles.noPublished') : undefined}>
           <Select data-testid="batch-combo" options={published.map((c) => ({ value: c.id, label: c.name }))} />
         </Form.Item>
@@ -80,6 +91,11 @@ function NewBatchModal({ onCreated, onClose }: { onCreated: (b: Batch) => void; 
           {t('bundles.preview', { first: serial(1), last: serial(Math.max(1, Number(v?.quantity) || 1)) })}
         </Typography.Text>
       </Form>
+      {problem ? (
+        <div style={{ marginTop: 16 }}>
+          <ProblemAlert error={problem} testId="batch-error" />
+        </div>
+      ) : null}
     </Modal>
   );
 }

@@ -5,7 +5,9 @@ import type { DoctorReport } from '../../../main/api/contract';
 import { useApi } from '../api/context';
 import { errorText } from '../api/errors';
 import { formatBytes, formatDuration } from '../i18n/format';
+import { useAreaPath } from '../shell/location';
 import { usePreferences } from './preferences';
+import { StationKeyCard } from './StationKeyCard';
 
 export function SettingsPage() {
   const { t } = useTranslation();
@@ -13,6 +15,7 @@ export function SettingsPage() {
   const prefs = usePreferences();
   const { lang } = prefs;
   const { message } = App.useApp();
+  const path = useAreaPath();
   const info = useQuery(orpc.system.info.queryOptions());
   const native = useQuery(orpc.system.nativeHealth.queryOptions());
   const doctor = useMutation(orpc.system.doctor.mutationOptions({ onError: (e) => void message.error(errorText(e, lang, t('errors.generic'))) }));
@@ -57,6 +60,8 @@ export function SettingsPage() {
           </Descriptions.Item>
         </Descriptions>
       </Card>
+
+      <StationKeyCard focus={path[0] === 'station-key'} />
 
       <Card title={t('settings.system')} size="small" loading={info.isLoading}>
         {info.data && (

@@ -14,6 +14,7 @@ import { Alert, Badge, Button, Layout, Menu, Segmented, Space, Tooltip, Typograp
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../api/context';
+import { ActivationPage } from '../activation';
 import { NotAvailable } from '../areas/NotAvailable';
 import { BundlesPage } from '../bundles/BundlesPage';
 import { CatalogPage } from '../catalog/CatalogPage';
@@ -21,7 +22,8 @@ import { JOBS_LIST_INPUT, useJobsFeed } from '../jobs/feed';
 import { JobsPage } from '../jobs/JobsPage';
 import { usePreferences } from '../settings/preferences';
 import { SettingsPage } from '../settings/SettingsPage';
-import { AREAS, areaFromHash, type Area } from './areas';
+import { AREAS, areaFromHash, goTo, type Area } from './areas';
+import { useHash } from './location';
 
 const ICONS: Record<Area, ReactNode> = {
   catalog: <AppstoreOutlined />,
@@ -35,13 +37,7 @@ const ICONS: Record<Area, ReactNode> = {
 };
 
 function useHashArea(): [Area, (a: Area) => void] {
-  const [area, setArea] = useState<Area>(() => areaFromHash(window.location.hash));
-  useEffect(() => {
-    const on = () => setArea(areaFromHash(window.location.hash));
-    window.addEventListener('hashchange', on);
-    return () => window.removeEventListener('hashchange', on);
-  }, []);
-  return [area, (a) => (window.location.hash = `#/${a}`)];
+  return [areaFromHash(useHash()), (a) => goTo(a)];
 }
 
 export function AppShell({ onLost }: { onLost: (listener: () => void) => void }) {
@@ -77,6 +73,7 @@ export function AppShell({ onLost }: { onLost: (listener: () => void) => void })
   if (area === 'jobs') content = <JobsPage />;
   else if (area === 'catalog') content = <CatalogPage />;
   else if (area === 'bundles') content = <BundlesPage />;
+  else if (area === 'activation') content = <ActivationPage />;
   else if (area === 'settings') content = <SettingsPage />;
   else content = <NotAvailable area={area} />;
 
