@@ -883,7 +883,7 @@ export const LedgerEventSchema = z.object({
   hash: z.string(),
 });
 export type LedgerEvent = z.infer<typeof LedgerEventSchema>;
-export const LedgerVerdictSchema = z.object({ ok: z.boolean(), events: z.number().int(), seats: z.number().int(), problems: z.array(z.string()) });
+export const LedgerVerdictSchema = z.object({ ok: z.boolean(), events: z.number().int(), seats: z.number().int(), problems: z.array(LocalizedTextSchema) });
 export const LedgerBatchSchema = z.object({
   id: z.string(),
   origin: z.enum(['own', 'delegated']),

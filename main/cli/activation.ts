@@ -125,7 +125,7 @@ export function addActivationCommands(program: Command, withRuntime: WithRuntime
             );
           else {
             process.stdout.write(say({ en: `Ledger NOT intact (${v.problems.length} problems):\n`, zh: `账本不完整（${v.problems.length} 个问题）：\n` }));
-            for (const p of v.problems) process.stdout.write(`  ${p}\n`);
+            for (const p of v.problems) process.stdout.write(`  ${say(p)}\n`);
           }
           return v.ok ? ExitCode.OK : ExitCode.FAILED;
         }),

@@ -262,7 +262,8 @@ export class ActivationService {
   /** Delegate side: returns unused seats; the file tells the issuer which seats were spent, with their certificates. */
   returnDelegation(id: string): { file: string; fileName: string; returned: number; spent: number } {
     const g = this.ledger.delegation(id);
-    if (!g) throw fileInvalid('There is no such delegation here.', '本工作站没有该委派。');
+    if (!g)
+      throw new AppError(ActivationErrors.DELEGATION_FILE_INVALID, { en: 'There is no such delegation here.', zh: '本工作站没有该委派。' }, { field: ['id'] });
     const key = this.keys.byPublicHex(g.delegateHex);
     if (!key)
       throw new AppError(ActivationErrors.ACTIVATION_SIGNER_MISSING, {

@@ -95,6 +95,8 @@ export const ledgerMigration: Migration = {
 
 export type SeatState = 'available' | 'reserved' | 'spent' | 'released' | 'delegated' | 'returned';
 
+const STATE_ZH: Record<SeatState, string> = { available: '空闲', reserved: '预留', spent: '已用', released: '已释放', delegated: '已委派', returned: '已归还' };
+
 export const LedgerErrors = {
   LEDGER_UNKNOWN_BATCH: 'LEDGER_UNKNOWN_BATCH',
   LEDGER_NO_SEAT: 'LEDGER_NO_SEAT',
@@ -168,7 +170,7 @@ export interface LedgerVerdict {
   ok: boolean;
   events: number;
   seats: number;
-  problems: string[];
+  problems: { en: string; zh: string }[];
 }
 
 const GENESIS = '0'.repeat(64);
@@ -270,7 +272,7 @@ export class SeatLedger {
 
   /** Recomputes the hash chain and replays it into seat states. */
   verify(): LedgerVerdict {
-    const problems: string[] = [];
+    const problems: { en: string; zh: string }[] = [];
     const replay = new Map<string, SeatState>();
     const key = (b: string, s: number) => `${b}#${s}`;
     let prev = GENESIS;
@@ -290,10 +292,16 @@ export class SeatLedger {
     }>) {
       count++;
       const detail = JSON.parse(r.detail) as Record<string, unknown>;
-      if (r.seq !== count) problems.push(`event ${r.seq}: expected sequence number ${count} (an event is missing)`);
-      if (r.prev !== prev) problems.push(`event ${r.seq}: its previous hash does not match event ${r.seq - 1}`);
+      if (r.seq !== count)
+        problems.push({ en: `event ${r.seq}: expected sequence number ${count} (an event is missing)`, zh: `事件 ${r.seq}：应为序号 ${count}（缺少事件）` });
+      if (r.prev !== prev)
+        problems.push({ en: `event ${r.seq}: its previous hash does not match event ${r.seq - 1}`, zh: `事件 ${r.seq}：其前一哈希与事件 ${r.seq - 1} 不符` });
       const h = hashEvent(r.prev, { seq: r.seq, at: r.at, batchId: r.batch_id, seat: r.seat, kind: r.kind, detail });
-      if (h !== r.hash) problems.push(`event ${r.seq} (${r.kind}${r.seat ? ` seat ${r.seat}` : ''}): its content does not match its hash (changed)`);
+      if (h !== r.hash)
+        problems.push({
+          en: `event ${r.seq} (${r.kind}${r.seat ? ` seat ${r.seat}` : ''}): its content does not match its hash (changed)`,
+          zh: `事件 ${r.seq}（${r.kind}${r.seat ? ` 席位 ${r.seat}` : ''}）：内容与其哈希不符（已被修改）`,
+        });
       prev = r.hash;
       const b = r.batch_id;
       switch (r.kind) {
@@ -333,10 +341,15 @@ export class SeatLedger {
     }>) {
       seats++;
       const want = replay.get(key(s.batch_id, s.seat));
-      if (want !== s.state) problems.push(`batch ${s.batch_id} seat ${s.seat}: the ledger says ${s.state}, its events say ${want ?? 'nothing'}`);
+      if (want !== s.state)
+        problems.push({
+          en: `batch ${s.batch_id} seat ${s.seat}: the ledger says ${s.state}, its events say ${want ?? 'nothing'}`,
+          zh: `批次 ${s.batch_id} 席位 ${s.seat}：账本记为 ${STATE_ZH[s.state]}，事件记为 ${want ? STATE_ZH[want] : '无'}`,
+        });
       replay.delete(key(s.batch_id, s.seat));
     }
-    for (const k of replay.keys()) problems.push(`${k.replace('#', ' seat ')}: in the events but not in the ledger`);
+    for (const k of replay.keys())
+      problems.push({ en: `${k.replace('#', ' seat ')}: in the events but not in the ledger`, zh: `${k.replace('#', ' 席位 ')}：在事件中存在，但账本中没有` });
     return { ok: problems.length === 0, events: count, seats, problems };
   }
 
@@ -659,10 +672,10 @@ export class SeatLedger {
                 b.origin !== 'own'
                   ? '只有创建批次的工作站才能委派其席位。'
                   : busy
-                    ? `范围 ${first}-${last} 中的席位 ${busy.seat} 状态为 ${busy.state}：委派范围只能包含空闲席位。`
+                    ? `范围 ${first}-${last} 中的席位 ${busy.seat} 状态为“${STATE_ZH[busy.state as SeatState]}”：委派范围只能包含空闲席位。`
                     : `范围必须在 1-${b.quantity} 之内，且起始 ≤ 结束。`,
             },
-            { field: ['range'] },
+            { field: busy && busy.seat === first ? ['first'] : busy ? ['last'] : last > b.quantity ? ['last'] : ['first'] },
           );
         }
         this.db

@@ -127,9 +127,15 @@ describe('activation', () => {
     s.store.db.prepare('UPDATE licensing_events SET detail = \'{"fingerprint":"forged"}\' WHERE seq = 3').run();
     const v = s.ledger.verify();
     expect(v.ok).toBe(false);
-    expect(v.problems.join('\n')).toMatch(/event 3 .*changed/);
+    expect(v.problems.map((p) => p.en).join('\n')).toMatch(/event 3 .*changed/);
+    expect(v.problems.map((p) => p.zh).join('\n')).toMatch(/事件 3.*已被修改/);
     s.store.db.prepare("UPDATE licensing_seats SET state = 'available' WHERE seat = 2").run();
-    expect(s.ledger.verify().problems.join('\n')).toMatch(/seat 2: the ledger says available, its events say spent/);
+    expect(
+      s.ledger
+        .verify()
+        .problems.map((p) => p.en)
+        .join('\n'),
+    ).toMatch(/seat 2: the ledger says available, its events say spent/);
     s.store.close();
   });
 

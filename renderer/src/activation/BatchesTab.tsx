@@ -155,7 +155,7 @@ function EventLog({ batchId }: { batchId: string }) {
             description={
               <ul style={{ margin: 0, paddingLeft: 18, fontFamily: 'monospace', fontSize: 12 }}>
                 {verify.data.problems.slice(0, 50).map((p, i) => (
-                  <li key={i}>{p}</li>
+                  <li key={i}>{p[lang]}</li>
                 ))}
               </ul>
             }
