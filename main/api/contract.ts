@@ -790,7 +790,6 @@ export const BundleBuildInputSchema = z
   .refine((b) => b.tar || b.iso, { ...L('Choose a tar bundle, an ISO bundle, or both.', '请选择 tar 安装包、ISO 安装包或两者。'), path: ['tar'] });
 export type BundleBuildInput = z.infer<typeof BundleBuildInputSchema>;
 
-
 // ---------------------------------------------------------------- station key and activation
 
 export const VaultStateSchema = z.object({
@@ -1053,7 +1052,13 @@ export const contract = {
       )
       .output(SeatPageSchema),
     events: oc
-      .input(z.object({ batchId: z.string().regex(BATCH_ID_PATTERN).optional(), limit: z.number().int().min(1).max(1000).default(200), beforeSeq: z.number().int().optional() }))
+      .input(
+        z.object({
+          batchId: z.string().regex(BATCH_ID_PATTERN).optional(),
+          limit: z.number().int().min(1).max(1000).default(200),
+          beforeSeq: z.number().int().optional(),
+        }),
+      )
       .output(z.array(LedgerEventSchema)),
     /** Recomputes the log's hash chain and replays it against the seats. */
     verify: oc.output(LedgerVerdictSchema),
@@ -1064,8 +1069,12 @@ export const contract = {
     delegations: oc.output(z.array(DelegationSchema)),
     delegate: oc.input(DelegateInputSchema).output(FileTextSchema.extend({ id: z.string() })),
     importDelegation: oc.input(z.object({ file: z.string().min(1).max(1_000_000) })).output(DelegationSchema),
-    returnDelegation: oc.input(z.object({ id: z.string().regex(/^dlg_[0-9a-f]{16}$/) })).output(FileTextSchema.extend({ returned: z.number().int(), spent: z.number().int() })),
-    importReturn: oc.input(z.object({ file: z.string().min(1).max(50_000_000) })).output(z.object({ delegation: z.string(), freed: z.number().int(), spent: z.number().int() })),
+    returnDelegation: oc
+      .input(z.object({ id: z.string().regex(/^dlg_[0-9a-f]{16}$/) }))
+      .output(FileTextSchema.extend({ returned: z.number().int(), spent: z.number().int() })),
+    importReturn: oc
+      .input(z.object({ file: z.string().min(1).max(50_000_000) }))
+      .output(z.object({ delegation: z.string(), freed: z.number().int(), spent: z.number().int() })),
   },
   diagnostics: {
     /** Starts a job that streams a file through sha256. */
