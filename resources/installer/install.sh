@@ -3,12 +3,15 @@
 #
 #   sh install.sh [install]        verify, check the hardware, install (default)
 #   sh install.sh preflight        verify and check the hardware only; installs nothing
-#   sh install.sh request          print this box's activation request
-#   sh install.sh activate FILE    check an activation certificate (FILE + FILE.sig) and record it
+#   sh install.sh request [--file F]  print this box's activation request code (and write it to F)
+#   sh install.sh activate FILE    activate from the station's reply file
+#   sh install.sh activate CODE    activate from the station's reply code
+#   sh install.sh activate         ask for the reply code (typed, pasted or scanned)
 #   sh install.sh status           print what is installed
 #
-# Contract: docs/bundle-format.md (the bundle) and docs/installer.md (this
-# script: steps, progress lines, exit codes, files written on the box).
+# Contract: docs/bundle-format.md (the bundle), docs/installer.md (this
+# script: steps, progress lines, exit codes, files written on the box) and
+# docs/activation.md (identity, codes, certificates, delegation).
 # POSIX sh only: it runs under dash and bash, on CentOS 7 through Debian 12,
 # with nothing but what those systems ship (coreutils, openssl >= 1.0.2, tar,
 # gzip, sed, grep, awk, iproute2, systemd). It must be run as root, from the
@@ -16,6 +19,9 @@
 # never writes into that directory (an ISO bundle is read-only).
 
 umask 022
+# The caller's locale, before LC_ALL=C: the request's QR code is drawn with
+# UTF-8 half blocks when it says UTF-8, else with '##'.
+CALLER_LOCALE=${LC_ALL:-${LC_CTYPE:-${LANG:-}}}
 LC_ALL=C
 export LC_ALL
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}
@@ -25,12 +31,20 @@ FORMAT=edgeforge.bundle/v1
 MANIFEST_DOMAIN=edgeforge.bundle.manifest.v1
 LICENSE_DOMAIN=edgeforge.batch.license.v1
 CERT_DOMAIN=edgeforge.activation.certificate.v1
+DELEG_DOMAIN=edgeforge.delegation.v1
+CERT_FORMAT=edgeforge.activation/v1
+DELEG_FORMAT=edgeforge.delegation/v1
 FP_DOMAIN=edgeforge.fingerprint.v1
 REQUEST_FORMAT=edgeforge.activation-request/v1
 IDENTITY_FORMAT=edgeforge.identity/v1
+# At most this many hardware components make the fingerprint (docs/activation.md §1).
+MAX_COMPONENTS=8
+# SubjectPublicKeyInfo DER of a P-256 key, up to its compressed point (33 bytes follow).
+P256_COMPRESSED_SPKI=3039301306072a8648ce3d020106082a8648ce3d030107032200
 
 STATE_DIR=/var/lib/edgeforge
 ETC_DIR=/etc/edgeforge
+REQUEST_FILE=$STATE_DIR/request
 TRUST_DIR=$ETC_DIR/trusted-stations
 K3S_IMAGES=/var/lib/rancher/k3s/agent/images
 K3S_MANIFESTS=/var/lib/rancher/k3s/server/manifests
@@ -49,6 +63,8 @@ CUR_STEP=
 QUIET=
 # Non-empty: the tag of the machine-readable failure line outside of steps.
 FAIL_TAG=
+# The exit code of an untrusted station key (80 while activating: a refusal).
+TRUST_FAIL=10
 # A step sets this to say it had nothing to do (it then ends with state=skip).
 SKIPPED=
 MARK_DIR=
@@ -96,11 +112,13 @@ fail() {
 
 usage() {
   cat >&2 <<'EOF'
-usage: sh install.sh [install]        verify the bundle, check the hardware, install
-       sh install.sh preflight        verify the bundle and check the hardware only
-       sh install.sh request          print this box's activation request
-       sh install.sh activate FILE    check and record an activation certificate (FILE, FILE.sig)
-       sh install.sh status           print what is installed
+usage: sh install.sh [install]         verify the bundle, check the hardware, install
+       sh install.sh preflight         verify the bundle and check the hardware only
+       sh install.sh request [--file F]  print this box's activation request (and write it to F)
+       sh install.sh activate FILE     activate from the station's reply file
+       sh install.sh activate CODE     activate from the station's reply code
+       sh install.sh activate          ask for the reply code
+       sh install.sh status            print what is installed
 EOF
   exit 2
 }
@@ -175,8 +193,12 @@ mark() { # step (or sub-step) name
 # ---------------------------------------------------------------------------
 # Step 1: verify
 
-sig_ok() { # domain file sigfile
-  { printf '%s\n' "$1" && cat "$2"; } | openssl dgst -sha256 -verify station.pub.pem -signature "$3" >/dev/null 2>&1
+sig_verify() { # domain file sigfile(DER) key(PEM)
+  { printf '%s\n' "$1" && cat "$2"; } | openssl dgst -sha256 -verify "$4" -signature "$3" >/dev/null 2>&1
+}
+
+sig_ok() { # domain file sigfile: signed by the bundle's station
+  sig_verify "$1" "$2" "$3" station.pub.pem
 }
 
 # Lines "size sha256 path" from manifest.json's files list. Each entry is
@@ -197,7 +219,7 @@ check_trust() {
     fi
   done
   [ -z "$_any" ] && return 0
-  fail 10 "station.pub.pem is not a trusted station key: it matches none of the keys in $TRUST_DIR/ (this bundle was signed by another station)"
+  fail "$TRUST_FAIL" "station.pub.pem is not a trusted station key: it matches none of the keys in $TRUST_DIR/ (this bundle was signed by another station)"
 }
 
 # Checks one listed file against its manifest entry; prints a problem, or nothing.
@@ -225,7 +247,8 @@ problem() {
 
 # verify full|light. Full: signatures, trust, every file's size and sha256,
 # no file added. Light (request, activate): signatures, trust, and the
-# files this script reads (bundle.env, license.json). Then sources bundle.env.
+# files this script reads (bundle.env, license.json, qr.awk). Then sources
+# bundle.env.
 do_verify() {
   _mode=$1
   for _f in manifest.json manifest.json.sig station.pub.pem; do
@@ -275,7 +298,10 @@ $_added
 EOF
     fi
   else
-    for _f in bundle.env license.json license.json.sig station.pub.pem; do
+    # qr.awk runs as a program: when it is there, it must be the listed one.
+    _light="bundle.env license.json license.json.sig station.pub.pem"
+    if [ -e qr.awk ] || [ -L qr.awk ]; then _light="$_light qr.awk"; fi
+    for _f in $_light; do
       _e=$(printf '%s\n' "$_entries" | awk -v p="$_f" '{ rest = $0; sub(/^[0-9]+ [0-9a-f]+ /, "", rest) } rest == p { print; exit }')
       if [ -z "$_e" ]; then
         _p="$_f: not listed in manifest.json"
@@ -734,7 +760,11 @@ read_sys() {
   [ -r "$1" ] && trim "$(cat "$1" 2>/dev/null)"
 }
 
-# Sets FP_COMPONENTS (lines "component hash"), FP_HASHES (lines) and MACHINE_ID_HASH.
+# Sets FP_COMPONENTS (lines "component hash", at most MAX_COMPONENTS, in the
+# order of docs/activation.md §1), FP_HASHES (their hashes, lines),
+# FP_PREFIXES (their prefixes: the first 8 hex digits, comma-separated),
+# FP_ALL_PREFIXES (the prefixes of every component, beyond the first 8 too),
+# MACHINE_ID_HASH and MACHINE_ID_PREFIX (empty without a machine-id).
 compute_identity() {
   FP_COMPONENTS=
   _add() {
@@ -743,18 +773,22 @@ compute_identity() {
 }$1 $(fp_hash "$1" "$2")"
   }
   _add dmi-uuid "$(lower "$(read_sys /sys/class/dmi/id/product_uuid)")"
-  _add board-serial "$(read_sys /sys/class/dmi/id/board_serial)"
   _add product-serial "$(read_sys /sys/class/dmi/id/product_serial)"
+  _add board-serial "$(read_sys /sys/class/dmi/id/board_serial)"
   _macs=$(for _d in /sys/class/net/*; do
     [ -e "$_d/device" ] && lower "$(read_sys "$_d/address")" && echo
   done | sort -u)
   for _mac in $_macs; do
     _add mac "$_mac"
   done
+  FP_ALL_PREFIXES=$(printf '%s\n' "$FP_COMPONENTS" | awk 'NF == 2 { printf "%s%s", (n++ ? "," : ""), substr($2, 1, 8) }')
+  FP_COMPONENTS=$(printf '%s\n' "$FP_COMPONENTS" | awk -v max="$MAX_COMPONENTS" 'NF == 2 && n++ < max')
   FP_HASHES=$(printf '%s\n' "$FP_COMPONENTS" | awk 'NF == 2 { print $2 }')
+  FP_PREFIXES=$(printf '%s\n' "$FP_COMPONENTS" | awk 'NF == 2 { printf "%s%s", (n++ ? "," : ""), substr($2, 1, 8) }')
   _mid=$(read_sys /etc/machine-id)
   MACHINE_ID_HASH=
   is_placeholder "$_mid" || MACHINE_ID_HASH=$(fp_hash machine-id "$_mid")
+  MACHINE_ID_PREFIX=$(printf '%.8s' "$MACHINE_ID_HASH")
 }
 
 json_hash_list() { # lines of hashes -> "a","b"
@@ -795,6 +829,427 @@ do_identity() {
 }
 
 # ---------------------------------------------------------------------------
+# Activation (docs/activation.md): typed codes, the request, the certificate
+
+# Typed codes: Crockford base32, cut into groups of 4, each followed by a
+# Damm check character over GF(32) (T(x, y) = 2x xor y, polynomial
+# x^5 + x^2 + 1); hex <-> octal escapes; r||s -> DER. Plain POSIX awk: mawk
+# and busybox awk have no xor(), so the bit operations are arithmetic.
+CODE_AWK='
+function init(  v) {
+  A32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+  HEX = "0123456789abcdef"
+  for (v = 0; v < 32; v++) B5[v] = sprintf("%d%d%d%d%d", int(v / 16) % 2, int(v / 8) % 2, int(v / 4) % 2, int(v / 2) % 2, v % 2)
+  for (v = 0; v < 16; v++) B4[v] = substr(B5[v], 2)
+}
+function hexv(c) { return index(HEX, c) - 1 }
+function bxor(a, b,   r, p) {
+  r = 0
+  for (p = 1; a > 0 || b > 0; p *= 2) {
+    if (a % 2 != b % 2) r += p
+    a = int(a / 2)
+    b = int(b / 2)
+  }
+  return r
+}
+function gf2(x) { x *= 2; return x >= 32 ? bxor(x, 37) : x }
+function damm(s,   i, k) {
+  i = 0
+  for (k = 1; k <= length(s); k++) i = bxor(gf2(i), index(A32, substr(s, k, 1)) - 1)
+  return i
+}
+function dec(h,   k, v) {
+  v = 0
+  for (k = 1; k <= length(h); k++) v = v * 16 + hexv(substr(h, k, 1))
+  return v
+}
+function bitsval(b,   k, v) {
+  v = 0
+  for (k = 1; k <= length(b); k++) v = v * 2 + substr(b, k, 1)
+  return v
+}
+# hex -> the code in groups, with dashes
+function encode(h,   bits, data, k, grp, out) {
+  bits = ""
+  for (k = 1; k <= length(h); k++) bits = bits B4[hexv(substr(h, k, 1))]
+  while (length(bits) % 5) bits = bits "0"
+  data = ""
+  for (k = 1; k <= length(bits); k += 5) data = data substr(A32, bitsval(substr(bits, k, 5)) + 1, 1)
+  out = ""
+  for (k = 1; k <= length(data); k += 4) {
+    grp = substr(data, k, 4)
+    out = out (k > 1 ? "-" : "") grp substr(A32, gf2(damm(grp)) + 1, 1)
+  }
+  return out
+}
+# the characters of whole groups -> hex (the padding bits dropped)
+function tohex(data,   bits, n, k, out) {
+  bits = ""
+  for (k = 1; k <= length(data); k++) bits = bits B5[index(A32, substr(data, k, 1)) - 1]
+  n = int(length(bits) / 8) * 8
+  out = ""
+  for (k = 1; k <= n; k += 4) out = out substr(HEX, bitsval(substr(bits, k, 4)) + 1, 1)
+  return out
+}
+# A normalized code (no separators) -> "ok GROUPS HEX": every group checks;
+# "bad G HEX": group G does not; "char G HEX C": group G holds C, no code
+# character; "part G HEX": the last group G, shorter than 5, does not check
+# (mistyped, or the code goes on). HEX: what the groups before G hold ("-": nothing).
+function check(s,   n, g, k, j, grp, c, data) {
+  n = length(s)
+  g = 0
+  data = ""
+  for (k = 1; k <= n; k += 5) {
+    g++
+    grp = substr(s, k, 5)
+    for (j = 1; j <= length(grp); j++) {
+      c = substr(grp, j, 1)
+      if (!index(A32, c)) return "char " g " " nz(tohex(data)) " " c
+    }
+    if (length(grp) < 2 || damm(grp) != 0) return (length(grp) < 5 ? "part " : "bad ") g " " nz(tohex(data))
+    data = data substr(grp, 1, length(grp) - 1)
+  }
+  return "ok " g " " nz(tohex(data))
+}
+function nz(h) { return h == "" ? "-" : h }
+function esc(h,   k, out) {
+  out = ""
+  for (k = 1; k < length(h); k += 2) out = out sprintf("\\%03o", hexv(substr(h, k, 1)) * 16 + hexv(substr(h, k + 1, 1)))
+  return out
+}
+function derint(h) {
+  while (length(h) > 2 && substr(h, 1, 2) == "00") h = substr(h, 3)
+  if (hexv(substr(h, 1, 1)) >= 8) h = "00" h
+  return sprintf("02%02x", length(h) / 2) h
+}
+# r||s (128 hex) -> DER SEQUENCE { INTEGER r, INTEGER s } (hex)
+function der(rs,   r, s) {
+  r = derint(substr(rs, 1, 64))
+  s = derint(substr(rs, 65, 64))
+  return sprintf("30%02x", (length(r) + length(s)) / 2) r s
+}
+'
+
+code_of_hex() { # hex -> the code, groups separated by -
+  awk -v h="$1" "$CODE_AWK"'BEGIN { init(); print encode(h) }'
+}
+
+# Upper case, O read as 0, I and L as 1, blanks and dashes dropped.
+code_norm() {
+  printf '%s' "$1" | tr 'a-z' 'A-Z' | tr 'OIL' '011' | tr -d ' \t\r\n-'
+}
+
+hex_to_file() { # hex file
+  _esc=$(awk -v h="$1" "$CODE_AWK"'BEGIN { init(); print esc(h) }')
+  # shellcheck disable=SC2059 # the format is only octal escapes
+  printf "$_esc" >"$2"
+}
+
+file_hex() {
+  od -An -v -tx1 <"$1" | tr -d ' \n'
+}
+
+txt_field() { # file key: the value of the first "key=" line
+  sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n 1
+}
+
+# The compressed SEC1 point (66 hex digits) of station.pub.pem: the issuer.
+issuer_point() {
+  openssl ec -pubin -in station.pub.pem -conv_form compressed -outform DER 2>/dev/null | od -An -v -tx1 | tr -d ' \n' |
+    awk '{ n = length($0); if (n >= 66) print substr($0, n - 65) }'
+}
+
+# A public key PEM from a compressed P-256 point (66 hex digits).
+point_pem() { # hex file
+  hex_to_file "$P256_COMPRESSED_SPKI$1" "$2.der" &&
+    { echo '-----BEGIN PUBLIC KEY-----' && openssl base64 <"$2.der" && echo '-----END PUBLIC KEY-----'; } >"$2"
+}
+
+# SERIAL_PREFIX and SERIAL_DIGITS from bundle.env (or, in a bundle made
+# before they were there, from the license).
+serial_scheme() {
+  if [ -n "${EF_SERIAL_DIGITS:-}" ]; then
+    SERIAL_PREFIX=${EF_SERIAL_PREFIX:-}
+    SERIAL_DIGITS=$EF_SERIAL_DIGITS
+  else
+    SERIAL_PREFIX=$(json_str_field license.json prefix)
+    SERIAL_DIGITS=$(tr -d '\r\n' <license.json | grep -o '"digits" *: *[0-9]*' | head -n 1 | sed 's/.*: *//')
+  fi
+  SERIAL_DIGITS=$(num "$SERIAL_DIGITS" "")
+  [ -n "$SERIAL_DIGITS" ] || fail 80 "bundle.env: no serial scheme (EF_SERIAL_PREFIX, EF_SERIAL_DIGITS)"
+}
+
+serial_of() { # seat -> the box serial
+  # shellcheck disable=SC2059 # the format is %s%0<digits>d
+  printf "%s%0${SERIAL_DIGITS}d" "$SERIAL_PREFIX" "$1"
+}
+
+write_cert() { # out batch seat serial fingerprint nonce issued signer
+  printf 'format=%s\nbatch=%s\nseat=%s\nserial=%s\nfingerprint=%s\nnonce=%s\nissued=%s\nsigner=%s\n' \
+    "$CERT_FORMAT" "$2" "$3" "$4" "$5" "$6" "$7" "$8" >"$1"
+}
+
+write_deleg() { # out batch seats delegate issued issuer
+  printf 'format=%s\nbatch=%s\nseats=%s\ndelegate=%s\nissued=%s\nissuer=%s\n' "$DELEG_FORMAT" "$2" "$3" "$4" "$5" "$6" >"$1"
+}
+
+# Checks a reply code. Sets CODE_HEX (its bytes), or returns 1 with CODE_ERR
+# (a message) and CODE_SHORT=1 when the code only stops too early.
+parse_reply_code() { # text
+  CODE_HEX=
+  CODE_ERR=
+  CODE_SHORT=
+  _norm=$(code_norm "$1")
+  if [ -z "$_norm" ]; then
+    CODE_ERR="no reply code given"
+    return 1
+  fi
+  read -r _st _g _hex _ch <<EOF
+$(awk -v s="$_norm" "$CODE_AWK"'BEGIN { init(); print check(s) }')
+EOF
+  [ "$_hex" = - ] && _hex=
+  case "$_hex" in
+    02*) _want=144 _wantg=29 ;;
+    03*) _want=358 _wantg=72 ;;
+    01*) CODE_ERR="this is an activation request code, not the station's reply to it"; return 1 ;;
+    ?? | ???*) CODE_ERR="this is not a reply code of an EdgeForge station (type 0x$(printf '%.2s' "$_hex"))"; return 1 ;;
+    *) _want='' _wantg='' ;;
+  esac
+  case "$_st" in
+    char) CODE_ERR="group $_g of the reply code is mistyped: '$_ch' is not a code character"; return 1 ;;
+    bad) CODE_ERR="group $_g of the reply code is mistyped (its check character does not match)"; return 1 ;;
+    part)
+      # The last group does not check: mistyped, or the code goes on.
+      if [ -z "$_want" ] || [ "${#_hex}" -lt "$_want" ]; then
+        CODE_SHORT=1
+        CODE_ERR="the reply code is incomplete ($((_g - 1)) groups${_wantg:+ of $_wantg})"
+      else
+        CODE_ERR="group $_g of the reply code is mistyped (its check character does not match)"
+      fi
+      return 1
+      ;;
+  esac
+  if [ -z "$_want" ] || [ "${#_hex}" -lt "$_want" ]; then
+    CODE_SHORT=1
+    CODE_ERR="the reply code is incomplete ($_g groups${_wantg:+ of $_wantg})"
+    return 1
+  fi
+  if [ "${#_hex}" -gt "$_want" ]; then
+    CODE_ERR="the reply code is too long ($_g groups, a reply code has $_wantg): a group typed twice?"
+    return 1
+  fi
+  CODE_HEX=$_hex
+}
+
+# The pending request (REQ_BATCH, REQ_NONCE, REQ_FP), or, on a box already
+# activated with none pending, those of its certificate (REQ_SOURCE=activation:
+# only that same certificate is then accepted again).
+load_request() {
+  if [ -f "$REQUEST_FILE" ]; then
+    REQ_SOURCE=request
+    _rf=$REQUEST_FILE
+  elif [ "$(trim "$(cat "$ETC_DIR/state" 2>/dev/null)")" = activated ] && [ -f "$ETC_DIR/activation.txt" ]; then
+    REQ_SOURCE=activation
+    _rf=$ETC_DIR/activation.txt
+  else
+    fail 80 "this box has no pending activation request: run sh install.sh request, and have the station answer that request"
+  fi
+  REQ_BATCH=$(txt_field "$_rf" batch)
+  REQ_NONCE=$(txt_field "$_rf" nonce)
+  REQ_FP=$(txt_field "$_rf" fingerprint)
+  [ "$REQ_BATCH" = "$EF_BATCH_ID" ] ||
+    fail 80 "the pending request is for batch ${REQ_BATCH:-?}, not for this bundle's batch $EF_BATCH_ID: run sh install.sh request again"
+}
+
+# Reply code (CODE_HEX) -> $WORK/cert.txt and cert.sig (DER); for a delegate's
+# reply also delegation.txt and delegation.sig. The box rebuilds the texts from
+# its pending request, the bundle and the code (docs/activation.md §2).
+reply_from_code() {
+  # shellcheck disable=SC2046 # numbers and hex, no glob characters
+  set -- $(awk -v h="$CODE_HEX" "$CODE_AWK"'BEGIN {
+    init()
+    printf "%s %.0f %.0f %s", substr(h, 1, 2), dec(substr(h, 3, 6)), dec(substr(h, 9, 8)) * 60, der(substr(h, 17, 128))
+    if (substr(h, 1, 2) == "03")
+      printf " %s %.0f %.0f %.0f %s", substr(h, 145, 66), dec(substr(h, 211, 6)), dec(substr(h, 217, 6)), dec(substr(h, 223, 8)) * 60, der(substr(h, 231, 128))
+    print ""
+  }')
+  _signer=$ISSUER
+  [ "$1" = 03 ] && _signer=$5
+  write_cert "$WORK/cert.txt" "$REQ_BATCH" "$2" "$(serial_of "$2")" "$REQ_FP" "$REQ_NONCE" "$3" "$_signer" &&
+    hex_to_file "$4" "$WORK/cert.sig" || fail 80 "cannot write in $WORK"
+  if [ "$1" = 03 ]; then
+    write_deleg "$WORK/delegation.txt" "$REQ_BATCH" "$6-$7" "$5" "$8" "$ISSUER" &&
+      hex_to_file "$9" "$WORK/delegation.sig" || fail 80 "cannot write in $WORK"
+  fi
+}
+
+# The lines between "-----BEGIN EDGEFORGE <label>-----" and its END line.
+# Exit status 0, 1 (no END line) or 2 (no such block).
+armoured() { # file label
+  tr -d '\r' <"$1" | awk -v b="-----BEGIN EDGEFORGE $2-----" -v e="-----END EDGEFORGE $2-----" '
+    done { next }
+    on && $0 == e { done = 1; next }
+    on { print; next }
+    $0 == b { on = 1 }
+    END { exit done ? 0 : (on ? 1 : 2) }'
+}
+
+# A reply file (docs/activation.md §4) -> $WORK/cert.txt, cert.sig and, from a
+# delegate, delegation.txt and delegation.sig. A file without the armoured
+# certificate is read for its code= line, or as a bare code.
+reply_from_file() { # file
+  [ -r "$1" ] || fail 80 "$1: cannot be read"
+  armoured "$1" ACTIVATION >"$WORK/cert.txt"
+  case $? in
+    0) ;;
+    1) fail 80 "$1: the certificate has no END line (is the file cut short?)" ;;
+    *)
+      _code=$(tr -d '\r' <"$1" | sed -n 's/^code=//p' | head -n 1)
+      if [ -n "$_code" ]; then
+        parse_reply_code "$_code" || fail 80 "$1: $CODE_ERR"
+      else
+        parse_reply_code "$(grep -v '^[[:space:]]*#' "$1")" ||
+          fail 80 "$1: not a reply file (no BEGIN EDGEFORGE ACTIVATION block, no code= line), nor a reply code: $CODE_ERR"
+      fi
+      reply_from_code
+      return 0
+      ;;
+  esac
+  armoured "$1" 'ACTIVATION SIGNATURE' | tr -d ' \t\n' | openssl base64 -d -A >"$WORK/cert.sig" 2>/dev/null
+  [ -s "$WORK/cert.sig" ] || fail 80 "$1: the certificate's signature (BEGIN EDGEFORGE ACTIVATION SIGNATURE) is missing or not base64"
+  armoured "$1" DELEGATION >"$WORK/delegation.txt"
+  case $? in
+    0)
+      armoured "$1" 'DELEGATION SIGNATURE' | tr -d ' \t\n' | openssl base64 -d -A >"$WORK/delegation.sig" 2>/dev/null
+      [ -s "$WORK/delegation.sig" ] || fail 80 "$1: the delegation's signature (BEGIN EDGEFORGE DELEGATION SIGNATURE) is missing or not base64"
+      ;;
+    1) fail 80 "$1: the delegation has no END line (is the file cut short?)" ;;
+    *) rm -f "$WORK/delegation.txt" ;;
+  esac
+}
+
+# Asks for the reply code on stdin until it is whole and every group checks
+# (a mistyped group is named); an incomplete code may go on on the next line.
+reply_from_prompt() {
+  printf '%s\n' "Type the reply code of the EdgeForge station, paste it, or scan its QR code (dashes and spaces do not matter)." >&2
+  _kept=
+  _eof=
+  while :; do
+    if [ -n "$_kept" ]; then printf 'Rest of the reply code: ' >&2; else printf 'Reply code: ' >&2; fi
+    _line=
+    IFS= read -r _line || _eof=1
+    [ -n "$_eof" ] && printf '\n' >&2
+    _line=$(code_norm "$_line")
+    if [ -n "$_line" ]; then
+      # A whole code on its own line replaces what was kept.
+      if [ -n "$_kept" ] && parse_reply_code "$_line"; then
+        break
+      fi
+      parse_reply_code "$_kept$_line" && break
+      if [ -n "$CODE_SHORT" ]; then
+        _kept=$_kept$_line
+        printf '%s\n' "install.sh: $CODE_ERR: type the rest of it." >&2
+      else
+        _kept=
+        printf '%s\n' "install.sh: $CODE_ERR: type the whole code again." >&2
+      fi
+    fi
+    if [ -n "$_eof" ]; then
+      if [ -n "$_kept" ]; then fail 80 "the reply code was incomplete at the end of the input"; fi
+      fail 80 "no reply code was entered (end of input)"
+    fi
+  done
+  reply_from_code
+}
+
+# The delegation in $WORK (docs/activation.md §3, rule 4): issued by the
+# bundle's station, for this batch, to the certificate's signer, over its seat.
+check_delegation() { # signer seat
+  _d=$WORK/delegation.txt
+  _dformat=$(txt_field "$_d" format)
+  _dbatch=$(txt_field "$_d" batch)
+  _seats=$(txt_field "$_d" seats)
+  _delegate=$(txt_field "$_d" delegate)
+  _dissued=$(txt_field "$_d" issued)
+  _issuer=$(txt_field "$_d" issuer)
+  [ "$_dformat" = "$DELEG_FORMAT" ] || fail 80 "the delegation's format is ${_dformat:-missing}, not $DELEG_FORMAT"
+  [ "$_dbatch" = "$EF_BATCH_ID" ] || fail 80 "the delegation is for batch ${_dbatch:-?}, not this bundle's batch $EF_BATCH_ID"
+  _first=$(num "${_seats%%-*}" "")
+  _last=$(num "${_seats#*-}" "")
+  write_deleg "$WORK/canon.txt" "$_dbatch" "$_seats" "$_delegate" "$_dissued" "$_issuer"
+  [ -n "$_first" ] && [ -n "$_last" ] && [ "$(file_sha "$_d")" = "$(file_sha "$WORK/canon.txt")" ] ||
+    fail 80 "the delegation is not in the exact form of $DELEG_FORMAT (lines changed, added or reordered)"
+  [ "$_issuer" = "$ISSUER" ] ||
+    fail 80 "the delegation was issued by station $_issuer, not by this bundle's station $ISSUER"
+  sig_ok "$DELEG_DOMAIN" "$_d" "$WORK/delegation.sig" ||
+    fail 80 "the delegation's signature is invalid: it was not signed by this bundle's station (station.pub.pem), or it was changed"
+  [ "$_delegate" = "$1" ] ||
+    fail 80 "the delegation is for station $_delegate, but the certificate was signed by station $1"
+  point_pem "$_delegate" "$WORK/delegate.pem" || fail 80 "cannot write in $WORK"
+  sig_verify "$CERT_DOMAIN" "$WORK/cert.txt" "$WORK/cert.sig" "$WORK/delegate.pem" ||
+    fail 80 "the certificate's signature is invalid: it was not signed by the delegated station $_delegate, or the reply answers another request or another box"
+  [ "$2" -ge "$_first" ] && [ "$2" -le "$_last" ] ||
+    fail 80 "seat $2 is outside the seats $_seats delegated to station $_delegate"
+}
+
+# Checks the certificate in $WORK against the bundle, the pending request and
+# the box (docs/activation.md §3, "What the box accepts"); sets SEAT, SERIAL,
+# MATCHED, TOTAL and DELEGATED.
+accept_certificate() {
+  _c=$WORK/cert.txt
+  _format=$(txt_field "$_c" format)
+  _batch=$(txt_field "$_c" batch)
+  SEAT=$(txt_field "$_c" seat)
+  SERIAL=$(txt_field "$_c" serial)
+  _fp=$(txt_field "$_c" fingerprint)
+  _nonce=$(txt_field "$_c" nonce)
+  _issued=$(txt_field "$_c" issued)
+  _signer=$(txt_field "$_c" signer)
+  # 1. Its format and batch.
+  [ "$_format" = "$CERT_FORMAT" ] || fail 80 "the certificate's format is ${_format:-missing}, not $CERT_FORMAT"
+  [ "$_batch" = "$EF_BATCH_ID" ] || fail 80 "the certificate is for batch ${_batch:-?}, but this bundle is batch $EF_BATCH_ID"
+  write_cert "$WORK/canon.txt" "$_batch" "$SEAT" "$SERIAL" "$_fp" "$_nonce" "$_issued" "$_signer"
+  case "$SEAT" in '' | 0* | *[!0-9]*) SEAT= ;; esac
+  [ -n "$SEAT" ] && [ "$(file_sha "$_c")" = "$(file_sha "$WORK/canon.txt")" ] ||
+    fail 80 "the certificate is not in the exact form of $CERT_FORMAT (lines changed, added or reordered)"
+  if [ "$REQ_SOURCE" = activation ] && [ "$(file_sha "$_c")" != "$(file_sha "$ETC_DIR/activation.txt")" ]; then
+    fail 80 "this box has no pending activation request (it is activated: seat $(txt_field "$ETC_DIR/activation.txt" seat)); to activate it again, run sh install.sh request, and have the station answer that request"
+  fi
+  # 2. The nonce of the pending request.
+  [ "$_nonce" = "$REQ_NONCE" ] ||
+    fail 80 "the certificate answers another request (nonce $_nonce), not this box's pending request (nonce $REQ_NONCE): a reply to an older request, or to another box's? Give the station the request that sh install.sh request prints now"
+  # 3. k of n of its fingerprint are this box's.
+  # shellcheck disable=SC2046 # two numbers
+  set -- $(awk -v fp="$_fp" -v own="$FP_ALL_PREFIXES" 'BEGIN {
+    n = split(fp, a, ",")
+    m = split(own, b, ",")
+    for (i = 1; i <= m; i++) mine[b[i]] = 1
+    for (i = 1; i <= n; i++) if ((a[i] in mine) && !(a[i] in seen)) { k++; seen[a[i]] = 1 }
+    printf "%d %d\n", k, n
+  }')
+  MATCHED=$1
+  TOTAL=$2
+  _need=$(((TOTAL + 1) / 2))
+  [ "$TOTAL" -ge 1 ] && [ "$MATCHED" -ge "$_need" ] ||
+    fail 80 "the certificate's fingerprint matches $MATCHED of its $TOTAL hardware components on this box, at least $_need must: a certificate for another box?"
+  [ "$SERIAL" = "$(serial_of "$SEAT")" ] ||
+    fail 80 "the certificate's serial $SERIAL does not follow this batch's serial scheme (seat $SEAT is $(serial_of "$SEAT"))"
+  # 4. Signed by the bundle's station, or by a station it delegated the seat to.
+  DELEGATED=
+  if [ "$_signer" = "$ISSUER" ]; then
+    rm -f "$WORK/delegation.txt" "$WORK/delegation.sig"
+    sig_ok "$CERT_DOMAIN" "$_c" "$WORK/cert.sig" ||
+      fail 80 "the certificate's signature is invalid: it was not signed by this bundle's station (station.pub.pem), or the reply answers another request or another box"
+  elif [ ! -f "$WORK/delegation.txt" ]; then
+    fail 80 "the certificate was signed by station $_signer, not by this bundle's station $ISSUER, and comes with no delegation from it: an untrusted station"
+  else
+    check_delegation "$_signer" "$SEAT"
+    DELEGATED=1
+  fi
+  # 5. (The trusted stations were checked with the bundle, by do_verify.)
+}
+
+# ---------------------------------------------------------------------------
 # Commands
 
 run_step() { # name
@@ -826,7 +1281,7 @@ run_step() { # name
 
 common_checks() {
   [ "$(id -u)" = 0 ] || fail 3 "run as root (e.g. sudo sh install.sh)"
-  need_tools 3 openssl sha256sum tar gzip sed grep awk df find sort cut tr wc head uname
+  need_tools 3 openssl sha256sum tar gzip sed grep awk df find sort cut tr wc head uname od mktemp
 }
 
 cmd_install() {
@@ -843,42 +1298,117 @@ cmd_preflight() {
   run_step preflight
 }
 
-cmd_request() {
+cmd_request() { # [request file to write]
   QUIET=1
   do_verify light
+  case "$EF_BATCH_ID" in
+    bat_[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]) ;;
+    *) fail 11 "bundle.env: the batch id $EF_BATCH_ID is not bat_ and 16 hex digits: this bundle cannot be activated" ;;
+  esac
   compute_identity
   [ -n "$FP_HASHES" ] || fail 70 "no usable hardware identity on this box (no DMI UUID, serials or physical NIC)"
-  _json="{\"format\":\"$REQUEST_FORMAT\",\"batch\":\"$(json_esc "$EF_BATCH_ID")\",\"fingerprint\":[$(json_hash_list "$FP_HASHES")],\"machineId\":$(json_machine_id)}"
-  printf 'EDGEFORGE-REQUEST %s\n' "$(printf '%s' "$_json" | openssl base64 -A)"
+  # The pending request is printed again unchanged, unless the batch or the
+  # box's identity changed since it was made.
+  _code=
+  if [ -f "$REQUEST_FILE" ] && [ "$(txt_field "$REQUEST_FILE" batch)" = "$EF_BATCH_ID" ] &&
+    [ "$(txt_field "$REQUEST_FILE" fingerprint)" = "$FP_PREFIXES" ] &&
+    [ "$(txt_field "$REQUEST_FILE" machine-id)" = "$MACHINE_ID_PREFIX" ]; then
+    _code=$(txt_field "$REQUEST_FILE" code)
+  fi
+  if [ -z "$_code" ]; then
+    _nonce=$(od -An -N4 -tx1 /dev/urandom 2>/dev/null | tr -d ' \n')
+    case "$_nonce" in
+      [0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]) ;;
+      *) fail 70 "cannot read a random nonce from /dev/urandom" ;;
+    esac
+    # 0x01, batch, nonce, n (+0x80 with a machine-id prefix), machine-id prefix, component prefixes.
+    _n=$(printf '%s\n' "$FP_PREFIXES" | awk -F, '{ print NF }')
+    [ -n "$MACHINE_ID_PREFIX" ] && _n=$((_n + 128))
+    _code=$(code_of_hex "$(printf '01%s%s%02x%s%s' "${EF_BATCH_ID#bat_}" "$_nonce" "$_n" "$MACHINE_ID_PREFIX" "$(printf '%s' "$FP_PREFIXES" | tr -d ,)")")
+    [ -n "$_code" ] || fail 70 "cannot compute the request code (awk failed)"
+    { mkdir -p "$STATE_DIR" && write_text "$REQUEST_FILE" 0644 "format=$REQUEST_FORMAT
+batch=$EF_BATCH_ID
+nonce=$_nonce
+fingerprint=$FP_PREFIXES
+machine-id=$MACHINE_ID_PREFIX
+code=$_code"; } || fail 70 "cannot write the pending request $REQUEST_FILE"
+  fi
+
+  printf 'EDGEFORGE-REQUEST %s\n' "$_code"
+  printf '\n  Activation request of this box (batch %s, %s hardware components).\n' "$EF_BATCH_ID" "$(printf '%s\n' "$FP_HASHES" | grep -c .)"
+  if [ "$(trim "$(cat "$ETC_DIR/state" 2>/dev/null)")" = activated ] && [ -f "$ETC_DIR/activation.txt" ]; then
+    printf '  This box is activated already (seat %s, serial %s); a new activation replaces that one.\n' \
+      "$(txt_field "$ETC_DIR/activation.txt" seat)" "$(txt_field "$ETC_DIR/activation.txt" serial)"
+  fi
+  printf '  Give it to the EdgeForge station of this batch: scan the QR code below, or\n'
+  printf '  type the code (each group of 5 ends with a check character):\n\n'
+  printf '%s\n' "$_code" | awk -F- '{ for (i = 1; i <= NF; i++) printf "%s%s%s", (i % 8 == 1 ? "    " : "-"), $i, (i % 8 == 0 || i == NF ? "\n" : "") }'
+  printf '\n  Then, with the reply file of the station: sh install.sh activate <file>;\n'
+  printf '  or run sh install.sh activate and type, paste or scan its reply code.\n'
+  printf '  This request stays the same until the box is activated.\n\n'
+  if [ -f qr.awk ]; then
+    _style=ascii
+    case "$(lower "$CALLER_LOCALE")" in *utf-8* | *utf8*) _style=utf8 ;; esac
+    if _qr=$(awk -v text="$_code" -v style="$_style" -f qr.awk </dev/null 2>/dev/null) && [ -n "$_qr" ]; then
+      printf '%s\n' "$_qr" | sed 's/^/  /'
+    else
+      printf '  (no QR code: qr.awk failed to draw it)\n'
+    fi
+  else
+    printf '  (no QR code: qr.awk is not in this bundle)\n'
+  fi
+  if [ -n "${1:-}" ]; then
+    write_text "$1" 0644 "# EdgeForge activation request: batch $EF_BATCH_ID, box $(uname -n)
+# At the station: activate the box with this file, or type the code below.
+EDGEFORGE-REQUEST $_code" || fail 70 "cannot write the request file $1"
+    printf '\n  Request written to %s\n' "$1"
+  fi
 }
 
-cmd_activate() { # file
+cmd_activate() { # file|code|prompt [file or code]
   QUIET=1
   FAIL_TAG=EDGEFORGE-ACTIVATION
-  _cert=$1
-  [ -f "$_cert" ] || fail 80 "$_cert: no such file"
-  [ -f "$_cert.sig" ] || fail 80 "$_cert.sig: missing (the certificate's signature)"
+  TRUST_FAIL=80
   do_verify light
   [ -f "$ETC_DIR/state" ] || fail 80 "this box is not installed yet: run sh install.sh first"
-  sig_ok "$CERT_DOMAIN" "$_cert" "$_cert.sig" ||
-    fail 80 "$_cert: signature invalid (not signed by the station key of this bundle)"
-  _batch=$(json_str_field "$_cert" batch)
-  [ "$_batch" = "$EF_BATCH_ID" ] ||
-    fail 80 "$_cert: the certificate is for batch ${_batch:-?}, this bundle is batch $EF_BATCH_ID"
-  _cert_fp=$(tr -d '\r\n' <"$_cert" | grep -o '"fingerprint" *: *\[[^]]*]' | head -n 1 | grep -o '[0-9a-f]\{64\}')
+  serial_scheme
+  ISSUER=$(issuer_point)
+  case "$ISSUER" in
+    0[23]*) [ "${#ISSUER}" -eq 66 ] || ISSUER= ;;
+    *) ISSUER= ;;
+  esac
+  [ -n "$ISSUER" ] || fail 10 "station.pub.pem: not a P-256 public key that openssl can read"
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/edgeforge-activate.XXXXXX") || fail 80 "cannot create a temporary folder"
+  trap 'rm -rf "$WORK"' EXIT
+  trap 'exit 130' INT TERM
+  load_request
   compute_identity
-  _match=0
-  _total=0
-  for _h in $FP_HASHES; do
-    _total=$((_total + 1))
-    case " $(printf '%s' "$_cert_fp" | tr '\n' ' ') " in *" $_h "*) _match=$((_match + 1)) ;; esac
-  done
-  [ "$_match" -ge 1 ] || fail 80 "$_cert: its fingerprint matches none of this box's $_total hardware components (a certificate for another box?)"
-  install_file "$_cert" "$ETC_DIR/activation.json" 0644 &&
-    install_file "$_cert.sig" "$ETC_DIR/activation.json.sig" 0644 &&
-    write_text "$ETC_DIR/state" 0644 activated ||
+  case "$1" in
+    file) reply_from_file "$2" ;;
+    code)
+      parse_reply_code "$2" || fail 80 "$CODE_ERR"
+      reply_from_code
+      ;;
+    *) reply_from_prompt ;;
+  esac
+  accept_certificate
+
+  # Recorded: the certificate (and the delegation), then the state; the
+  # pending request is forgotten last, so an interrupted run can be redone.
+  { mkdir -p "$ETC_DIR" &&
+    install_file "$WORK/cert.txt" "$ETC_DIR/activation.txt" 0644 &&
+    install_file "$WORK/cert.sig" "$ETC_DIR/activation.sig" 0644; } ||
     fail 80 "cannot write the activation into $ETC_DIR"
-  printf 'EDGEFORGE-ACTIVATION state=activated matched=%s/%s\n' "$_match" "$_total"
+  if [ -n "$DELEGATED" ]; then
+    { install_file "$WORK/delegation.txt" "$ETC_DIR/delegation.txt" 0644 &&
+      install_file "$WORK/delegation.sig" "$ETC_DIR/delegation.sig" 0644; } ||
+      fail 80 "cannot write the delegation into $ETC_DIR"
+  else
+    rm -f "$ETC_DIR/delegation.txt" "$ETC_DIR/delegation.sig"
+  fi
+  write_text "$ETC_DIR/state" 0644 activated || fail 80 "cannot write $ETC_DIR/state"
+  rm -f "$REQUEST_FILE"
+  printf 'EDGEFORGE-ACTIVATION state=activated seat=%s serial=%s matched=%s/%s\n' "$SEAT" "$SERIAL" "$MATCHED" "$TOTAL"
 }
 
 cmd_status() {
@@ -892,7 +1422,11 @@ cmd_status() {
   done
   _batch=
   [ -f "$ETC_DIR/versions.json" ] && _batch=$(json_str_field "$ETC_DIR/versions.json" batch)
-  printf 'EDGEFORGE-STATUS state=%s batch=%s bundle=%s done=%s\n' "$_state" "${_batch:--}" "${_sha:--}" "${_done:--}"
+  _seat=
+  if [ "$_state" = activated ] && [ -f "$ETC_DIR/activation.txt" ]; then
+    _seat=" seat=$(txt_field "$ETC_DIR/activation.txt" seat) serial=$(txt_field "$ETC_DIR/activation.txt" serial)"
+  fi
+  printf 'EDGEFORGE-STATUS state=%s batch=%s bundle=%s done=%s%s\n' "$_state" "${_batch:--}" "${_sha:--}" "${_done:--}" "$_seat"
   [ -f "$ETC_DIR/versions.json" ] && cat "$ETC_DIR/versions.json"
   return 0
 }
@@ -900,15 +1434,42 @@ cmd_status() {
 # ---------------------------------------------------------------------------
 # Main
 
+# A path given by the caller is relative to where the caller stands.
+from_caller() {
+  case "$1" in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$(pwd)" "$1" ;; esac
+}
+
 cmd=${1:-install}
+ARG_MODE=
+ARG=
 case "$cmd" in
-  install | preflight | request | status)
+  install | preflight | status)
     [ $# -le 1 ] || usage
     ;;
+  request)
+    if [ $# -eq 3 ] && [ "$2" = --file ] && [ -n "$3" ]; then
+      ARG=$(from_caller "$3")
+    elif [ $# -ne 1 ]; then
+      usage
+    fi
+    ;;
   activate)
-    [ $# -eq 2 ] && [ -n "$2" ] || usage
-    # The certificate's path is relative to where the caller stands.
-    case "$2" in /*) CERT_FILE=$2 ;; *) CERT_FILE=$(pwd)/$2 ;; esac
+    FAIL_TAG=EDGEFORGE-ACTIVATION
+    if [ $# -eq 1 ]; then
+      ARG_MODE=prompt
+    elif [ $# -eq 2 ] && [ -f "$2" ]; then
+      ARG_MODE='file'
+      ARG=$(from_caller "$2")
+    else
+      # A reply code, possibly split into several arguments by its spaces.
+      shift
+      ARG_MODE=code
+      ARG="$*"
+      if [ -n "$(printf '%s' "$ARG" | tr -d '0-9A-Za-z \t-')" ]; then
+        [ $# -eq 1 ] || usage
+        fail 80 "$1: no such file, and not a reply code"
+      fi
+    fi
     ;;
   -h | --help | help) usage ;;
   *) usage ;;
@@ -920,8 +1481,8 @@ common_checks
 case "$cmd" in
   install) cmd_install ;;
   preflight) cmd_preflight ;;
-  request) cmd_request ;;
-  activate) cmd_activate "$CERT_FILE" ;;
+  request) cmd_request "$ARG" ;;
+  activate) cmd_activate "$ARG_MODE" "$ARG" ;;
   status) cmd_status ;;
 esac
 exit 0

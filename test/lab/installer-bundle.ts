@@ -12,9 +12,11 @@
  *   - manifests/<container app>.yaml: a small Deployment;
  *   - apps/<light app>/: a tar.gz whose run.sh writes a marker file, then sleeps;
  *   - drivers/<name>.run (optional): a makeself archive whose script records its arguments.
+ * Besides install.sh it copies resources/installer/qr.awk (which install.sh
+ * runs to draw the activation request's QR code) when that file exists.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +37,9 @@ export const LIGHT_APP = {
 };
 export const CONTAINER_APP = 'vision';
 export const DRIVER_FILE = 'edu-accel-driver-stand-in.run';
+/** The batch's serial scheme (license.json, manifest.json, EF_SERIAL_PREFIX / EF_SERIAL_DIGITS). */
+export const SERIAL = { prefix: 'LAB-', digits: 6 };
+const INSTALLER_DIR = path.join(import.meta.dirname, '..', '..', 'resources', 'installer');
 
 export interface StationKey {
   privateKey: KeyObject;
@@ -69,6 +74,9 @@ export interface BundleDir {
   manifestSha256: string;
   batchId: string;
   key: StationKey;
+  serial: { prefix: string; digits: number };
+  /** Whether qr.awk was copied next to install.sh. */
+  hasQr: boolean;
 }
 
 export function newStationKey(): StationKey {
@@ -174,7 +182,7 @@ printf '%s\\n' "$*" > ${TEST_STATE_DIR}/driver-ran
 
 /** Writes a bundle directory at `dir` (created; must not exist or be empty). */
 export function makeBundleDir(dir: string, opts: BundleDirOptions = {}): BundleDir {
-  const batchId = opts.batchId ?? `bat_test${Math.random().toString(36).slice(2, 10)}`;
+  const batchId = opts.batchId ?? `bat_${randomBytes(8).toString('hex')}`;
   const key = opts.key ?? newStationKey();
   const driver = opts.driver ?? true;
   const req: Requirements = {
@@ -196,7 +204,9 @@ export function makeBundleDir(dir: string, opts: BundleDirOptions = {}): BundleD
     fs.chmodSync(at(p), mode);
   };
 
-  write('install.sh', fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'resources', 'installer', 'install.sh')), 0o755);
+  write('install.sh', fs.readFileSync(path.join(INSTALLER_DIR, 'install.sh')), 0o755);
+  const hasQr = fs.existsSync(path.join(INSTALLER_DIR, 'qr.awk'));
+  if (hasQr) write('qr.awk', fs.readFileSync(path.join(INSTALLER_DIR, 'qr.awk')));
 
   fs.mkdirSync(at('runtime'), { recursive: true });
   k3sStandIn(at('runtime/k3s'));
@@ -293,6 +303,8 @@ while :; do sleep 60; done
       ['EF_RUNTIME_VERSION', K3S_VERSION],
       ['EF_LIGHT_APPS', la.name],
       ['EF_INSTALL_BYTES', installBytes],
+      ['EF_SERIAL_PREFIX', SERIAL.prefix],
+      ['EF_SERIAL_DIGITS', SERIAL.digits],
     ]),
   );
 
@@ -306,7 +318,7 @@ while :; do sleep 60; done
         combo: { id: 'cmb_test', name: 'lab-combo' },
         model,
         quantity: 10,
-        serial: { prefix: 'LAB-', digits: 6 },
+        serial: SERIAL,
         issuedAt: new Date().toISOString(),
         station: sha256(spkiDer),
       },
@@ -333,7 +345,7 @@ while :; do sleep 60; done
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const head = {
     format: BUNDLE_FORMAT,
-    batch: { id: batchId, combo: 'lab-combo', quantity: 10, serialPrefix: 'LAB-', serialDigits: 6 },
+    batch: { id: batchId, combo: 'lab-combo', quantity: 10, serialPrefix: SERIAL.prefix, serialDigits: SERIAL.digits },
     model,
     runtime: { kind: 'k3s', version: K3S_VERSION, arch: 'amd64' },
     requirements: req,
@@ -348,5 +360,5 @@ while :; do sleep 60; done
   const manifest = Buffer.from(`${body},\n  "files": [\n${lines.join(',\n')}\n  ]\n}\n`);
   write('manifest.json', manifest);
   write('manifest.json.sig', signWithDomain(key, 'edgeforge.bundle.manifest.v1', manifest));
-  return { dir, manifestSha256: sha256(manifest), batchId, key };
+  return { dir, manifestSha256: sha256(manifest), batchId, key, serial: SERIAL, hasQr };
 }

@@ -3,17 +3,22 @@
  * bundles written by the test-side assembler (installer-bundle.ts) after
  * docs/bundle-format.md. One box serves every case, in order: the refusals
  * first (so "nothing was installed" means a clean box), then the install, the
- * reruns, the activation request and the activation hook.
+ * reruns, then activation (docs/activation.md): the request code, refusals
+ * and activations from reply files and codes made by the test stand-in of the
+ * station (activation-stand-in.ts).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import jsQR from 'jsqr';
 import { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CONTAINER_APP, K3S_VERSION, LIGHT_APP, TEST_STATE_DIR, makeBundleDir, newStationKey, signWithDomain, type BundleDir } from './installer-bundle';
+import { compressedPublicKey, makeReply, parseRequestCode, type ActivationRequest, type Reply, type ReplyOptions } from './activation-stand-in';
+import { CONTAINER_APP, K3S_VERSION, LIGHT_APP, TEST_STATE_DIR, makeBundleDir, newStationKey, type BundleDir } from './installer-bundle';
 import { Lab, type Box } from './lab';
+import type { ExecResult } from './ssh';
 
 const INSTALL_SH = path.join(import.meta.dirname, '..', '..', 'resources', 'installer', 'install.sh');
 const STEPS = ['verify', 'preflight', 'space', 'drivers', 'runtime', 'images', 'lightapps', 'identity'];
@@ -316,8 +321,8 @@ describe('install.sh on a lab box', { timeout: 300_000 }, () => {
     const macs = [...box.macs].sort();
     expect(identity.components).toEqual([
       { component: 'dmi-uuid', sha256: fp('dmi-uuid', box.uuid.toLowerCase()) },
-      { component: 'board-serial', sha256: fp('board-serial', `${box.serial}-MB`) },
       { component: 'product-serial', sha256: fp('product-serial', box.serial) },
+      { component: 'board-serial', sha256: fp('board-serial', `${box.serial}-MB`) },
       ...macs.map((m) => ({ component: 'mac', sha256: fp('mac', m) })),
     ]);
     expect(identity.fingerprint).toEqual(identity.components.map((c) => c.sha256));
@@ -369,81 +374,321 @@ describe('install.sh on a lab box', { timeout: 300_000 }, () => {
     ]);
   });
 
-  it('prints an activation request: one EDGEFORGE-REQUEST line, base64 JSON with the batch and the hashed fingerprint', async () => {
-    const r = await box.ssh('cd / && sh /root/good/install.sh request', {}, 120_000);
-    expect(r.code, r.stderr).toBe(0);
-    const m = /^EDGEFORGE-REQUEST ([A-Za-z0-9+/]+=*)\n$/.exec(r.stdout);
+  // ---------------------------------------------------------------------------
+  // Activation (docs/activation.md), against the test stand-in of the station (activation-stand-in.ts).
+
+  /** Runs `install.sh request` (from /, the bundle by absolute path); returns the output and the parsed code. */
+  async function request(env = ''): Promise<{ stdout: string; code: string; req: ActivationRequest }> {
+    const r = await box.ssh(`cd / && ${env} sh /root/good/install.sh request`, {}, 120_000);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const m = /^EDGEFORGE-REQUEST ((?:[0-9A-Z]{5}-)*[0-9A-Z]{2,5})$/.exec(r.stdout.split('\n')[0]!);
     expect(m, r.stdout).not.toBeNull();
-    const req = JSON.parse(Buffer.from(m![1]!, 'base64').toString('utf8')) as Record<string, unknown>;
-    const identity = JSON.parse((await box.ssh('cat /etc/edgeforge/identity.json')).stdout) as { fingerprint: string[]; machineId: string };
-    expect(req).toEqual({
-      format: 'edgeforge.activation-request/v1',
-      batch: good.batchId,
-      fingerprint: identity.fingerprint,
-      machineId: identity.machineId,
+    return { stdout: r.stdout, code: m![1]!, req: parseRequestCode(m![1]!) };
+  }
+
+  const reply = (o: Partial<ReplyOptions> & { request: ActivationRequest }): Reply => makeReply({ issuer: good.key, seat: 1, serial: good.serial, ...o });
+
+  /** `install.sh activate <args>` from /root, optionally with stdin from a file. */
+  async function activate(args: string, stdin?: string): Promise<ExecResult> {
+    if (stdin !== undefined) await putFile(box, '/root/stdin.txt', Buffer.from(stdin));
+    return box.ssh(`cd /root && sh good/install.sh activate ${args}${stdin !== undefined ? ' < /root/stdin.txt' : ''}`, {}, 120_000);
+  }
+
+  async function activateFile(r: Reply): Promise<ExecResult> {
+    await putFile(box, '/root/reply.txt', Buffer.from(r.file));
+    return activate('reply.txt');
+  }
+
+  /**
+   * Several `install.sh activate`, each from a reply file or with arguments, in
+   * one SSH session (each session costs seconds under TCG); their results in order.
+   */
+  async function activateAll(cases: { file?: Reply; args?: string }[]): Promise<ExecResult[]> {
+    const steps = cases.map((c, i) => {
+      const put = c.file ? `printf '%s' '${Buffer.from(c.file.file).toString('base64')}' | base64 -d > batch/${i}.txt; ` : '';
+      return (
+        `${put}sh good/install.sh activate ${c.file ? `batch/${i}.txt` : c.args} > batch/${i}.out 2> batch/${i}.err; ` +
+        `rc=$?; echo "@@ ${i} $rc x$(base64 -w0 < batch/${i}.out) x$(base64 -w0 < batch/${i}.err)"`
+      );
     });
-    expect(req.fingerprint).toContain(fp('dmi-uuid', box.uuid.toLowerCase()));
-    expect(JSON.stringify(req)).not.toContain(box.uuid);
+    const r = await box.ssh(`cd /root && rm -rf batch && mkdir batch && ${steps.join('\n')}`, {}, 600_000);
+    const results: ExecResult[] = [];
+    for (const line of r.stdout.split('\n')) {
+      const m = /^@@ (\d+) (\d+) x(\S*) x(\S*)$/.exec(line);
+      if (m) results[Number(m[1])] = { code: Number(m[2]), stdout: Buffer.from(m[3]!, 'base64').toString(), stderr: Buffer.from(m[4]!, 'base64').toString() };
+    }
+    expect(results.filter(Boolean), r.stdout + r.stderr).toHaveLength(cases.length);
+    return results;
+  }
+
+  /** The box's component prefixes, from identity.json (docs/activation.md §1). */
+  async function ownPrefixes(): Promise<{ prefixes: string[]; machineIdPrefix: string }> {
+    const identity = JSON.parse((await box.ssh('cat /etc/edgeforge/identity.json')).stdout) as { components: { sha256: string }[]; machineId: string };
+    return { prefixes: identity.components.map((c) => c.sha256.slice(0, 8)), machineIdPrefix: identity.machineId.slice(0, 8) };
+  }
+
+  /** What the box recorded: the state, the files of /etc/edgeforge (sha256), whether a request is pending. */
+  async function recorded(): Promise<{ state: string; files: Record<string, string>; pending: boolean }> {
+    const r = await box.ssh(
+      'cat /etc/edgeforge/state; cd /etc/edgeforge && for f in activation.txt activation.sig delegation.txt delegation.sig; do [ -f $f ] && sha256sum $f; done; [ -e /var/lib/edgeforge/request ] && echo pending; true',
+    );
+    const lines = r.stdout.trim().split('\n');
+    const files: Record<string, string> = {};
+    for (const l of lines.slice(1)) {
+      const m = /^([0-9a-f]{64}) {2}(\S+)$/.exec(l);
+      if (m) files[m[2]!] = m[1]!;
+    }
+    return { state: lines[0]!, files, pending: lines.includes('pending') };
+  }
+
+  let firstCode = '';
+
+  it('prints an activation request code: EDGEFORGE-REQUEST first, the batch, a nonce and the prefixes of identity.json, the same code on a second call, a QR code of it; --file writes a request file', async () => {
+    const first = await request('LANG=C.UTF-8');
+    firstCode = first.code;
+    expect(first.req).toEqual({ batchId: good.batchId, nonce: expect.stringMatching(/^[0-9a-f]{8}$/), ...(await ownPrefixes()) });
+    expect(first.req.prefixes).toHaveLength(5); // DMI UUID, product and board serials, two MACs
+    expect(first.req.prefixes[0]).toBe(fp('dmi-uuid', box.uuid.toLowerCase()).slice(0, 8));
+    // 1 + 8 + 4 + 1 + 4 + 5·4 = 38 bytes: 61 characters, 16 groups.
+    expect(first.code.split('-')).toHaveLength(16);
+    // The code for people too, in lines of groups, after the machine-readable line.
+    const human = first.stdout.split('\n').slice(1).join('\n');
+    expect(human.replace(/[\s-]/g, '')).toContain(first.code.replace(/-/g, ''));
+    expect(human).toMatch(/sh install\.sh activate/);
+
+    const again = await box.ssh('cd /root && LANG=C sh good/install.sh request --file req.txt', {}, 120_000);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout.split('\n')[0]).toBe(`EDGEFORGE-REQUEST ${first.code}`);
+    const file = (await box.ssh('cat /root/req.txt')).stdout;
+    expect(file).toMatch(new RegExp(`^EDGEFORGE-REQUEST ${first.code}$`, 'm'));
+    expect(parseRequestCode(file)).toEqual(first.req);
+
+    if (good.hasQr) {
+      // UTF-8 half blocks under a UTF-8 locale, '##' otherwise; both decode to the code.
+      expect(first.stdout).toMatch(/^ {2}[█▀▄ ]*[█▀▄][█▀▄ ]*$/m);
+      expect(decodeQr(first.stdout, 'utf8')).toBe(first.code);
+      expect(again.stdout).toMatch(/^ {2}[# ]*##[# ]*$/m);
+      expect(again.stdout).not.toMatch(/[█▀▄]/);
+      expect(decodeQr(again.stdout, 'ascii')).toBe(first.code);
+    } else {
+      expect(first.stdout).toContain('(no QR code: qr.awk is not in this bundle)');
+    }
   });
 
-  it('activate records only a certificate signed by the bundle station for this batch and this box (exit 80 otherwise), then sets the state to activated', async () => {
-    const identity = JSON.parse((await box.ssh('cat /etc/edgeforge/identity.json')).stdout) as { fingerprint: string[] };
-    const cert = (over: Record<string, unknown> = {}) =>
-      Buffer.from(
-        JSON.stringify(
-          {
-            format: 'edgeforge.activation-certificate/v1',
-            batch: good.batchId,
-            seat: 1,
-            serial: 'LAB-000001',
-            fingerprint: [identity.fingerprint[0], 'ab'.repeat(32)],
-            ...over,
-          },
-          null,
-          2,
-        ) + '\n',
-      );
-    const domain = 'edgeforge.activation.certificate.v1';
-    const refusals: { what: string; doc: Buffer; sig: Buffer | null; says: RegExp }[] = [
-      { what: 'no signature', doc: cert(), sig: null, says: /cert\.json\.sig: missing/ },
-      { what: 'another station', doc: cert(), sig: signWithDomain(otherStation, domain, cert()), says: /signature invalid/ },
-      { what: 'another domain', doc: cert(), sig: signWithDomain(good.key, 'edgeforge.batch.license.v1', cert()), says: /signature invalid/ },
+  it('refuses, each with its own message and exit 80, a reply for another batch, another box, an older request, from an untrusted station, with a delegation the issuer did not sign, a seat outside the delegation, a mistyped check character; the request stays pending', async () => {
+    // An older request: the pending one is dropped (as by hand), and a new one (a new nonce) is made.
+    const older = parseRequestCode(firstCode);
+    await box.ssh('rm -f /var/lib/edgeforge/request');
+    const now = await request();
+    expect(now.code).not.toBe(firstCode);
+    expect(now.req.nonce).not.toBe(older.nonce);
+    const req = now.req;
+    const own = req.prefixes;
+    const delegate = newStationKey();
+    const issuerPoint = compressedPublicKey(good.key.publicKeyPem);
+    const otherPoint = compressedPublicKey(otherStation.publicKeyPem);
+    const code = reply({ request: req, seat: 4 }).code.split('-');
+    const badCheck = [...code];
+    badCheck[3] = badCheck[3]!.slice(0, 4) + (badCheck[3]![4] === 'Z' ? 'Y' : 'Z'); // group 4's check character
+    const seatOut = reply({ request: req, seat: 25, delegation: { delegate, first: 11, last: 20 } });
+    const delegNotIssuer = reply({ request: req, seat: 12, delegation: { delegate, first: 11, last: 20, signedBy: otherStation } });
+    const cases: { what: string; args?: string; file?: Reply; says: RegExp }[] = [
       {
         what: 'another batch',
-        doc: cert({ batch: 'bat_other' }),
-        sig: signWithDomain(good.key, domain, cert({ batch: 'bat_other' })),
-        says: /for batch bat_other/,
+        file: reply({ request: req, certificate: { batch: 'bat_0123456789abcdef' } }),
+        says: new RegExp(`certificate is for batch bat_0123456789abcdef, but this bundle is batch ${good.batchId}`),
       },
       {
-        what: 'another box',
-        doc: cert({ fingerprint: ['cd'.repeat(32)] }),
-        sig: signWithDomain(good.key, domain, cert({ fingerprint: ['cd'.repeat(32)] })),
-        says: /matches none of this box's 5 hardware components/,
+        what: "another box's fingerprint (2 of 5 match)",
+        file: reply({ request: req, certificate: { fingerprint: [own[0]!, own[1]!, 'aaaaaaaa', 'bbbbbbbb', 'cccccccc'] } }),
+        says: /fingerprint matches 2 of its 5 hardware components on this box, at least 3/,
       },
+      {
+        what: 'an older request (file)',
+        file: reply({ request: older }),
+        says: new RegExp(`answers another request \\(nonce ${older.nonce}\\), not this box's pending request \\(nonce ${req.nonce}\\)`),
+      },
+      { what: 'an older request (code)', args: reply({ request: older }).code, says: /certificate's signature is invalid/ },
+      {
+        what: 'an untrusted station',
+        file: reply({ request: req, issuer: otherStation }),
+        says: new RegExp(`signed by station ${otherPoint}, not by this bundle's station ${issuerPoint}, and comes with no delegation.*untrusted station`),
+      },
+      { what: "a signature not the issuer's", file: reply({ request: req, signedBy: otherStation }), says: /certificate's signature is invalid/ },
+      {
+        what: 'a delegation not signed by the issuer (file)',
+        file: delegNotIssuer,
+        says: /delegation's signature is invalid: it was not signed by this bundle's station/,
+      },
+      { what: 'a delegation not signed by the issuer (code)', args: delegNotIssuer.code, says: /delegation's signature is invalid/ },
+      {
+        what: 'a delegation naming another issuer',
+        file: reply({ request: req, seat: 12, delegation: { delegate, first: 11, last: 20, signedBy: otherStation, issuer: otherPoint } }),
+        says: new RegExp(`delegation was issued by station ${otherPoint}, not by this bundle's station ${issuerPoint}`),
+      },
+      { what: 'a seat outside the delegation (file)', file: seatOut, says: /seat 25 is outside the seats 11-20 delegated to station/ },
+      { what: 'a seat outside the delegation (code)', args: seatOut.code, says: /seat 25 is outside the seats 11-20 delegated to station/ },
+      { what: 'a wrong check character', args: badCheck.join('-'), says: /group 4 of the reply code is mistyped/ },
+      { what: 'an incomplete code', args: code.slice(0, 10).join('-'), says: /reply code is incomplete \(10 groups of 29\)/ },
+      { what: 'a request code', args: now.code, says: /activation request code, not the station's reply/ },
+      { what: 'a missing file', args: 'no-such-reply.txt', says: /no-such-reply\.txt: no such file/ },
     ];
-    for (const c of refusals) {
-      await box.ssh('rm -f /root/cert.json /root/cert.json.sig');
-      await putFile(box, '/root/cert.json', c.doc);
-      if (c.sig) await putFile(box, '/root/cert.json.sig', c.sig);
-      const r = await box.ssh('cd /root && sh good/install.sh activate cert.json', {}, 120_000);
+    const results = await activateAll(cases);
+    for (const [i, c] of cases.entries()) {
+      const r = results[i]!;
       expect(r.code, `${c.what}: ${r.stdout}${r.stderr}`).toBe(80);
       expect(r.stderr, c.what).toMatch(c.says);
-      expect(r.stdout, c.what).toMatch(/^EDGEFORGE-ACTIVATION state=fail msg="/);
+      expect(r.stdout, c.what).toMatch(/^EDGEFORGE-ACTIVATION state=fail msg="[^"\n]+"\n$/);
     }
-    expect((await box.ssh('cat /etc/edgeforge/state; ls /etc/edgeforge')).stdout).toMatch(/^installed-awaiting-activation\n(?![\s\S]*activation\.json)/);
+    expect(await recorded()).toEqual({ state: 'installed-awaiting-activation', files: {}, pending: true });
+    expect((await request()).code).toBe(now.code);
+  }, 600_000); // about 9 s per refusal under TCG
 
-    await putFile(box, '/root/cert.json', cert());
-    await putFile(box, '/root/cert.json.sig', signWithDomain(good.key, domain, cert()));
-    const r = await box.ssh('cd /root && sh good/install.sh activate cert.json', {}, 120_000);
+  it('activates from a reply file of the issuer: activation.txt and .sig, state activated, the request forgotten, the seat and serial in status; the same reply again changes nothing', async () => {
+    const { req } = await request();
+    const r1 = reply({ request: req, seat: 1 });
+    const r = await activateFile(r1);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe('EDGEFORGE-ACTIVATION state=activated matched=1/5');
-    const after = await box.ssh(
-      'cat /etc/edgeforge/state; sha256sum /etc/edgeforge/activation.json /etc/edgeforge/activation.json.sig; sh /root/good/install.sh status',
+    expect(r.stdout).toBe('EDGEFORGE-ACTIVATION state=activated seat=1 serial=LAB-000001 matched=5/5\n');
+    expect(await recorded()).toEqual({
+      state: 'activated',
+      files: { 'activation.txt': sha256(r1.certificate), 'activation.sig': sha256(r1.certificateSig) },
+      pending: false,
+    });
+    const status = await box.ssh('sh /root/good/install.sh status');
+    expect(status.stdout.split('\n')[0]).toBe(
+      `EDGEFORGE-STATUS state=activated batch=${good.batchId} bundle=${good.manifestSha256} done=space,drivers,runtime,images,lightapps,identity seat=1 serial=LAB-000001`,
     );
-    expect(after.stdout).toMatch(/^activated\n/);
-    expect(after.stdout).toContain(`${sha256(cert())}  /etc/edgeforge/activation.json`);
-    expect(after.stdout).toContain(
-      `EDGEFORGE-STATUS state=activated batch=${good.batchId} bundle=${good.manifestSha256} done=space,drivers,runtime,images,lightapps,identity`,
-    );
+    // Idempotent: the same reply is accepted again (with no request pending), another is not.
+    const again = await activateFile(r1);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(r.stdout);
+    const stray = await activateFile(reply({ request: req, seat: 2 }));
+    expect(stray.code).toBe(80);
+    expect(stray.stderr).toMatch(/no pending activation request \(it is activated: seat 1\)/);
+  });
+
+  it('activates from a reply code given as an argument (lower case, spaces): the certificate the box rebuilds is the station text byte for byte', async () => {
+    const { req, stdout } = await request();
+    expect(stdout).toContain('This box is activated already (seat 1, serial LAB-000001)');
+    const r2 = reply({ request: req, seat: 2 });
+    const r = await activate(r2.code.toLowerCase().replace(/-/g, ' '));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toBe('EDGEFORGE-ACTIVATION state=activated seat=2 serial=LAB-000002 matched=5/5\n');
+    expect(await recorded()).toEqual({
+      state: 'activated',
+      files: { 'activation.txt': sha256(r2.certificate), 'activation.sig': sha256(r2.certificateSig) },
+      pending: false,
+    });
+  });
+
+  it('activates through the prompt: a mistyped group is named and the code asked for again; end of input refuses with exit 80', async () => {
+    const { req } = await request();
+    const r3 = reply({ request: req, seat: 3 });
+    const groups = r3.code.split('-');
+    const typo = [...groups];
+    const g6 = typo[5]!;
+    typo[5] = g6.slice(0, 1) + g6.slice(2, 3) + g6.slice(1, 2) + g6.slice(3); // two adjacent characters swapped
+    if (typo[5] === g6) typo[5] = g6.slice(0, 1) + (g6[1] === '7' ? '8' : '7') + g6.slice(2); // (they were equal: one changed)
+    const r = await activate('', `${typo.join('-')}\n${r3.code}\n`);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/group 6 of the reply code is mistyped.*type the whole code again/);
+    expect(r.stderr.match(/Reply code: /g)).toHaveLength(2);
+    expect(r.stdout).toBe('EDGEFORGE-ACTIVATION state=activated seat=3 serial=LAB-000003 matched=5/5\n');
+
+    // A code pasted over two lines is put together.
+    const split = reply({ request: (await request()).req, seat: 4 });
+    const parts = split.code.split('-');
+    const two = await activate('', `${parts.slice(0, 13).join('-')}\n${parts.slice(13).join('-')}\n`);
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stderr).toMatch(/incomplete \(13 groups of 29\): type the rest/);
+    expect(two.stdout).toContain('seat=4 ');
+
+    await request();
+    const eof = await activate('', '');
+    expect(eof.code).toBe(80);
+    expect(eof.stdout).toBe('EDGEFORGE-ACTIVATION state=fail msg="no reply code was entered (end of input)"\n');
+    expect((await recorded()).pending).toBe(true);
+  });
+
+  it("activates from a delegate's reply file (a replaced NIC: 4 of 5 match) and from a delegate's reply code: delegation.txt and .sig recorded", async () => {
+    const delegate = newStationKey();
+    const { req } = await request();
+    const d1 = reply({
+      request: req,
+      seat: 12,
+      delegation: { delegate, first: 11, last: 20 },
+      certificate: { fingerprint: [...req.prefixes.slice(0, 4), 'deadbeef'] },
+    });
+    const r = await activateFile(d1);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toBe('EDGEFORGE-ACTIVATION state=activated seat=12 serial=LAB-000012 matched=4/5\n');
+    expect(await recorded()).toEqual({
+      state: 'activated',
+      files: {
+        'activation.txt': sha256(d1.certificate),
+        'activation.sig': sha256(d1.certificateSig),
+        'delegation.txt': sha256(d1.delegation!),
+        'delegation.sig': sha256(d1.delegationSig!),
+      },
+      pending: false,
+    });
+
+    const d2 = reply({ request: (await request()).req, seat: 20, delegation: { delegate, first: 11, last: 20 } });
+    expect(d2.code.split('-')).toHaveLength(72); // 179 bytes
+    const c = await activate(d2.code);
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(c.stdout).toBe('EDGEFORGE-ACTIVATION state=activated seat=20 serial=LAB-000020 matched=5/5\n');
+    expect(await recorded()).toEqual({
+      state: 'activated',
+      files: {
+        'activation.txt': sha256(d2.certificate),
+        'activation.sig': sha256(d2.certificateSig),
+        'delegation.txt': sha256(d2.delegation!),
+        'delegation.sig': sha256(d2.delegationSig!),
+      },
+      pending: false,
+    });
+    const status = await box.ssh('sh /root/good/install.sh status');
+    expect(status.stdout.split('\n')[0]).toMatch(/^EDGEFORGE-STATUS state=activated .* seat=20 serial=LAB-000020$/);
+
+    // A later direct activation drops the delegation files.
+    const direct = reply({ request: (await request()).req, seat: 5 });
+    expect((await activateFile(direct)).code).toBe(0);
+    expect(Object.keys((await recorded()).files).sort()).toEqual(['activation.sig', 'activation.txt']);
   });
 });
+
+/**
+ * The QR code in an output of `install.sh request`, read back into modules
+ * and decoded with jsQR. qr.awk draws light modules (and the quiet zone) as
+ * blocks ('##', or the upper/lower half blocks in UTF-8) and dark ones as spaces.
+ */
+function decodeQr(stdout: string, style: 'utf8' | 'ascii'): string | null {
+  const lines = stdout.split('\n').filter((l) => (style === 'ascii' ? /^ {2}[# ]*##[# ]*$/ : /^ {2}[█▀▄ ]*[█▀▄][█▀▄ ]*$/).test(l));
+  const dark: boolean[][] = [];
+  for (const raw of lines) {
+    const l = raw.slice(2);
+    if (style === 'ascii') dark.push(Array.from({ length: l.length / 2 }, (_, i) => l.slice(2 * i, 2 * i + 2) !== '##'));
+    else {
+      dark.push([...l].map((ch) => ch === ' ' || ch === '▄'));
+      dark.push([...l].map((ch) => ch === ' ' || ch === '▀'));
+    }
+  }
+  const rows = dark.length;
+  const cols = Math.max(...dark.map((r) => r.length));
+  const scale = 4;
+  const margin = 16;
+  const w = cols * scale + 2 * margin;
+  const h = rows * scale + 2 * margin;
+  const pixels = new Uint8ClampedArray(w * h * 4).fill(255);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++)
+      if (dark[r]![c])
+        for (let y = 0; y < scale; y++)
+          for (let x = 0; x < scale; x++) {
+            const p = ((margin + r * scale + y) * w + margin + c * scale + x) * 4;
+            pixels.fill(0, p, p + 3);
+          }
+  return jsQR(pixels, w, h, { inversionAttempts: 'dontInvert' })?.data ?? null;
+}
