@@ -153,7 +153,8 @@ describe('activation on lab boxes', { timeout: 900_000 }, () => {
       port.write(`cd ${bundleDir()} && sh install.sh request\r`);
       const seen = await expectOn(port, /EDGEFORGE-REQUEST [0-9A-Z-]+\r?\n[\s\S]*# ?$/m, 60_000);
       const code = /EDGEFORGE-REQUEST ([0-9A-Z-]+)/.exec(seen)![1]!;
-      expect(seen).toMatch(/##/); // the QR code, drawn in ASCII on a non-UTF-8 console
+      // The QR code: UTF-8 half blocks (▀ ▄ █, read here byte by byte) on a UTF-8 console, '##' otherwise.
+      expect(seen).toMatch(/##|\u00e2\u0096[\u0080\u0084\u0088]/);
       const a = station.activation.activate(code);
       expect(a).toMatchObject({ seat: 2, reactivation: false });
 
@@ -170,7 +171,7 @@ describe('activation on lab boxes', { timeout: 900_000 }, () => {
       const done = await expectOn(port, /EDGEFORGE-ACTIVATION state=activated seat=2 serial=LAB-000002/, 120_000);
       expect(done).not.toMatch(/state=fail/);
       port.write('cat /etc/edgeforge/state\r');
-      await expectOn(port, /\nactivated\r?\n/);
+      await expectOn(port, /[\r\n]activated\r?\n/);
       port.write('exit\r');
     } finally {
       await closePort(port);
