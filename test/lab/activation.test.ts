@@ -7,7 +7,8 @@
  *   2. a clone of that box's installed disk in other hardware (other DMI
  *      UUID, serial and MACs) gets no free reactivation;
  *   3. the same hardware reinstalled on a fresh disk gets the same seat;
- *   4. the typed-code flow through the serial console, with a typo first.
+ *   4. the typed-code flow through the serial console, with a typo first,
+ *      the reply issued by a field station the seats were delegated to.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseRequest } from '../../main/licensing';
 import { Lab, ROOT_PASSWORD, type Box } from './lab';
+import { station as fieldStation } from '../licensing/boxes';
 import { labBundleStation } from './lab-station';
 import { closePort, expectOn, openPort } from './serial';
 import { sshExec } from './ssh';
@@ -138,7 +140,11 @@ describe('activation on lab boxes', { timeout: 900_000 }, () => {
     await again.waitGone();
   });
 
-  it('activates by typed codes through the serial console: the request read off the line, a mistyped reply group named, then the right code accepted', async () => {
+  it('activates by typed codes through the serial console, from a field station the seats were delegated to: the request read off the line, a mistyped reply group named, then the delegated code accepted', async () => {
+    // The factory station delegates seats 2-3 to a field laptop (another station, its own key and ledger).
+    const field = fieldStation(1);
+    const delegation = station.activation.delegate(station.batchId, 2, 3, field.keys.current().publicKeyHex);
+    field.activation.importDelegation(delegation.file);
     const b = await lab.start({ name: 'act-serial', accelerator: true, memoryMiB: 2048, diskGiB: 20 });
     await b.waitReady(180_000);
     await install(b);
@@ -155,8 +161,9 @@ describe('activation on lab boxes', { timeout: 900_000 }, () => {
       const code = /EDGEFORGE-REQUEST ([0-9A-Z-]+)/.exec(seen)![1]!;
       // The QR code: UTF-8 half blocks (▀ ▄ █, read here byte by byte) on a UTF-8 console, '##' otherwise.
       expect(seen).toMatch(/##|\u00e2\u0096[\u0080\u0084\u0088]/);
-      const a = station.activation.activate(code);
+      const a = field.activation.activate(code);
       expect(a).toMatchObject({ seat: 2, reactivation: false });
+      expect(a.code.split('-').length).toBeGreaterThan(60); // a delegate's reply carries its delegation
 
       // The engineer types the reply at the prompt; first with one character wrong in group 3.
       const groups = a.code.split('-');
@@ -176,7 +183,11 @@ describe('activation on lab boxes', { timeout: 900_000 }, () => {
     } finally {
       await closePort(port);
     }
-    expect(station.activation.ledger.counts(station.batchId)).toMatchObject({ spent: 2, available: 1 });
+    // The field laptop returns what it did not use; the factory's ledger then has both boxes.
+    const ret = field.activation.returnDelegation(field.activation.delegationList()[0]!.id);
+    expect(station.activation.importReturn(ret.file)).toMatchObject({ freed: 1, spent: 1 });
+    expect(station.activation.ledger.counts(station.batchId)).toMatchObject({ spent: 2, available: 1, delegated: 0 });
     expect(station.activation.ledger.verify().ok).toBe(true);
+    field.store.close();
   });
 });
