@@ -212,6 +212,18 @@ function holderDead(holder: string): boolean {
   }
 }
 
+/** A licensing_events row. */
+interface EventDb {
+  seq: number;
+  at: string;
+  batch_id: string;
+  seat: number | null;
+  kind: string;
+  detail: string;
+  prev: string;
+  hash: string;
+}
+
 interface SeatDb {
   batch_id: string;
   seat: number;
@@ -250,15 +262,7 @@ export class SeatLedger {
   events(batchId?: string, limit = 500, beforeSeq?: number): LedgerEvent[] {
     const rows = this.db
       .prepare(`SELECT * FROM licensing_events WHERE (? IS NULL OR batch_id = ?) AND (? IS NULL OR seq < ?) ORDER BY seq DESC LIMIT ?`)
-      .all(batchId ?? null, batchId ?? null, beforeSeq ?? null, beforeSeq ?? null, limit) as {
-      seq: number;
-      at: string;
-      batch_id: string;
-      seat: number | null;
-      kind: string;
-      detail: string;
-      hash: string;
-    }[];
+      .all(batchId ?? null, batchId ?? null, beforeSeq ?? null, beforeSeq ?? null, limit) as EventDb[];
     return rows.map((r) => ({
       seq: r.seq,
       at: r.at,
@@ -280,16 +284,7 @@ export class SeatLedger {
     const setRange = (b: string, first: number, last: number, state: SeatState) => {
       for (let s = first; s <= last; s++) replay.set(key(b, s), state);
     };
-    for (const r of this.db.prepare('SELECT * FROM licensing_events ORDER BY seq').iterate() as Iterable<{
-      seq: number;
-      at: string;
-      batch_id: string;
-      seat: number | null;
-      kind: string;
-      detail: string;
-      prev: string;
-      hash: string;
-    }>) {
+    for (const r of this.db.prepare('SELECT * FROM licensing_events ORDER BY seq').iterate() as Iterable<EventDb>) {
       count++;
       const detail = JSON.parse(r.detail) as Record<string, unknown>;
       if (r.seq !== count)

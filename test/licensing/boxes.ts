@@ -34,6 +34,11 @@ export const testLicense = (id: string, quantity: number) =>
     2,
   ) + '\n';
 
+/** Records an own batch of `quantity` seats, serials LA-0001…, in a station's ledger. */
+export function registerTestBatch(activation: ActivationService, keyId: string, batch: string, quantity: number): void {
+  activation.registerOwn({ id: batch, label: 'line-a', quantity, serialPrefix: 'LA-', serialDigits: 4, license: testLicense(batch, quantity), keyId });
+}
+
 /** A station (store, unlocked key, ledger) with one own batch. */
 export function station(quantity = 10, dir = tempDir()) {
   const store = Store.open(path.join(dir, 'db.sqlite'), [licensingSchema]);
@@ -41,14 +46,6 @@ export function station(quantity = 10, dir = tempDir()) {
   const ledger = new SeatLedger(store.db);
   const activation = new ActivationService(ledger, keys);
   const batch = `bat_${randomBytes(8).toString('hex')}`;
-  activation.registerOwn({
-    id: batch,
-    label: 'line-a',
-    quantity,
-    serialPrefix: 'LA-',
-    serialDigits: 4,
-    license: testLicense(batch, quantity),
-    keyId: keys.current().id,
-  });
+  registerTestBatch(activation, keys.current().id, batch, quantity);
   return { dir, store, keys, ledger, activation, batch };
 }

@@ -12,7 +12,7 @@ import { NativeHost } from '../../main/native';
 import { openRuntime, type Runtime } from '../../main/runtime';
 import { parseCertificateText } from '../../main/licensing/certificate';
 import { cliPath, repoRoot, tempDir } from '../support/tmp';
-import { box, codeOf, testLicense, type TestBox } from './boxes';
+import { box, codeOf, registerTestBatch, type TestBox } from './boxes';
 
 const workerFile = path.join(repoRoot, 'node_modules', '.cache', 'edgeforge-test', 'activation-worker.mjs');
 
@@ -47,15 +47,7 @@ function stationWithBatch(quantity: number): { home: string; batch: string } {
   const home = tempDir();
   const rt = openHome(home);
   const batch = `bat_${'0123456789abcdef'}`;
-  rt.activation.registerOwn({
-    id: batch,
-    label: 'line-a',
-    quantity,
-    serialPrefix: 'LA-',
-    serialDigits: 4,
-    license: testLicense(batch, quantity),
-    keyId: rt.keys.current().id,
-  });
+  registerTestBatch(rt.activation, rt.keys.current().id, batch, quantity);
   void rt.close();
   return { home, batch };
 }
