@@ -95,6 +95,7 @@ describe('tar bundle', () => {
     expect(blobs.every((b) => /^images\/oci\/blobs\/sha256\/[0-9a-f]{64}$/.test(b))).toBe(true);
     expect(files.filter((f) => !f.startsWith('images/oci/blobs/'))).toEqual([
       'install.sh',
+      'qr.awk',
       'runtime/k3s',
       'runtime/k3s-airgap-images-amd64.tar',
       'runtime/install.sh',
