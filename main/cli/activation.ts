@@ -27,6 +27,9 @@ function textOrFile(arg: string): string {
   } catch {
     /* not a file: the text itself */
   }
+  // Codes have only letters, digits and dashes; anything path-like that is not a file is a wrong path.
+  if (/[/\\.]/.test(arg) && !arg.includes('\n') && !arg.includes('-----BEGIN'))
+    throw new AppError('FILE_NOT_FOUND', { en: `${arg}: no such file.`, zh: `${arg}：文件不存在。` }, { file: arg });
   return arg;
 }
 
@@ -184,6 +187,17 @@ export function addActivationCommands(program: Command, withRuntime: WithRuntime
       run(
         withRuntime('reader', (rt) => {
           const m = /^(\d+)-(\d+)$/.exec(opts.range ?? '');
+          if (!m)
+            throw inputInvalid([
+              {
+                code: 'custom',
+                path: ['range'],
+                params: {
+                  en: `--range is the seats to delegate as FIRST-LAST, e.g. 101-200, not "${opts.range ?? ''}".`,
+                  zh: `--range 为要委派的席位范围 起始-结束，例如 101-200，而不是“${opts.range ?? ''}”。`,
+                },
+              },
+            ]);
           const parsed = DelegateInputSchema.safeParse({
             batchId: batch,
             first: m ? Number(m[1]) : NaN,

@@ -12,6 +12,9 @@ import { createHash } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 import { AppError } from '../api/errors';
 import {
+  armour,
+  armouredBlocks,
+  base64Lines,
   certificateText,
   compactToDer,
   delegationText,
@@ -59,22 +62,6 @@ export interface OwnBatch {
   keyId: string;
 }
 
-interface Block {
-  label: string;
-  body: string;
-}
-
-/** The armoured blocks of a reply, delegation or return file. */
-export function armouredBlocks(text: string): Block[] {
-  const out: Block[] = [];
-  const re = /^-----BEGIN EDGEFORGE ([A-Z ]+)-----\r?\n([\s\S]*?)^-----END EDGEFORGE \1-----\r?$/gm;
-  for (let m = re.exec(text); m; m = re.exec(text)) out.push({ label: m[1]!, body: m[2]!.replace(/\r\n/g, '\n') });
-  return out;
-}
-
-const armour = (label: string, body: string) =>
-  `-----BEGIN EDGEFORGE ${label}-----\n${body}${body.endsWith('\n') ? '' : '\n'}-----END EDGEFORGE ${label}-----\n`;
-const b64 = (b: Buffer) => (b.toString('base64').match(/.{1,64}/g) ?? []).join('\n') + '\n';
 const derToCompact = (der: Buffer) => Buffer.from(p256.Signature.fromBytes(der, 'der').toBytes('compact'));
 const minuteNow = (d: Date) => Math.floor(d.getTime() / 60000) * 60;
 const delegationId = (text: string) => `dlg_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
@@ -190,9 +177,9 @@ export class ActivationService {
       `# EdgeForge delegation — batch ${b.id} (${b.label}), seats ${first}-${last}, to station ${keyFingerprint(to.pem)}\n` +
       `# Import it on that station: Activation › Delegations › Import, or: edgeforge delegate import <this file>\n` +
       armour('DELEGATION', text) +
-      armour('DELEGATION SIGNATURE', b64(der)) +
+      armour('DELEGATION SIGNATURE', base64Lines(der)) +
       armour('BATCH LICENSE', b.license) +
-      armour('BATCH LICENSE SIGNATURE', b64(licenseSig));
+      armour('BATCH LICENSE SIGNATURE', base64Lines(licenseSig));
     return { id, file, fileName: `delegation-${b.id}-${first}-${last}.txt` };
   }
 
@@ -286,8 +273,8 @@ export class ActivationService {
       `# EdgeForge delegation return — batch ${g.batchId}, ${returned.length} seats returned, ${spent.length} spent\n` +
       `# Import it on the issuing station: Activation › Delegations › Import return, or: edgeforge delegate import <this file>\n` +
       armour('DELEGATION RETURN', text) +
-      armour('DELEGATION RETURN SIGNATURE', b64(sig));
-    for (const s of spent) file += armour('ACTIVATION', s.certificate) + armour('ACTIVATION SIGNATURE', b64(compactToDer(s.signature)));
+      armour('DELEGATION RETURN SIGNATURE', base64Lines(sig));
+    for (const s of spent) file += armour('ACTIVATION', s.certificate) + armour('ACTIVATION SIGNATURE', base64Lines(compactToDer(s.signature)));
     return { file, fileName: `delegation-return-${g.batchId}-${g.first}-${g.last}.txt`, returned: returned.length, spent: spent.length };
   }
 
@@ -359,14 +346,7 @@ export class ActivationService {
   seatPage(batchId: string, opts: { state?: SeatState | 'free'; offset: number; limit: number }) {
     const b = this.ledger.batch(batchId);
     const counts = this.ledger.counts(batchId);
-    const matching =
-      opts.state === undefined
-        ? counts.total
-        : opts.state === 'free'
-          ? counts.available
-          : opts.state === 'released'
-            ? this.ledger.seats(batchId, { state: 'released', limit: 1e9 }).length
-            : counts[opts.state];
+    const matching = this.ledger.count(batchId, opts.state);
     const seats = this.ledger.seats(batchId, opts).map((s) => ({
       seat: s.seat,
       serial: s.serial,

@@ -242,9 +242,11 @@ export function compactToDer(sig: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from([0x30, body.length]), body]);
 }
 
-const armour = (label: string, body: string) =>
+/** One armoured block of a reply, delegation or return file (docs/activation.md §4). */
+export const armour = (label: string, body: string) =>
   `-----BEGIN EDGEFORGE ${label}-----\n${body}${body.endsWith('\n') ? '' : '\n'}-----END EDGEFORGE ${label}-----\n`;
-const base64Lines = (b: Buffer) => (b.toString('base64').match(/.{1,64}/g) ?? []).join('\n') + '\n';
+/** Base64 in lines of 64, as in PEM. */
+export const base64Lines = (b: Buffer) => (b.toString('base64').match(/.{1,64}/g) ?? []).join('\n') + '\n';
 
 /** The reply file (docs/activation.md §4): certificate, DER signatures, delegation, and the code. */
 export function replyFile(r: Reply): string {
@@ -257,4 +259,12 @@ export function replyFile(r: Reply): string {
     out += armour('DELEGATION SIGNATURE', base64Lines(compactToDer(r.delegation.signature)));
   }
   return out + `code=${encodeReply(r)}\n`;
+}
+
+/** The armoured blocks of a reply, delegation or return file. */
+export function armouredBlocks(text: string): { label: string; body: string }[] {
+  const out: { label: string; body: string }[] = [];
+  const re = /^-----BEGIN EDGEFORGE ([A-Z ]+)-----\r?\n([\s\S]*?)^-----END EDGEFORGE \1-----\r?$/gm;
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push({ label: m[1]!, body: m[2]!.replace(/\r\n/g, '\n') });
+  return out;
 }

@@ -10,7 +10,7 @@ export {
   type StationKey,
 } from './keys';
 export { StationService, type StationStatus } from './station';
-export { ActivationService, ActivationErrors, armouredBlocks, type Activation, type OwnBatch } from './activation';
+export { ActivationService, ActivationErrors, type Activation, type OwnBatch } from './activation';
 export {
   SeatLedger,
   LedgerErrors,
@@ -27,7 +27,16 @@ export {
   type SeatState,
   type DelegationRow,
 } from './ledger';
-export { parseRequest, encodeRequest, decodeReply, certificateText, compactToDer, type ActivationRequest, type Certificate } from './certificate';
+export {
+  armouredBlocks,
+  parseRequest,
+  encodeRequest,
+  decodeReply,
+  certificateText,
+  compactToDer,
+  type ActivationRequest,
+  type Certificate,
+} from './certificate';
 export { encodeCode, decodeCode, CodeErrors } from './codes';
 import type { ModuleSchema } from '../store';
 import { keysMigration } from './keys';

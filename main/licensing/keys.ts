@@ -129,12 +129,7 @@ export class StationKeys {
   private store(privateKey: KeyObject): StationKey {
     const publicKey = createPublicKey(privateKey);
     const id = keyId(publicKey);
-    const sealed = this.vault.seal(Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })));
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const file = path.join(this.dir, `${id}.key`);
-    const tmp = `${file}.partial-${process.pid}`;
-    fs.writeFileSync(tmp, sealed, { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    this.writeSealed(id, Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })));
     const now = new Date().toISOString();
     this.db.transaction(() => {
       this.db.prepare('UPDATE licensing_keys SET retired_at = ? WHERE retired_at IS NULL AND id <> ?').run(now, id);
@@ -148,6 +143,16 @@ export class StationKeys {
     return this.get(id);
   }
 
+  /** Seals a private key PEM into <dir>/<id>.key (0600), temp file then rename. */
+  private writeSealed(id: string, pem: Buffer): void {
+    const sealed = this.vault.seal(pem);
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const file = path.join(this.dir, `${id}.key`);
+    const tmp = `${file}.partial-${process.pid}`;
+    fs.writeFileSync(tmp, sealed, { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  }
+
   private secret(id: string): Uint8Array {
     const cached = this.secrets.get(id);
     if (cached) return cached;
@@ -158,9 +163,7 @@ export class StationKeys {
       if (!fs.existsSync(file) && fs.existsSync(legacy)) {
         // Earlier development builds kept the key as a plain PEM: seal it now.
         pem = fs.readFileSync(legacy, 'utf8');
-        const sealed = this.vault.seal(Buffer.from(pem));
-        fs.writeFileSync(`${file}.partial-${process.pid}`, sealed, { mode: 0o600 });
-        fs.renameSync(`${file}.partial-${process.pid}`, file);
+        this.writeSealed(id, Buffer.from(pem));
         fs.rmSync(legacy);
       } else {
         pem = this.vault.open(fs.readFileSync(file), file).toString('utf8');

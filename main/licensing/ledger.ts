@@ -441,6 +441,15 @@ export class SeatLedger {
     return c;
   }
 
+  /** How many seats are in a state ('free': available or released; none: all). */
+  count(batchId: string, state?: SeatState | 'free'): number {
+    const states = state === 'free' ? ['available', 'released'] : state ? [state] : null;
+    const r = this.db
+      .prepare(`SELECT COUNT(*) AS n FROM licensing_seats WHERE batch_id = ? ${states ? `AND state IN (${states.map(() => '?').join(',')})` : ''}`)
+      .get(batchId, ...(states ?? [])) as { n: number };
+    return r.n;
+  }
+
   seats(batchId: string, opts: { state?: SeatState | 'free'; offset?: number; limit?: number } = {}): SeatRow[] {
     const b = this.batch(batchId);
     const states = opts.state === 'free' ? ['available', 'released'] : opts.state ? [opts.state] : null;
