@@ -27,6 +27,13 @@ export interface JobKind<P extends Record<string, unknown> = Record<string, unkn
   /** Checked when the job is created and again when it is retried. */
   validate?(params: P): Promise<void> | void;
   run(ctx: JobContext, params: P): Promise<R>;
+  /**
+   * Jobs of a pooled kind run beside the others under their own limit (the
+   * flashing station's: tens of boxes at once, while builds keep theirs).
+   */
+  pool?: { name: string; limit: () => number };
+  /** Queued again at start, not marked interrupted: the job resumes from its own persisted steps. */
+  resumeOnRestart?: boolean;
 }
 
 export const JobErrors = {
@@ -65,6 +72,7 @@ interface Live {
   lastEmit: number;
   rateBps: number;
   done: Promise<void>;
+  pool: string;
 }
 
 function newJobId(): string {
@@ -115,9 +123,32 @@ export class JobService {
 
   /** Called once by the data directory's owner at start. Returns how many jobs were marked. */
   recoverInterrupted(): number {
+    const resumable = this.resumableKinds();
+    const ids = resumable.length
+      ? (this.db
+          .prepare(`SELECT id FROM jobs_jobs WHERE state IN ('queued','running') AND kind IN (${resumable.map(() => '?').join(',')})`)
+          .all(...resumable) as { id: string }[])
+      : [];
+    for (const { id } of ids) {
+      this.db.prepare(`UPDATE jobs_jobs SET state='queued', attempt=attempt+1, started_at=NULL WHERE id=?`).run(id);
+      this.appendLog(id, 'warn', 'EdgeForge restarted while this job was unfinished: it resumes from its last completed step');
+    }
+    return this.markInterrupted();
+  }
+
+  private resumableKinds(): string[] {
+    return [...this.kinds.values()].filter((k) => k.resumeOnRestart).map((k) => k.kind);
+  }
+
+  /** Queued or running jobs that cannot resume by themselves become "interrupted". */
+  private markInterrupted(): number {
+    const resumable = this.resumableKinds();
     const res = this.db
-      .prepare(`UPDATE jobs_jobs SET state='interrupted', finished_at=?, error=? WHERE state IN ('queued','running')`)
-      .run(new Date(this.now()).toISOString(), JSON.stringify(interruptedError()));
+      .prepare(
+        `UPDATE jobs_jobs SET state='interrupted', finished_at=?, error=? WHERE state IN ('queued','running')` +
+          (resumable.length ? ` AND kind NOT IN (${resumable.map(() => '?').join(',')})` : ''),
+      )
+      .run(new Date(this.now()).toISOString(), JSON.stringify(interruptedError()), ...resumable);
     return res.changes;
   }
 
@@ -215,6 +246,11 @@ export class JobService {
     this.events.emit('event', { type: 'removed', jobId: id } satisfies JobEvent);
   }
 
+  /** Starts queued jobs (those resumed at start, once every kind is registered). */
+  resumeQueued(): void {
+    this.pump();
+  }
+
   /** Aborts running jobs, records them as interrupted, and waits for them to stop. */
   async shutdown(): Promise<void> {
     this.closing = true;
@@ -223,7 +259,7 @@ export class JobService {
       return l.done;
     });
     await Promise.allSettled(waits);
-    this.recoverInterrupted();
+    this.markInterrupted();
   }
 
   // ------------------------------------------------------------ internals
@@ -293,20 +329,27 @@ export class JobService {
 
   private pump(): void {
     if (this.closing) return;
-    while (this.live.size < this.concurrency) {
-      const next = this.db.prepare(`SELECT id FROM jobs_jobs WHERE state='queued' ORDER BY created_at, id LIMIT 1`).get() as { id: string } | undefined;
-      if (!next) return;
-      this.launch(next.id);
+    const queued = this.db.prepare(`SELECT id, kind FROM jobs_jobs WHERE state='queued' ORDER BY created_at, id`).all() as { id: string; kind: string }[];
+    const running = new Map<string, number>();
+    for (const l of this.live.values()) running.set(l.pool, (running.get(l.pool) ?? 0) + 1);
+    for (const q of queued) {
+      const kind = this.kinds.get(q.kind);
+      if (!kind) continue;
+      const pool = kind.pool?.name ?? '';
+      const limit = kind.pool ? Math.max(1, kind.pool.limit()) : this.concurrency;
+      if ((running.get(pool) ?? 0) >= limit) continue;
+      running.set(pool, (running.get(pool) ?? 0) + 1);
+      this.launch(q.id, pool);
     }
   }
 
-  private launch(id: string): void {
+  private launch(id: string, pool: string): void {
     const row = this.row(id);
     const kind = this.kind(row.kind);
     const controller = new AbortController();
     const startedAt = this.now();
     this.db.prepare(`UPDATE jobs_jobs SET state='running', started_at=? WHERE id=?`).run(new Date(startedAt).toISOString(), id);
-    const live: Live = { controller, samples: [{ t: startedAt, bytes: 0 }], lastPersist: 0, lastEmit: 0, rateBps: 0, done: Promise.resolve() };
+    const live: Live = { controller, samples: [{ t: startedAt, bytes: 0 }], lastPersist: 0, lastEmit: 0, rateBps: 0, done: Promise.resolve(), pool };
     this.live.set(id, live);
     this.appendLog(id, 'info', 'Started');
     this.emitJob(id);
@@ -353,6 +396,9 @@ export class JobService {
           if (reason === 'cancel') {
             this.finish(id, 'cancelled', null, null);
             this.appendLog(id, 'warn', 'Cancelled');
+          } else if (reason === 'shutdown' && kind.resumeOnRestart) {
+            this.db.prepare(`UPDATE jobs_jobs SET state='queued', started_at=NULL WHERE id=?`).run(id);
+            this.appendLog(id, 'warn', 'EdgeForge is shutting down: this job resumes at the next start');
           } else if (reason === 'shutdown') {
             this.finish(id, 'interrupted', interruptedError(), null);
             this.appendLog(id, 'warn', 'Interrupted: EdgeForge is shutting down');

@@ -198,3 +198,76 @@ describe('job service', () => {
     store.close();
   });
 });
+
+describe('job pools and resuming after a restart', () => {
+  function gated(kind: string, pool?: { name: string; limit: () => number }, resumeOnRestart = false) {
+    const gates: (() => void)[] = [];
+    const k: JobKind<{ n: number }, number> = {
+      kind,
+      title: (p) => ({ en: `job ${p.n}`, zh: `作业 ${p.n}` }),
+      ...(pool ? { pool } : {}),
+      resumeOnRestart,
+      run: (ctx, p) =>
+        new Promise<number>((resolve, reject) => {
+          gates.push(() => resolve(p.n));
+          ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+        }),
+    };
+    return { k, gates };
+  }
+
+  it('runs a pooled kind beside the others, up to its own limit', async () => {
+    const store = openStore();
+    const jobs = new JobService(store.db, { concurrency: 1 });
+    let limit = 3;
+    const flash = gated('test.flash', { name: 'flash', limit: () => limit });
+    const build = gated('test.build');
+    jobs.register(flash.k);
+    jobs.register(build.k);
+    const b = await Promise.all([1, 2].map((n) => jobs.start('test.build', { n })));
+    const f = await Promise.all([1, 2, 3, 4, 5].map((n) => jobs.start('test.flash', { n })));
+    const state = () => [...b, ...f].map((j) => jobs.get(j.id).state);
+    // One build (the global limit), three flash jobs (the pool's).
+    expect(state()).toEqual(['running', 'queued', 'running', 'running', 'running', 'queued', 'queued']);
+    limit = 4;
+    flash.gates.shift()!();
+    await until(jobs, f[0]!.id, (j) => j.state === 'succeeded');
+    // The limit is read each time: now four at once.
+    expect(state()).toEqual(['running', 'queued', 'succeeded', 'running', 'running', 'running', 'running']);
+    await jobs.shutdown();
+  });
+
+  it('queues a resumable kind again at start instead of marking it interrupted, and leaves the others interrupted', async () => {
+    const file = `${(await import('../support/tmp')).tempDir()}/jobs.db`;
+    const store = Store.open(file, [jobsSchema]);
+    const jobs = new JobService(store.db);
+    const flash = gated('test.flash', { name: 'flash', limit: () => 8 }, true);
+    const build = gated('test.build');
+    jobs.register(flash.k);
+    jobs.register(build.k);
+    const f = await jobs.start('test.flash', { n: 1 });
+    const b = await jobs.start('test.build', { n: 2 });
+    expect(jobs.get(f.id).state).toBe('running');
+    // The process dies: no shutdown, the rows stay "running".
+    store.close();
+
+    const store2 = Store.open(file, [jobsSchema]);
+    const again = new JobService(store2.db);
+    const flash2 = gated('test.flash', { name: 'flash', limit: () => 8 }, true);
+    again.register(flash2.k);
+    again.register(gated('test.build').k);
+    expect(again.recoverInterrupted()).toBe(1);
+    expect(again.get(b.id).state).toBe('interrupted');
+    expect(again.get(f.id)).toMatchObject({ state: 'queued', attempt: 2 });
+    again.resumeQueued();
+    expect(again.get(f.id).state).toBe('running');
+    expect(again.logs(f.id).map((l) => l.message)).toContain('EdgeForge restarted while this job was unfinished: it resumes from its last completed step');
+    flash2.gates.shift()!();
+    await until(again, f.id, (j) => j.state === 'succeeded');
+    // A clean shutdown queues a running resumable job for the next start, rather than ending it.
+    const g = await again.start('test.flash', { n: 3 });
+    await again.shutdown();
+    expect(again.get(g.id).state).toBe('queued');
+    store2.close();
+  });
+});
