@@ -76,6 +76,8 @@ export const SettingsSchema = z.object({
   /** null: follow the OS locale. */
   locale: LocaleSchema.nullable(),
   theme: ThemeSchema,
+  /** Station-wide: how many boxes are flashed at once (across every run). A laptop does well with 8. */
+  flashConcurrency: z.number().int().min(1).max(64),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -930,6 +932,237 @@ export type DelegateInput = z.infer<typeof DelegateInputSchema>;
 
 // ---------------------------------------------------------------- contract
 
+// ---------------------------------------------------------------- flashing station (DESIGN.md §1 step 6)
+
+export const FLASH_STEPS = ['connect', 'probe', 'upload', 'verify', 'install', 'activate', 'join', 'ready'] as const;
+export const FlashStepSchema = z.enum(FLASH_STEPS);
+export type FlashStep = z.infer<typeof FlashStepSchema>;
+export const FlashStepStateSchema = z.enum(['pending', 'running', 'done', 'failed', 'skipped']);
+export const FlashBoxStateSchema = z.enum(['queued', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled', 'interrupted']);
+export type FlashBoxState = z.infer<typeof FlashBoxStateSchema>;
+
+const HOST = z
+  .string()
+  .trim()
+  .refine(
+    (s) => IPV4.test(s) || /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(s),
+    L('A host is an IPv4 address or a host name, e.g. 192.168.1.20 or box-01.lan.', '主机为 IPv4 地址或主机名，例如 192.168.1.20 或 box-01.lan。'),
+  );
+const PORT = z
+  .number()
+  .int()
+  .refine((n) => n >= 1 && n <= 65535, L('A port is a whole number from 1 to 65535.', '端口为 1 到 65535 之间的整数。'));
+const LOGIN = z
+  .string()
+  .trim()
+  .refine((s) => /^[a-z_][a-z0-9_.-]{0,31}$/.test(s), L('A user name is 1–32 characters: a–z, 0–9, "_", "." and "-".', '用户名为 1–32 个字符：a–z、0–9、“_”、“.”、“-”。'));
+const CIDR = z
+  .string()
+  .trim()
+  .refine((s) => {
+    const m = /^(.+)\/(\d{1,2})$/.exec(s);
+    return Boolean(m && IPV4.test(m[1]!) && Number(m[2]) <= 32);
+  }, L('An address is an IPv4 CIDR, e.g. 192.168.1.10/24.', '地址为 IPv4 CIDR，例如 192.168.1.10/24。'));
+
+/** Secrets go in, sealed in the vault; they never come back out through the API. */
+export const FlashCredentialsSchema = z.object({
+  username: LOGIN.default('root'),
+  password: z.string().max(1024).optional(),
+  privateKey: z.string().max(20000).optional(),
+  passphrase: z.string().max(1024).optional(),
+  /** sudo's password for a user who is not root; the login password when omitted. */
+  sudoPassword: z.string().max(1024).optional(),
+});
+export type FlashCredentials = z.infer<typeof FlashCredentialsSchema>;
+
+export const FlashTargetSchema = z.discriminatedUnion('transport', [
+  z.object({
+    transport: z.literal('ssh'),
+    host: HOST,
+    port: PORT.default(22),
+    /** Append old algorithms (sha1 key exchange, ssh-rsa, CBC ciphers) for old boxes. */
+    legacyAlgorithms: z.boolean().default(false),
+  }),
+  z.object({
+    transport: z.literal('serial'),
+    path: z
+      .string()
+      .trim()
+      .refine(
+        (s) => /^\/dev\/[A-Za-z0-9/._-]+$/.test(s) || /^COM[1-9]\d{0,2}$/.test(s),
+        L('A serial port is a device path (/dev/ttyUSB0) or COM1…COM999.', '串口为设备路径（/dev/ttyUSB0）或 COM1…COM999。'),
+      ),
+    /** Line settings; the model's provisioning console when omitted. */
+    baud: z.number().int().optional(),
+    /** Configure this NIC over serial, then hand over to SSH for the bulk transfer. None: everything over serial. */
+    bootstrap: z
+      .object({
+        nic: z.string().trim().min(1).max(15),
+        address: CIDR,
+        gateway: z.string().trim().nullable().default(null),
+        /** Where the station reaches sshd afterwards, when not at that address (a NAT or port forward between them). */
+        sshHost: HOST.nullable().default(null),
+        sshPort: PORT.default(22),
+      })
+      .nullable()
+      .default(null),
+  }),
+]);
+export type FlashTarget = z.infer<typeof FlashTargetSchema>;
+
+export const NODE_NAME_RULE = /^(?=.{4,30}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+/** Reference rule (Platform C, add node): digits, lowercase letters and "-", not at either end, 4–30 characters. */
+export const NodeNameSchema = z
+  .string()
+  .refine(
+    (s) => NODE_NAME_RULE.test(s),
+    L(
+      'A node name has 4–30 characters: lowercase letters, digits and "-", not starting or ending with "-".',
+      '节点名称为 4–30 个字符：小写字母、数字和“-”，且不能以“-”开头或结尾。',
+    ),
+  );
+
+export const FlashBoxInputSchema = z.object({
+  target: FlashTargetSchema,
+  credentials: FlashCredentialsSchema,
+  /** The serial number scanned off the box's label, when there is one; checked against the box's DMI serial at the probe. */
+  labelSerial: z.string().trim().max(64).nullable().default(null),
+  /** The node name in the cluster; made from the box serial when omitted. */
+  nodeName: NodeNameSchema.nullable().default(null),
+});
+export type FlashBoxInput = z.infer<typeof FlashBoxInputSchema>;
+
+export const FlashJoinSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('none') }),
+  z.object({
+    mode: z.literal('new'),
+    clusterName: ModelNameSchema,
+    /** Three servers (embedded etcd, --cluster-init on the first) instead of one. */
+    ha: z.boolean().default(false),
+    /** The API address the station uses (https://host:6443); the first server's cluster address when omitted. */
+    apiEndpoint: z.string().trim().url().nullable().default(null),
+  }),
+  z.object({ mode: z.literal('existing'), clusterId: z.string().regex(/^cls_[0-9a-f]{16}$/) }),
+]);
+export type FlashJoin = z.infer<typeof FlashJoinSchema>;
+
+export const FlashRunCreateSchema = z.object({
+  batchId: z.string().regex(BATCH_ID_PATTERN),
+  /** The bundle to install: the batch's newest tar bundle when omitted. */
+  bundleFile: z.string().trim().min(1).max(4096).nullable().default(null),
+  join: FlashJoinSchema.default({ mode: 'none' }),
+  boxes: z.array(FlashBoxInputSchema).max(500).default([]),
+});
+export type FlashRunCreate = z.infer<typeof FlashRunCreateSchema>;
+
+export const HardwareReportSchema = z.object({
+  arch: z.string(),
+  cpuModel: z.string(),
+  cpuCores: z.number().int(),
+  memoryMiB: z.number().int(),
+  disks: z.array(z.object({ name: z.string(), sizeBytes: z.number(), model: z.string() })),
+  nics: z.array(z.object({ name: z.string(), mac: z.string(), link: z.enum(['up', 'down', 'unknown']), addresses: z.array(z.string()), physical: z.boolean() })),
+  serialDevices: z.array(z.string()),
+  pciDevices: z.array(z.object({ slot: z.string(), id: z.string(), classId: z.string() })),
+  dmi: z.object({ uuid: z.string(), serial: z.string(), boardSerial: z.string(), vendor: z.string(), product: z.string() }),
+  hostname: z.string(),
+  os: z.string(),
+});
+export type HardwareReport = z.infer<typeof HardwareReportSchema>;
+export const HardwareCheckSchema = z.object({ check: z.string(), ok: z.boolean(), want: z.string(), found: z.string(), message: LocalizedTextSchema });
+export type HardwareCheck = z.infer<typeof HardwareCheckSchema>;
+
+export const FlashStepStatusSchema = z.object({
+  step: FlashStepSchema,
+  state: FlashStepStateSchema,
+  attempts: z.number().int(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  error: ApiErrorDataSchema.nullable(),
+  /** One line on what the step did or is doing. */
+  note: z.string().nullable(),
+});
+export const FlashBoxSchema = z.object({
+  id: z.string(),
+  runId: z.string(),
+  position: z.number().int(),
+  label: z.string(),
+  target: FlashTargetSchema,
+  username: z.string(),
+  labelSerial: z.string().nullable(),
+  state: FlashBoxStateSchema,
+  step: FlashStepSchema.nullable(),
+  steps: z.array(FlashStepStatusSchema),
+  bytesDone: z.number(),
+  bytesTotal: z.number().nullable(),
+  rateBps: z.number(),
+  etaSeconds: z.number().nullable(),
+  hostKey: z.object({ fingerprint: z.string(), firstUse: z.boolean() }).nullable(),
+  hardware: HardwareReportSchema.nullable(),
+  checks: z.array(HardwareCheckSchema),
+  seat: z.number().int().nullable(),
+  serial: z.string().nullable(),
+  nodeName: z.string().nullable(),
+  role: z.enum(['server', 'agent']).nullable(),
+  /** The failing step and why; null unless failed. */
+  error: ApiErrorDataSchema.extend({ step: FlashStepSchema.nullable() }).nullable(),
+  jobId: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type FlashBox = z.infer<typeof FlashBoxSchema>;
+export const FlashRunSchema = z.object({
+  id: z.string(),
+  batchId: z.string(),
+  comboName: z.string(),
+  bundleFile: z.string(),
+  join: FlashJoinSchema,
+  clusterId: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  counts: z.record(FlashBoxStateSchema, z.number().int()),
+  total: z.number().int(),
+});
+export type FlashRun = z.infer<typeof FlashRunSchema>;
+export const FlashEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('box'), box: FlashBoxSchema }),
+  z.object({ type: z.literal('run'), run: FlashRunSchema }),
+]);
+export type FlashEvent = z.infer<typeof FlashEventSchema>;
+export const FlashSummarySchema = z.object({
+  run: FlashRunSchema,
+  durationSeconds: z.number().nullable(),
+  /** Per step: how many boxes finished it, and the mean seconds it took. */
+  steps: z.array(z.object({ step: FlashStepSchema, done: z.number().int(), failed: z.number().int(), meanSeconds: z.number().nullable() })),
+  failures: z.array(z.object({ boxId: z.string(), label: z.string(), step: FlashStepSchema.nullable(), message: LocalizedTextSchema })),
+  activated: z.array(z.object({ label: z.string(), serial: z.string(), seat: z.number().int(), nodeName: z.string().nullable() })),
+});
+export const KnownHostSchema = z.object({ host: z.string(), port: z.number().int(), keyType: z.string(), fingerprint: z.string(), firstSeen: z.string(), trustedAt: z.string() });
+export const SshScanInputSchema = z
+  .object({ from: HOST, to: HOST, port: PORT.default(22), timeoutMs: z.number().int().min(100).max(10_000).default(1500) })
+  .superRefine((r, ctx) => {
+    const n = (ip: string) => ip.split('.').reduce((a, b) => a * 256 + Number(b), 0);
+    if (!IPV4.test(r.from) || !IPV4.test(r.to)) ctx.addIssue({ code: 'custom', path: ['to'], ...L('A scan range is two IPv4 addresses.', '扫描范围为两个 IPv4 地址。') });
+    else if (n(r.to) < n(r.from) || n(r.to) - n(r.from) > 1023)
+      ctx.addIssue({ code: 'custom', path: ['to'], ...L('The range runs upwards and holds at most 1,024 addresses.', '范围须由小到大，且最多 1,024 个地址。') });
+  });
+export const SshScanHitSchema = z.object({ host: z.string(), port: z.number().int(), banner: z.string(), known: z.boolean() });
+export const SerialPortListSchema = z.object({
+  ports: z.array(z.object({ path: z.string(), manufacturer: z.string().nullable(), serialNumber: z.string().nullable() })),
+  /** Why the system could not list ports (no udev…): the UI offers a manual path. */
+  error: LocalizedTextSchema.nullable(),
+});
+export const ClusterSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  server: z.string(),
+  ha: z.boolean(),
+  nodes: z.array(z.object({ name: z.string(), role: z.enum(['server', 'agent']), boxId: z.string().nullable() })),
+  createdAt: z.string(),
+});
+export type Cluster = z.infer<typeof ClusterSchema>;
+const BoxRef = z.object({ id: z.string().regex(/^fbx_[0-9a-f]{16}$/) });
+const RunRef = z.object({ id: z.string().regex(/^run_[0-9a-f]{16}$/) });
+
 export const contract = {
   system: {
     info: oc.output(SystemInfoSchema),
@@ -1075,6 +1308,35 @@ export const contract = {
     importReturn: oc
       .input(z.object({ file: z.string().min(1).max(50_000_000) }))
       .output(z.object({ delegation: z.string(), freed: z.number().int(), spent: z.number().int() })),
+  },
+  flash: {
+    runs: oc.output(z.array(FlashRunSchema)),
+    run: oc.input(RunRef).output(z.object({ run: FlashRunSchema, boxes: z.array(FlashBoxSchema) })),
+    /** Creates a run and queues its boxes; they start as the station-wide limit allows. */
+    createRun: oc.input(FlashRunCreateSchema).output(FlashRunSchema),
+    addBoxes: oc.input(z.object({ runId: RunRef.shape.id, boxes: z.array(FlashBoxInputSchema).min(1).max(500) })).output(z.array(FlashBoxSchema)),
+    /** Runs a failed, cancelled or skipped box again from the step that did not finish. */
+    retryBox: oc.input(BoxRef).output(FlashBoxSchema),
+    /** Gives up on a box that is queued, waiting or failed; the rest of the run goes on. */
+    skipBox: oc.input(BoxRef).output(FlashBoxSchema),
+    cancelBox: oc.input(BoxRef).output(FlashBoxSchema),
+    cancelRun: oc.input(RunRef).output(FlashRunSchema),
+    /** The box's whole log, as text (for download). */
+    boxLog: oc.input(BoxRef).output(z.object({ fileName: z.string(), text: z.string() })),
+    summary: oc.input(RunRef).output(FlashSummarySchema),
+    events: oc.output(eventIterator(FlashEventSchema)),
+    /** Hosts in an address range that answer with an SSH banner. */
+    scanSsh: oc.input(SshScanInputSchema).output(z.array(SshScanHitSchema)),
+    serialPorts: oc.output(SerialPortListSchema),
+    /** Closes whatever this station holds open on a serial port. */
+    freeSerialPort: oc.input(z.object({ path: z.string().min(1).max(4096) })).output(z.object({ freed: z.boolean() })),
+    knownHosts: oc.output(z.array(KnownHostSchema)),
+    /** The explicit re-trust of a changed host key: accepted only if the host now presents this fingerprint. */
+    trustHostKey: oc.input(z.object({ host: HOST, port: PORT, fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/) })).output(KnownHostSchema),
+    forgetHost: oc.input(z.object({ host: HOST, port: PORT })).output(z.object({ forgotten: z.boolean() })),
+  },
+  clusters: {
+    list: oc.output(z.array(ClusterSchema)),
   },
   diagnostics: {
     /** Starts a job that streams a file through sha256. */

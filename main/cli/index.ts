@@ -18,6 +18,7 @@ import { openRuntime, type Runtime } from '../runtime';
 import { builtPaths } from '../runtime/paths';
 import { APP_VERSION } from '../runtime/version';
 import { addActivationCommands } from './activation';
+import { addFlashCommands } from './flash';
 import { launchDesktop } from './launch';
 import { ExitCode, formatBytes, printJson, reportError, say } from './output';
 
@@ -725,6 +726,7 @@ export function buildProgram(run: (p: Promise<number>, json: boolean) => void): 
   addAppAndComboCommands(program, globals, run);
   addBatchAndBundleCommands(program, globals, run);
   addActivationCommands(program, (mode, fn) => withRuntime(globals(), mode, fn), run);
+  addFlashCommands(program, (mode, fn) => withRuntime(globals(), mode, fn), run);
 
   const jobs = program.command('jobs').description('list, inspect and run jobs');
   jobs

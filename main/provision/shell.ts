@@ -25,7 +25,11 @@ export interface ExecResult {
 
 export interface UploadOptions {
   signal?: AbortSignal;
-  /** Bytes verified on the box so far, and the file's size. */
+  /**
+   * Bytes on the box so far, and the file's size. The first call comes
+   * before any byte moves and gives the starting offset: 0, or where a
+   * resumed upload picks up.
+   */
   onProgress?: (done: number, total: number) => void;
   /** The file's sha256 (hex) when the caller knows it already; computed otherwise. */
   sha256?: string;

@@ -353,6 +353,8 @@ export class SshShell implements RemoteShell {
       const candidate = Math.max(0, Math.floor((Math.min(partSize, size) - window) / SFTP_CHUNK) * SFTP_CHUNK);
       if (candidate > 0 && (await this.remoteSha256(part, candidate)) === (await sha256File(localFile, candidate))) offset = candidate;
     }
+    // The first report says where this upload starts: 0, or the offset a resume keeps.
+    options.onProgress?.(offset, size);
     await this.writeFrom(sftp, localFile, part, offset, size, options);
     const remote = await this.remoteSha256(part);
     if (remote !== sha) {

@@ -11,8 +11,10 @@ import { AppService, CatalogDocuments, ComboService, ModelService, catalogSchema
 import { hashFileJob } from '../diagnostics';
 import { acquireHomeLock, ensureHome, type HomeLayout, type HomeLock } from '../home';
 import { JobService, jobsSchema } from '../jobs';
+import { ClusterStore, clusterSchema } from '../cluster';
 import { ActivationService, SeatLedger, StationKeys, StationService, licensingSchema } from '../licensing';
 import type { NativeHost } from '../native';
+import { FlashService, KnownHosts, provisionSchema } from '../provision';
 import { SecretVault, type OsKeychain } from '../secrets';
 import { SettingsService, settingsSchema } from '../settings';
 import { Store, type ModuleSchema } from '../store';
@@ -22,7 +24,7 @@ import { createRouter, type AppRouter, type Services } from './router';
 export { createRouter, type AppRouter, type Services } from './router';
 
 /** Every module's schema, in dependency order. */
-export const schemas: ModuleSchema[] = [settingsSchema, jobsSchema, artifactsSchema, catalogSchema, licensingSchema, bundlesSchema];
+export const schemas: ModuleSchema[] = [settingsSchema, jobsSchema, artifactsSchema, catalogSchema, licensingSchema, bundlesSchema, clusterSchema, provisionSchema];
 
 export interface RuntimeOptions extends SystemServiceOptions {
   home: string;
@@ -64,7 +66,6 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   const jobs = new JobService(store.db, { concurrency: options.jobConcurrency ?? 2 });
   jobs.register(hashFileJob);
   const artifacts = new ArtifactService(store.db, layout.blobs, jobs, layout.uploads);
-  const recovered = options.mode === 'owner' ? jobs.recoverInterrupted() : 0;
   if (options.mode === 'owner') artifacts.recover();
   const settings = new SettingsService(store.db);
   const system = new SystemService(layout, store, options.native, options);
@@ -94,7 +95,31 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   batches.registerAll();
   const installerFile = path.join(options.resourcesDir ?? path.join(builtPaths.appRoot, 'resources'), 'installer', 'install.sh');
   const bundles = new BundleService({ batches, combos, models, apps, artifacts, keys, installerFile }, jobs, layout.bundles);
-  const services: Services = { activation, apps, artifacts, batches, bundles, catalog, combos, jobs, keys, models, settings, station, system, vault };
+  const clusters = new ClusterStore(store.db, vault);
+  const knownHosts = new KnownHosts(store.db);
+  const flash = new FlashService({ db: store.db, jobs, vault, knownHosts, batches, combos, models, activation, clusters, settings });
+  // Every job kind is registered now: unfinished jobs are marked interrupted, or queued again when they resume by themselves (flashing).
+  const recovered = options.mode === 'owner' ? jobs.recoverInterrupted() : 0;
+  const services: Services = {
+    activation,
+    apps,
+    artifacts,
+    batches,
+    bundles,
+    catalog,
+    clusters,
+    combos,
+    flash,
+    jobs,
+    keys,
+    knownHosts,
+    models,
+    settings,
+    station,
+    system,
+    vault,
+  };
+  if (options.mode === 'owner') jobs.resumeQueued();
   let closed = false;
   return {
     ...services,

@@ -4,10 +4,13 @@
  */
 import { EventEmitter, on } from 'node:events';
 import { implement } from '@orpc/server';
-import { contract, type JobEvent } from '../api/contract';
+import { contract, type FlashEvent, type JobEvent } from '../api/contract';
 import { HASH_FILE_KIND } from '../diagnostics';
 import type { ArtifactService } from '../artifacts';
 import type { BatchService, BundleService } from '../bundles';
+import type { ClusterStore } from '../cluster';
+import type { FlashService, KnownHosts } from '../provision';
+import { freePort, listSerialPorts } from '../provision/serial';
 import type { ActivationService, StationKeys, StationService } from '../licensing';
 import type { SecretVault } from '../secrets';
 import type { AppService, CatalogDocuments, ComboService, ModelService } from '../catalog';
@@ -22,9 +25,12 @@ export interface Services {
   batches: BatchService;
   bundles: BundleService;
   catalog: CatalogDocuments;
+  clusters: ClusterStore;
   combos: ComboService;
+  flash: FlashService;
   jobs: JobService;
   keys: StationKeys;
+  knownHosts: KnownHosts;
   models: ModelService;
   settings: SettingsService;
   station: StationService;
@@ -146,6 +152,39 @@ export function createRouter(s: Services) {
       }),
       returnDelegation: os.activation.returnDelegation.handler(({ input }) => s.activation.returnDelegation(input.id)),
       importReturn: os.activation.importReturn.handler(({ input }) => s.activation.importReturn(input.file)),
+    },
+    flash: {
+      runs: os.flash.runs.handler(() => s.flash.runs()),
+      run: os.flash.run.handler(({ input }) => s.flash.detail(input.id)),
+      createRun: os.flash.createRun.handler(({ input }) => s.flash.createRun(input)),
+      addBoxes: os.flash.addBoxes.handler(({ input }) => s.flash.addBoxes(input.runId, input.boxes)),
+      retryBox: os.flash.retryBox.handler(({ input }) => s.flash.retryBox(input.id)),
+      skipBox: os.flash.skipBox.handler(({ input }) => s.flash.skipBox(input.id)),
+      cancelBox: os.flash.cancelBox.handler(({ input }) => s.flash.cancelBox(input.id)),
+      cancelRun: os.flash.cancelRun.handler(({ input }) => s.flash.cancelRun(input.id)),
+      boxLog: os.flash.boxLog.handler(({ input }) => s.flash.boxLog(input.id)),
+      summary: os.flash.summary.handler(({ input }) => s.flash.summary(input.id)),
+      events: os.flash.events.handler(async function* ({ signal }) {
+        const emitter = new EventEmitter();
+        const off = s.flash.subscribe((e) => emitter.emit('e', e));
+        try {
+          for await (const [event] of on(emitter, 'e', { signal })) yield event as FlashEvent;
+        } finally {
+          off();
+        }
+      }),
+      scanSsh: os.flash.scanSsh.handler(({ input }) => s.flash.scanSsh(input)),
+      serialPorts: os.flash.serialPorts.handler(async () => {
+        const r = await listSerialPorts();
+        return { ports: r.ports.map((p) => ({ path: p.path, manufacturer: p.manufacturer ?? null, serialNumber: p.serialNumber ?? null })), error: r.error };
+      }),
+      freeSerialPort: os.flash.freeSerialPort.handler(async ({ input }) => ({ freed: await freePort(input.path) })),
+      knownHosts: os.flash.knownHosts.handler(() => s.knownHosts.list()),
+      trustHostKey: os.flash.trustHostKey.handler(({ input }) => s.flash.trustHostKey(input.host, input.port, input.fingerprint)),
+      forgetHost: os.flash.forgetHost.handler(({ input }) => ({ forgotten: s.knownHosts.forget(input.host, input.port) })),
+    },
+    clusters: {
+      list: os.clusters.list.handler(() => s.clusters.list()),
     },
     diagnostics: {
       hashFile: os.diagnostics.hashFile.handler(({ input }) => s.jobs.start(HASH_FILE_KIND, input)),

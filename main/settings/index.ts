@@ -16,7 +16,7 @@ export const settingsSchema: ModuleSchema = {
   ],
 };
 
-const DEFAULTS: Settings = { locale: null, theme: 'system' };
+const DEFAULTS: Settings = { locale: null, theme: 'system', flashConcurrency: 8 };
 
 export class SettingsService {
   constructor(private readonly db: Db) {}

@@ -74,7 +74,16 @@ export interface BoxOptions {
   macs?: string[];
   /** Boot this disk instead of a fresh overlay (e.g. one an ISO installed). */
   disk?: string;
+  /**
+   * Guest connections to GUEST_FORWARD_ADDR:guestPort reach 127.0.0.1:hostPort
+   * on the host (QEMU guestfwd; restrict=on leaves explicit forwards alone):
+   * how a box reaches a stand-in service the test runs.
+   */
+  guestForwards?: { guestPort: number; hostPort: number }[];
 }
+
+/** The address on NIC0's user-mode network where guestForwards listen. */
+export const GUEST_FORWARD_ADDR = '10.0.2.100';
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -178,7 +187,8 @@ export class Box {
   async boot(): Promise<void> {
     if (this.running) throw new Error(`${this.options.name} is already running`);
     const img = this.lab.image;
-    this.sshPort = await freePort();
+    // Kept across reboots, so a station's target for this box stays right.
+    if (!this.sshPort) this.sshPort = await freePort();
     const qmpSock = path.join(this.dir, 'qmp.sock');
     fs.rmSync(qmpSock, { force: true });
     const nics = this.macs.length;
@@ -211,7 +221,7 @@ export class Box {
       '-drive',
       `file=${this.disk},if=virtio,format=qcow2,cache=unsafe`,
       '-netdev',
-      `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${this.sshPort}-:22`,
+      `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${this.sshPort}-:22${(this.options.guestForwards ?? []).map((f) => `,guestfwd=tcp:${GUEST_FORWARD_ADDR}:${f.guestPort}-tcp:127.0.0.1:${f.hostPort}`).join('')}`,
       '-device',
       `virtio-net-pci,netdev=n0,mac=${this.macs[0]}`,
       ...this.macs

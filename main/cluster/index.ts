@@ -1,0 +1,4 @@
+export { ClusterStore, ClusterStoreErrors, clusterSchema, type ClusterNode } from './store';
+export { joinBox, JoinErrors, k3sConfigYaml, nodeNameFromSerial, readKubeconfig, type JoinPlan } from './join';
+export { kubeconfigInfo, parseKubeconfig, rewriteServer } from './kubeconfig';
+export { listNodes, serverVersion, waitNodeReady } from './kube';

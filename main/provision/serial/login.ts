@@ -1,0 +1,248 @@
+/**
+ * Getting from "a serial line" to "a shell EdgeForge can drive": wake the
+ * line, tell a login prompt, a password prompt and a shell apart (a shell by
+ * its answer to a probe, never by what its prompt looks like), log in, then
+ * start EdgeForge's own /bin/sh with echo off and a known prompt, so that
+ * nothing later depends on the box's shell, prompt or echo.
+ *
+ * That inner shell carries EF_SESSION (and EF_LOGIN=1 when EdgeForge did the
+ * login), so after a re-plugged adapter or an app restart EdgeForge finds its
+ * own shell again instead of nesting another one.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SerialErrors, describeLine, serialError } from './errors';
+import { TIMED_OUT, type SerialLine } from './line';
+import { newNonce, probeAnswer, probeCommand } from './markers';
+
+export interface LoginCredentials {
+  username: string;
+  password?: string;
+}
+
+export interface ShellFacts {
+  sessionId: string;
+  /** EdgeForge typed the password (so close() logs out again). */
+  loggedInByUs: boolean;
+  /** The shell was EdgeForge's already (a reconnect, or a session left by another run). */
+  reused: boolean;
+  uid: number;
+  user: string;
+  tools: { base64: boolean; sha256sum: boolean; rz: boolean };
+}
+
+export interface AttachOptions {
+  log: (line: string) => void;
+  signal?: AbortSignal;
+  /** How long the box may stay silent before SERIAL_NO_RESPONSE. */
+  responseTimeoutMs: number;
+}
+
+// Prompts are matched on the text's end only: a banner that mentions "login:" must not count.
+const LOGIN_PROMPT = /(?:^|[\r\n])[^\r\n]*login:[ \t]*$/i;
+const PASSWORD_PROMPT = /password(?: for [^:]*)?:[ \t]*$/i;
+const LOGIN_REFUSED = /login incorrect|authentication fail|permission denied|access denied|incorrect password/i;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]/g;
+
+function clean(text: string): string {
+  return text.replace(ANSI, '');
+}
+
+/** Text that came back at the wrong baud rate is mostly bytes above 0x7e or control characters. */
+function looksGarbled(text: string): boolean {
+  if (text.length < 8) return false;
+  // eslint-disable-next-line no-control-regex
+  const odd = text.replace(/[\x20-\x7e\r\n\t]/g, '').length;
+  return odd / text.length > 0.3;
+}
+
+function tail(text: string): string {
+  return clean(text)
+    .replace(/[^\x20-\x7e\n]/g, '')
+    .trim()
+    .split('\n')
+    .slice(-3)
+    .join(' | ')
+    .slice(-160);
+}
+
+/** Reaches a shell that answers probes. Returns whether EdgeForge typed the password. */
+export async function reachShell(line: SerialLine, creds: LoginCredentials, o: AttachOptions): Promise<boolean> {
+  const where = `${line.path} (${describeLine(line.settings)})`;
+  const deadline = Date.now() + o.responseTimeoutMs + 30_000;
+  // About seven waits pass before a silent line is declared dead.
+  const beat = Math.min(3_000, Math.max(500, o.responseTimeoutMs / 7));
+  let lastSeen = '';
+  let everHeard = false;
+  let sentUser = false;
+  let sentPassword = false;
+  let silences = 0;
+  const probeNonces: string[] = [];
+  const answered = (text: string) => probeNonces.some((n) => probeAnswer(text, n) !== undefined);
+
+  line.take();
+  await line.write('\n');
+  for (;;) {
+    if (Date.now() > deadline)
+      throw serialError(
+        SerialErrors.SERIAL_NO_SHELL,
+        `${where} answers, but EdgeForge could not reach a shell prompt on it. Last seen: "${tail(lastSeen)}". Open the port in the terminal to see what the box shows.`,
+        `${where} 有响应，但 EdgeForge 无法进入 shell。最后收到：“${tail(lastSeen)}”。请在终端中打开该串口查看设备显示的内容。`,
+        { file: line.path },
+      );
+    const text = await line.settle(sentPassword ? 1_500 : beat, 400, 8_000, o.signal);
+    if (text.trim()) {
+      everHeard = true;
+      lastSeen = text;
+    }
+    const c = clean(text);
+    if (answered(text)) {
+      line.take();
+      return sentPassword;
+    }
+    if (sentPassword && (LOGIN_REFUSED.test(c) || LOGIN_PROMPT.test(c))) throw loginFailed(where, creds.username);
+    if (LOGIN_PROMPT.test(c)) {
+      o.log(`${line.path}: login prompt; logging in as ${creds.username}`);
+      line.take();
+      await line.write(`${creds.username}\n`);
+      sentUser = true;
+      continue;
+    }
+    if (PASSWORD_PROMPT.test(c)) {
+      line.take();
+      if (!sentUser) {
+        // Someone left a password prompt half done: an empty answer brings back the login prompt.
+        o.log(`${line.path}: a password prompt was waiting; answering it empty to get a fresh login prompt`);
+        await line.write('\n');
+        continue;
+      }
+      if (creds.password === undefined)
+        throw serialError(
+          SerialErrors.SERIAL_PASSWORD_REQUIRED,
+          `${where} asks for ${creds.username}'s password. Enter the password for this box.`,
+          `${where} 要求输入 ${creds.username} 的密码。请填写该设备的密码。`,
+          { file: line.path, field: ['credentials', 'password'] },
+        );
+      // PAM turns echo off and flushes input around its prompt; answer only once the prompt has settled.
+      await sleep(100);
+      await line.write(`${creds.password}\n`);
+      sentPassword = true;
+      continue;
+    }
+    if (!text.trim()) {
+      silences++;
+      if (silences > 3 && !everHeard)
+        throw serialError(
+          SerialErrors.SERIAL_NO_RESPONSE,
+          `Nothing answered on ${line.path} at ${describeLine(line.settings)}. Check that the cable goes to the box's console port (a null-modem cable for a DB9 console), that the box is on, and that its console runs at this baud rate.`,
+          `${line.path} 在 ${describeLine(line.settings)} 下无任何响应。请检查线缆是否接在设备的控制台口（DB9 控制台需用交叉线）、设备是否已开机、其控制台是否使用该波特率。`,
+          { file: line.path },
+        );
+      // A program may hold the console (a pager, a hung command): interrupt it on the second silence.
+      if (silences === 2 && !sentPassword) await line.write('\x03\n');
+    } else if (looksGarbled(c) && !sentUser) {
+      throw serialError(
+        SerialErrors.SERIAL_NO_SHELL,
+        `What comes back on ${line.path} is garbled: the line settings (${describeLine(line.settings)}) probably do not match the box's console. Try 115200 8N1 or 9600 8N1, or the rate in the box's manual.`,
+        `${line.path} 收到的内容是乱码：线路参数（${describeLine(line.settings)}）可能与设备控制台不一致。请尝试 115200 8N1 或 9600 8N1，或设备手册中的速率。`,
+        { file: line.path },
+      );
+    }
+
+    // Silence, or not a prompt we know: maybe a shell (any prompt shape, or none), maybe boot messages. Ask.
+    const nonce = newNonce();
+    probeNonces.push(nonce);
+    await line.write(probeCommand(nonce));
+    const r = await line.wait(
+      () => {
+        const t = line.peek();
+        if (answered(t)) return 'shell' as const;
+        if (sentPassword && LOGIN_REFUSED.test(clean(t))) return 'refused' as const;
+        return undefined;
+      },
+      sentPassword ? 6_000 : beat,
+      o.signal,
+    );
+    if (r === 'refused') throw loginFailed(where, creds.username);
+    if (r === 'shell') {
+      line.take();
+      return sentPassword;
+    }
+  }
+}
+
+function loginFailed(where: string, user: string) {
+  return serialError(
+    SerialErrors.SERIAL_LOGIN_FAILED,
+    `${where} refused the login for ${user}: check the user name and password (the box's console may also lock the account after several failures).`,
+    `${where} 拒绝了 ${user} 的登录：请检查用户名和密码（多次失败后设备控制台可能锁定该账户）。`,
+    { field: ['credentials', 'password'] },
+  );
+}
+
+async function ask(line: SerialLine, words: string[], timeoutMs: number, signal?: AbortSignal): Promise<string[] | undefined> {
+  const nonce = newNonce();
+  line.take();
+  await line.write(probeCommand(nonce, words));
+  const r = await line.wait(() => probeAnswer(line.peek(), nonce), timeoutMs, signal);
+  line.take();
+  return r === TIMED_OUT ? undefined : r;
+}
+
+/**
+ * From any shell to EdgeForge's own /bin/sh: echo off (stty is the tty's, so
+ * the inner shell inherits it), a fixed prompt, no history, no line editing.
+ */
+export async function prepareShell(line: SerialLine, loggedInByUs: boolean, o: AttachOptions): Promise<ShellFacts> {
+  const fail = (what: string) =>
+    serialError(
+      SerialErrors.SERIAL_NO_SHELL,
+      `EdgeForge could not set up its shell on ${line.path} (${what}). The box's /bin/sh may be missing or broken.`,
+      `EdgeForge 无法在 ${line.path} 上建立其 shell（${what}）。设备的 /bin/sh 可能缺失或损坏。`,
+      { file: line.path },
+    );
+  let reused = false;
+  let sessionId = '';
+  // A shell that is not POSIX (csh) fails this probe, which is fine: it is not ours then.
+  const existing = await ask(line, ['"$EF_SESSION"', '"$EF_LOGIN"'], 3_000, o.signal);
+  if (existing?.[0]) {
+    sessionId = existing[0];
+    loggedInByUs = existing[1] === '1';
+    reused = true;
+    o.log(`${line.path}: found EdgeForge's shell ${sessionId} still running`);
+    await line.write('stty -echo\n');
+  } else {
+    sessionId = newNonce();
+    const ps1 = `ef-${sessionId.slice(0, 6)}$ `;
+    // `env` rather than VAR=value so that csh and fish start it too.
+    await line.write(`stty -echo; env EF_SESSION=${sessionId} EF_LOGIN=${loggedInByUs ? 1 : 0} PS1='${ps1}' PS2='' ENV=/dev/null HISTFILE=/dev/null /bin/sh\n`);
+    // Each on its own line: dash drops the rest of a line after a failing special builtin.
+    await line.write(`PS1='${ps1}'; PS2=''; unset HISTFILE PROMPT_COMMAND\n`);
+    await line.write('set +o emacs 2>/dev/null\n');
+    await line.write('set +o vi 2>/dev/null\n');
+  }
+  const facts = await ask(
+    line,
+    ['"$EF_SESSION"', '"$(id -u)"', '"$(id -un)"', '"$(command -v base64)"', '"$(command -v sha256sum)"', '"$(command -v rz)"'],
+    10_000,
+    o.signal,
+  );
+  if (!facts || facts[0] !== sessionId) throw fail(facts ? `the shell reports session "${facts[0]}"` : 'no answer from /bin/sh');
+  const [, uid, user, base64, sha256sum, rz] = facts;
+  const result: ShellFacts = {
+    sessionId,
+    loggedInByUs,
+    reused,
+    uid: Number(uid),
+    user: user ?? '',
+    tools: { base64: Boolean(base64), sha256sum: Boolean(sha256sum), rz: Boolean(rz) },
+  };
+  if (!result.tools.base64)
+    throw serialError(
+      SerialErrors.SERIAL_TOOL_MISSING,
+      `The box on ${line.path} has no base64 command, which EdgeForge needs to send commands over serial. Install coreutils (or a BusyBox with base64) on the box.`,
+      `${line.path} 上的设备没有 base64 命令，EdgeForge 需要它通过串口发送命令。请在设备上安装 coreutils（或带 base64 的 BusyBox）。`,
+      { file: line.path },
+    );
+  return result;
+}
