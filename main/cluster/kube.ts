@@ -85,6 +85,10 @@ const stateOf = (node: NodeSummary | undefined): NodeState => (!node ? 'absent' 
 // Errors
 
 function formatDuration(ms: number): LocalizedText {
+  if (ms < 9950) {
+    const t = String(Math.round(ms / 100) / 10);
+    return { en: `${t} s`, zh: `${t} 秒` };
+  }
   const s = Math.round(ms / 1000);
   if (s < 60) return { en: `${s} s`, zh: `${s} 秒` };
   const m = Math.floor(s / 60);
@@ -157,8 +161,8 @@ export function clusterError(e: unknown, conn: Connection, what: LocalizedText, 
   if (e === TIMEOUT) {
     const d = formatDuration(elapsed ?? 0);
     return new AppError(ClusterErrors.CLUSTER_UNREACHABLE, {
-      en: `The Kubernetes API at ${server} did not answer ${what.en} within ${d.en}. ${hint.en}`,
-      zh: `Kubernetes API ${server} 在 ${d.zh} 内未响应${what.zh}。${hint.zh}`,
+      en: `The Kubernetes API at ${server} did not answer within ${d.en} when asked to ${what.en}. ${hint.en}`,
+      zh: `Kubernetes API ${server} 在 ${d.zh} 内未响应（请求：${what.zh}）。${hint.zh}`,
     });
   }
   if (status === 401) {
@@ -183,8 +187,8 @@ export function clusterError(e: unknown, conn: Connection, what: LocalizedText, 
     return new AppError(
       ClusterErrors.CLUSTER_AUTH_FAILED,
       {
-        en: `The kubeconfig's user may not ${what.en} on ${server} (403 Forbidden: ${m}). Use the cluster's admin kubeconfig (/etc/rancher/k3s/k3s.yaml).`,
-        zh: `kubeconfig 的用户无权在 ${server} 上${what.zh}（403 Forbidden：${m}）。请使用集群的管理员 kubeconfig（/etc/rancher/k3s/k3s.yaml）。`,
+        en: `The Kubernetes API at ${server} does not allow the kubeconfig's user to ${what.en} (403 Forbidden: ${m}). Use the cluster's admin kubeconfig (/etc/rancher/k3s/k3s.yaml).`,
+        zh: `Kubernetes API ${server} 不允许该 kubeconfig 的用户${what.zh}（403 Forbidden：${m}）。请使用集群的管理员 kubeconfig（/etc/rancher/k3s/k3s.yaml）。`,
       },
       { cause: e },
     );
@@ -312,7 +316,7 @@ async function request<T>(
   }
 }
 
-const READ_VERSION = { en: 'report its version', zh: '报告版本' };
+const READ_VERSION = { en: 'read the server version', zh: '读取服务器版本' };
 const LIST_NODES = { en: 'list nodes', zh: '列出节点' };
 
 /** The server's version (k3s: v1.30.2+k3s1); also the cheapest check that a kubeconfig works. */
