@@ -96,7 +96,8 @@ export async function joinBox(shell: RemoteShell, p: JoinPlan, opts: { signal?: 
   });
   if (cfg.code !== 0) throw fail('Writing the k3s configuration', '写入 k3s 配置', cfg);
   const exec = p.role === 'server' ? (p.init ? 'server --cluster-init' : 'server') : 'agent';
-  const env = [`INSTALL_K3S_SKIP_DOWNLOAD=true`, `INSTALL_K3S_EXEC=${q(exec)}`, `K3S_TOKEN=${q(p.token)}`];
+  // FORCE_RESTART: the script restarts k3s only when its unit or env file changed, and a new config.yaml alone does not count.
+  const env = [`INSTALL_K3S_SKIP_DOWNLOAD=true`, `INSTALL_K3S_FORCE_RESTART=true`, `INSTALL_K3S_EXEC=${q(exec)}`, `K3S_TOKEN=${q(p.token)}`];
   if (p.role === 'agent' && p.serverUrl) env.push(`K3S_URL=${q(p.serverUrl)}`);
   opts.log?.(`k3s ${exec} as ${p.nodeName}${p.serverUrl && !p.init ? `, server ${p.serverUrl}` : ''}`);
   const run = await shell.exec(`cd ${q(p.bundleDir)} && ${env.join(' ')} sh runtime/install.sh`, { timeoutMs: 10 * 60_000, signal: opts.signal });

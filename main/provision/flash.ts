@@ -816,6 +816,7 @@ export class FlashService {
   /** The first server's address once it has joined; fails at once if its box failed or was skipped. */
   private async firstServer(run: RunRow, ctx: JobContext): Promise<string> {
     const deadline = Date.now() + 60 * 60_000;
+    let waited = false;
     for (;;) {
       const nodes = this.d.clusters.nodes(run.cluster_id!);
       const server = nodes.find((n) => n.role === 'server' && n.joinedAt && n.address);
@@ -835,7 +836,8 @@ export class FlashService {
           en: 'No server of this cluster finished joining within an hour.',
           zh: '该集群没有服务器在一小时内完成加入。',
         });
-      ctx.log('waiting for the cluster’s first server to join', 'info');
+      if (!waited) ctx.log('waiting for the cluster’s first server to join', 'info');
+      waited = true;
       await sleep(2000, undefined, { signal: ctx.signal });
     }
   }

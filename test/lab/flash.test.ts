@@ -58,6 +58,18 @@ describe('flashing lab boxes', { timeout: 1_800_000 }, () => {
     return b;
   }
 
+  /** What k3s (the stand-in) logged on each box: the first thing to read when a join fails. */
+  async function journals(bs: Box[]): Promise<string> {
+    const out: string[] = [];
+    for (const b of bs) {
+      const j = await sshExec(root(b), 'systemctl status k3s k3s-agent --no-pager 2>&1 | head -20; journalctl -u k3s -u k3s-agent --no-pager 2>&1 | tail -30', 30_000).catch(
+        (e: Error) => ({ stdout: e.message }),
+      );
+      out.push(`--- ${b.options.name}\n${j.stdout}`);
+    }
+    return out.join('\n');
+  }
+
   function boxes(runId: string): FlashBox[] {
     const rt = openStation(station.home);
     try {
@@ -91,7 +103,7 @@ describe('flashing lab boxes', { timeout: 1_800_000 }, () => {
       '4',
       '--json',
     ]);
-    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.code, `${r.stdout}\n${r.stderr}\n${await journals(four)}`).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.run.counts.succeeded).toBe(4);
     expect(summary.failures).toEqual([]);

@@ -77,7 +77,9 @@ export interface BoxOptions {
   /**
    * Guest connections to GUEST_FORWARD_ADDR:guestPort reach 127.0.0.1:hostPort
    * on the host (QEMU guestfwd; restrict=on leaves explicit forwards alone):
-   * how a box reaches a stand-in service the test runs.
+   * how a box reaches a stand-in service the test runs. Each connection gets
+   * its own `socat` (guestfwd's cmd: form): the chardev form connects once,
+   * at boot, and serves one guest connection only.
    */
   guestForwards?: { guestPort: number; hostPort: number }[];
 }
@@ -221,7 +223,7 @@ export class Box {
       '-drive',
       `file=${this.disk},if=virtio,format=qcow2,cache=unsafe`,
       '-netdev',
-      `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${this.sshPort}-:22${(this.options.guestForwards ?? []).map((f) => `,guestfwd=tcp:${GUEST_FORWARD_ADDR}:${f.guestPort}-tcp:127.0.0.1:${f.hostPort}`).join('')}`,
+      `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${this.sshPort}-:22${(this.options.guestForwards ?? []).map((f) => `,guestfwd=tcp:${GUEST_FORWARD_ADDR}:${f.guestPort}-cmd:socat - TCP:127.0.0.1:${f.hostPort}`).join('')}`,
       '-device',
       `virtio-net-pci,netdev=n0,mac=${this.macs[0]}`,
       ...this.macs
