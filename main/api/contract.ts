@@ -955,14 +955,20 @@ const PORT = z
 const LOGIN = z
   .string()
   .trim()
-  .refine((s) => /^[a-z_][a-z0-9_.-]{0,31}$/.test(s), L('A user name is 1–32 characters: a–z, 0–9, "_", "." and "-".', '用户名为 1–32 个字符：a–z、0–9、“_”、“.”、“-”。'));
+  .refine(
+    (s) => /^[a-z_][a-z0-9_.-]{0,31}$/.test(s),
+    L('A user name is 1–32 characters: a–z, 0–9, "_", "." and "-".', '用户名为 1–32 个字符：a–z、0–9、“_”、“.”、“-”。'),
+  );
 const CIDR = z
   .string()
   .trim()
-  .refine((s) => {
-    const m = /^(.+)\/(\d{1,2})$/.exec(s);
-    return Boolean(m && IPV4.test(m[1]!) && Number(m[2]) <= 32);
-  }, L('An address is an IPv4 CIDR, e.g. 192.168.1.10/24.', '地址为 IPv4 CIDR，例如 192.168.1.10/24。'));
+  .refine(
+    (s) => {
+      const m = /^(.+)\/(\d{1,2})$/.exec(s);
+      return Boolean(m && IPV4.test(m[1]!) && Number(m[2]) <= 32);
+    },
+    L('An address is an IPv4 CIDR, e.g. 192.168.1.10/24.', '地址为 IPv4 CIDR，例如 192.168.1.10/24。'),
+  );
 
 /** Secrets go in, sealed in the vault; they never come back out through the API. */
 export const FlashCredentialsSchema = z.object({
@@ -1032,11 +1038,23 @@ export const FlashBoxInputSchema = z.object({
 });
 export type FlashBoxInput = z.infer<typeof FlashBoxInputSchema>;
 
+/** A cluster's name on this station: also used in kubeconfig contexts, so DNS-label-like. */
+export const ClusterNameSchema = z
+  .string()
+  .trim()
+  .refine(
+    (s) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(s),
+    L(
+      'A cluster name has 1–63 characters: lowercase letters, digits and "-", not starting or ending with "-" (e.g. line-a).',
+      '集群名称为 1–63 个字符：小写字母、数字和“-”，且不能以“-”开头或结尾（例如 line-a）。',
+    ),
+  );
+
 export const FlashJoinSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('none') }),
   z.object({
     mode: z.literal('new'),
-    clusterName: ModelNameSchema,
+    clusterName: ClusterNameSchema,
     /** Three servers (embedded etcd, --cluster-init on the first) instead of one. */
     ha: z.boolean().default(false),
     /** The API address the station uses (https://host:6443); the first server's cluster address when omitted. */
@@ -1061,7 +1079,9 @@ export const HardwareReportSchema = z.object({
   cpuCores: z.number().int(),
   memoryMiB: z.number().int(),
   disks: z.array(z.object({ name: z.string(), sizeBytes: z.number(), model: z.string() })),
-  nics: z.array(z.object({ name: z.string(), mac: z.string(), link: z.enum(['up', 'down', 'unknown']), addresses: z.array(z.string()), physical: z.boolean() })),
+  nics: z.array(
+    z.object({ name: z.string(), mac: z.string(), link: z.enum(['up', 'down', 'unknown']), addresses: z.array(z.string()), physical: z.boolean() }),
+  ),
   serialDevices: z.array(z.string()),
   pciDevices: z.array(z.object({ slot: z.string(), id: z.string(), classId: z.string() })),
   dmi: z.object({ uuid: z.string(), serial: z.string(), boardSerial: z.string(), vendor: z.string(), product: z.string() }),
@@ -1136,14 +1156,26 @@ export const FlashSummarySchema = z.object({
   failures: z.array(z.object({ boxId: z.string(), label: z.string(), step: FlashStepSchema.nullable(), message: LocalizedTextSchema })),
   activated: z.array(z.object({ label: z.string(), serial: z.string(), seat: z.number().int(), nodeName: z.string().nullable() })),
 });
-export const KnownHostSchema = z.object({ host: z.string(), port: z.number().int(), keyType: z.string(), fingerprint: z.string(), firstSeen: z.string(), trustedAt: z.string() });
+export const KnownHostSchema = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  keyType: z.string(),
+  fingerprint: z.string(),
+  firstSeen: z.string(),
+  trustedAt: z.string(),
+});
 export const SshScanInputSchema = z
   .object({ from: HOST, to: HOST, port: PORT.default(22), timeoutMs: z.number().int().min(100).max(10_000).default(1500) })
   .superRefine((r, ctx) => {
     const n = (ip: string) => ip.split('.').reduce((a, b) => a * 256 + Number(b), 0);
-    if (!IPV4.test(r.from) || !IPV4.test(r.to)) ctx.addIssue({ code: 'custom', path: ['to'], ...L('A scan range is two IPv4 addresses.', '扫描范围为两个 IPv4 地址。') });
+    if (!IPV4.test(r.from) || !IPV4.test(r.to))
+      ctx.addIssue({ code: 'custom', path: ['to'], ...L('A scan range is two IPv4 addresses.', '扫描范围为两个 IPv4 地址。') });
     else if (n(r.to) < n(r.from) || n(r.to) - n(r.from) > 1023)
-      ctx.addIssue({ code: 'custom', path: ['to'], ...L('The range runs upwards and holds at most 1,024 addresses.', '范围须由小到大，且最多 1,024 个地址。') });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        ...L('The range runs upwards and holds at most 1,024 addresses.', '范围须由小到大，且最多 1,024 个地址。'),
+      });
   });
 export const SshScanHitSchema = z.object({ host: z.string(), port: z.number().int(), banner: z.string(), known: z.boolean() });
 export const SerialPortListSchema = z.object({
@@ -1315,8 +1347,8 @@ export const contract = {
     /** Creates a run and queues its boxes; they start as the station-wide limit allows. */
     createRun: oc.input(FlashRunCreateSchema).output(FlashRunSchema),
     addBoxes: oc.input(z.object({ runId: RunRef.shape.id, boxes: z.array(FlashBoxInputSchema).min(1).max(500) })).output(z.array(FlashBoxSchema)),
-    /** Runs a failed, cancelled or skipped box again from the step that did not finish. */
-    retryBox: oc.input(BoxRef).output(FlashBoxSchema),
+    /** Runs a failed, cancelled or skipped box again from the step that did not finish; new credentials replace the old ones (a mistyped password). */
+    retryBox: oc.input(BoxRef.extend({ credentials: FlashCredentialsSchema.optional() })).output(FlashBoxSchema),
     /** Gives up on a box that is queued, waiting or failed; the rest of the run goes on. */
     skipBox: oc.input(BoxRef).output(FlashBoxSchema),
     cancelBox: oc.input(BoxRef).output(FlashBoxSchema),

@@ -166,7 +166,8 @@ async function watch(rt: Runtime, runId: string, json: boolean): Promise<number>
           zh: `\n刷机批次 ${r.id}：${r.total} 台设备中 ${r.counts.succeeded ?? 0} 台完成${summary.durationSeconds !== null ? `，用时 ${Math.round(summary.durationSeconds)} 秒` : ''}。\n`,
         }),
       );
-      for (const a of summary.activated) process.stdout.write(`  ${a.label.padEnd(24)} seat ${String(a.seat).padStart(5)}  ${a.serial}${a.nodeName ? `  node ${a.nodeName}` : ''}\n`);
+      for (const a of summary.activated)
+        process.stdout.write(`  ${a.label.padEnd(24)} seat ${String(a.seat).padStart(5)}  ${a.serial}${a.nodeName ? `  node ${a.nodeName}` : ''}\n`);
       for (const f of summary.failures) process.stdout.write(`  ${f.label.padEnd(24)} ✗ ${f.step ?? '-'}: ${say(f.message)}\n`);
     }
     if (interrupted) return ExitCode.INTERRUPTED;
@@ -215,7 +216,11 @@ export function addFlashCommands(program: Command, withRuntime: WithRuntime, run
           if (!batch) throw usage('Name the batch to flash, or --resume RUN.', '请指定要刷机的批次，或使用 --resume RUN。', 'batch');
           const boxes = boxInputs(opts);
           if (!boxes.length)
-            throw usage('Give at least one box: --ssh user@host or --serial /dev/ttyUSB0.', '请至少指定一台设备：--ssh user@host 或 --serial /dev/ttyUSB0。', 'ssh');
+            throw usage(
+              'Give at least one box: --ssh user@host or --serial /dev/ttyUSB0.',
+              '请至少指定一台设备：--ssh user@host 或 --serial /dev/ttyUSB0。',
+              'ssh',
+            );
           let join: unknown = { mode: 'none' };
           if (opts.join) {
             const existing = rt.clusters.list().find((c) => c.name === opts.join || c.id === opts.join);

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   FLASH_STEPS,
+  FlashBoxStateSchema,
   type ApiErrorDataSchema,
   type FlashBox,
   type FlashBoxInput,
@@ -37,7 +38,7 @@ import {
 import { AppError, internalErrorData, type ApiErrorData } from '../api/errors';
 import type { BatchService } from '../bundles';
 import type { ComboService, ModelService } from '../catalog';
-import { ClusterStore, joinBox, nodeNameFromSerial, readKubeconfig, rewriteServer, waitNodeReady } from '../cluster';
+import { type ClusterStore, joinBox, nodeNameFromSerial, readKubeconfig, rewriteServer, waitNodeReady } from '../cluster';
 import type { JobContext, JobService } from '../jobs';
 import type { ActivationService } from '../licensing';
 import type { SecretVault } from '../secrets';
@@ -348,8 +349,8 @@ export class FlashService {
   run(runId: string): FlashRun {
     const r = this.runRow(runId);
     const boxes = this.boxRows(runId).map((b) => this.toBox(b));
-    const counts: Record<string, number> = {};
-    for (const b of boxes) counts[b.state] = (counts[b.state] ?? 0) + 1;
+    const counts = Object.fromEntries(FlashBoxStateSchema.options.map((st) => [st, 0])) as FlashRun['counts'];
+    for (const b of boxes) counts[b.state]++;
     const batch = this.d.batches.get(r.batch_id);
     const active = boxes.some((b) => ['queued', 'running', 'waiting'].includes(b.state));
     return {
@@ -360,8 +361,14 @@ export class FlashService {
       join: JSON.parse(r.join_spec) as FlashJoin,
       clusterId: r.cluster_id,
       createdAt: r.created_at,
-      finishedAt: active || !boxes.length ? null : (boxes.map((b) => b.updatedAt).sort().at(-1) ?? null),
-      counts: counts as FlashRun['counts'],
+      finishedAt:
+        active || !boxes.length
+          ? null
+          : (boxes
+              .map((b) => b.updatedAt)
+              .sort()
+              .at(-1) ?? null),
+      counts,
       total: boxes.length,
     };
   }
@@ -374,7 +381,7 @@ export class FlashService {
     return this.toBox(this.boxRow(boxId));
   }
 
-  async retryBox(boxId: string): Promise<FlashBox> {
+  async retryBox(boxId: string, credentials?: FlashCredentials): Promise<FlashBox> {
     const b = this.boxRow(boxId);
     const job = b.job_id ? this.d.jobs.get(b.job_id) : null;
     if (job && (job.state === 'queued' || job.state === 'running'))
@@ -382,8 +389,16 @@ export class FlashService {
         en: `${this.labelOf(b)} is still ${job.state}; cancel it before retrying.`,
         zh: `${this.labelOf(b)} 仍在${job.state === 'queued' ? '排队' : '运行'}；请先取消再重试。`,
       });
-    const steps = (JSON.parse(b.steps) as StepStatus[]).map((s) => (s.state === 'failed' || s.state === 'running' ? { ...s, state: 'pending' as const, error: null } : s));
-    this.db.prepare(`UPDATE provision_boxes SET state='queued', steps=?, error=NULL, error_step=NULL, updated_at=? WHERE id=?`).run(JSON.stringify(steps), now(), boxId);
+    const steps = (JSON.parse(b.steps) as StepStatus[]).map((s) =>
+      s.state === 'failed' || s.state === 'running' ? { ...s, state: 'pending' as const, error: null } : s,
+    );
+    this.db
+      .prepare(`UPDATE provision_boxes SET state='queued', steps=?, error=NULL, error_step=NULL, updated_at=? WHERE id=?`)
+      .run(JSON.stringify(steps), now(), boxId);
+    if (credentials)
+      this.db
+        .prepare('UPDATE provision_boxes SET username=?, credentials=? WHERE id=?')
+        .run(credentials.username, this.d.vault.seal(Buffer.from(JSON.stringify(credentials))), boxId);
     if (job) await this.d.jobs.retry(job.id);
     else {
       const j = await this.d.jobs.start(FLASH_BOX_KIND, { boxId });
@@ -443,7 +458,12 @@ export class FlashService {
       const st = boxes.map((b) => b.steps.find((s) => s.step === step)!);
       const done = st.filter((s) => s.state === 'done');
       const secs = done.filter((s) => s.startedAt && s.finishedAt).map((s) => (Date.parse(s.finishedAt!) - Date.parse(s.startedAt!)) / 1000);
-      return { step, done: done.length, failed: st.filter((s) => s.state === 'failed').length, meanSeconds: secs.length ? secs.reduce((a, b) => a + b, 0) / secs.length : null };
+      return {
+        step,
+        done: done.length,
+        failed: st.filter((s) => s.state === 'failed').length,
+        meanSeconds: secs.length ? secs.reduce((a, b) => a + b, 0) / secs.length : null,
+      };
     });
     return {
       run,
@@ -455,7 +475,12 @@ export class FlashService {
   }
 
   /** Hosts of an IPv4 range that answer on the port with an SSH banner (RFC 4253 §4.2). */
-  async scanSsh(input: { from: string; to: string; port: number; timeoutMs: number }): Promise<{ host: string; port: number; banner: string; known: boolean }[]> {
+  async scanSsh(input: {
+    from: string;
+    to: string;
+    port: number;
+    timeoutMs: number;
+  }): Promise<{ host: string; port: number; banner: string; known: boolean }[]> {
     const toN = (ip: string) => ip.split('.').reduce((a, b) => a * 256 + Number(b), 0);
     const toIp = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
     const hosts: string[] = [];
@@ -594,7 +619,12 @@ export class FlashService {
     });
     if (!target.bootstrap) return serial;
     try {
-      const address = await bootstrapNetwork(serial, { nic: target.bootstrap.nic, address: target.bootstrap.address, gateway: target.bootstrap.gateway ?? undefined, startSsh: true });
+      const address = await bootstrapNetwork(serial, {
+        nic: target.bootstrap.nic,
+        address: target.bootstrap.address,
+        gateway: target.bootstrap.gateway ?? undefined,
+        startSsh: true,
+      });
       ctx.log(`network bootstrap over ${target.path}: ${target.bootstrap.nic} ${address}, sshd started; bulk transfer goes over SSH`);
       const host = target.bootstrap.sshHost ?? address.replace(/\/\d+$/, '');
       return await this.sshTo(boxId, { host, port: target.bootstrap.sshPort, legacy: false }, creds, ctx);
@@ -632,7 +662,9 @@ export class FlashService {
   private async stepUpload(boxId: string, run: RunRow, shellP: Promise<RemoteShell>, ctx: JobContext): Promise<string> {
     const shell = await shellP;
     const user = this.boxRow(boxId).username;
-    const mk = await shell.exec(`mkdir -p ${BOX_UPLOADS} && chmod 0700 ${BOX_UPLOADS}${user === 'root' ? '' : ` && chown ${q(user)} ${BOX_UPLOADS}`}`, { signal: ctx.signal });
+    const mk = await shell.exec(`mkdir -p ${BOX_UPLOADS} && chmod 0700 ${BOX_UPLOADS}${user === 'root' ? '' : ` && chown ${q(user)} ${BOX_UPLOADS}`}`, {
+      signal: ctx.signal,
+    });
     if (mk.code !== 0)
       throw new AppError('UPLOAD_FAILED', {
         en: `Cannot make ${BOX_UPLOADS} on ${shell.label}: ${mk.stderr.trim() || mk.stdout.trim()}`,
@@ -701,7 +733,8 @@ export class FlashService {
   private async stepInstall(boxId: string, shellP: Promise<RemoteShell>, ctx: JobContext): Promise<string> {
     const shell = await shellP;
     const dir = this.facts(boxId).bundleDir;
-    if (!dir) throw new AppError(FlashErrors.FLASH_VERIFY_FAILED, { en: 'The bundle was not unpacked; retry from verify.', zh: '安装包尚未解包；请从校验步骤重试。' });
+    if (!dir)
+      throw new AppError(FlashErrors.FLASH_VERIFY_FAILED, { en: 'The bundle was not unpacked; retry from verify.', zh: '安装包尚未解包；请从校验步骤重试。' });
     let buffer = '';
     let last = '';
     const r = await shell.exec(`sh ${q(`${dir}/install.sh`)} install`, {

@@ -165,7 +165,16 @@ export function compareWithModel(hw: HardwareReport, model: HardwareModelSpec, l
   const out: HardwareCheck[] = [];
   const wantArch = model.arch;
   const arch = hw.arch === 'arm64' ? 'aarch64' : hw.arch;
-  out.push(check('arch', arch === wantArch, wantArch, hw.arch, `CPU architecture ${hw.arch}; the model needs ${wantArch}.`, `CPU 架构为 ${hw.arch}；型号要求 ${wantArch}。`));
+  out.push(
+    check(
+      'arch',
+      arch === wantArch,
+      wantArch,
+      hw.arch,
+      `CPU architecture ${hw.arch}; the model needs ${wantArch}.`,
+      `CPU 架构为 ${hw.arch}；型号要求 ${wantArch}。`,
+    ),
+  );
   out.push(
     check(
       'cpu',
@@ -195,7 +204,9 @@ export function compareWithModel(hw: HardwareReport, model: HardwareModelSpec, l
       'disk',
       Boolean(disk && disk.sizeBytes >= model.minDiskGiB * GIB),
       `${model.installDisk} >= ${model.minDiskGiB} GiB`,
-      disk ? `${model.installDisk} ${(disk.sizeBytes / GIB).toFixed(1)} GiB` : `no ${model.installDisk} (${hw.disks.map((d) => d.name).join(', ') || 'no disks'})`,
+      disk
+        ? `${model.installDisk} ${(disk.sizeBytes / GIB).toFixed(1)} GiB`
+        : `no ${model.installDisk} (${hw.disks.map((d) => d.name).join(', ') || 'no disks'})`,
       disk
         ? `Install disk ${model.installDisk} has ${(disk.sizeBytes / GIB).toFixed(1)} GiB; the model needs ${model.minDiskGiB} GiB.`
         : `Install disk ${model.installDisk} is missing; the box has ${hw.disks.map((d) => d.name).join(', ') || 'no disks'}.`,
@@ -212,8 +223,12 @@ export function compareWithModel(hw: HardwareReport, model: HardwareModelSpec, l
         Boolean(found),
         nic.name,
         found ? `${found.name} ${found.mac} link ${found.link}` : 'missing',
-        found ? `NIC ${nic.name} present (${found.mac}, link ${found.link}).` : `NIC ${nic.name} (${nic.role}) is missing; the box has ${hw.nics.map((n) => n.name).join(', ')}.`,
-        found ? `网口 ${nic.name} 存在（${found.mac}，链路 ${found.link}）。` : `缺少网口 ${nic.name}（${nic.role}）；设备上有 ${hw.nics.map((n) => n.name).join('、')}。`,
+        found
+          ? `NIC ${nic.name} present (${found.mac}, link ${found.link}).`
+          : `NIC ${nic.name} (${nic.role}) is missing; the box has ${hw.nics.map((n) => n.name).join(', ')}.`,
+        found
+          ? `网口 ${nic.name} 存在（${found.mac}，链路 ${found.link}）。`
+          : `缺少网口 ${nic.name}（${nic.role}）；设备上有 ${hw.nics.map((n) => n.name).join('、')}。`,
       ),
     );
   }
@@ -237,7 +252,9 @@ export function compareWithModel(hw: HardwareReport, model: HardwareModelSpec, l
         ok,
         port.device,
         ok ? port.device : hw.serialDevices.join(', ') || 'none',
-        ok ? `Serial port ${port.device} present.` : `Serial port ${port.device} (${port.role}) is missing; the box has ${hw.serialDevices.join(', ') || 'none'}.`,
+        ok
+          ? `Serial port ${port.device} present.`
+          : `Serial port ${port.device} (${port.role}) is missing; the box has ${hw.serialDevices.join(', ') || 'none'}.`,
         ok ? `串口 ${port.device} 存在。` : `缺少串口 ${port.device}（${port.role}）；设备上有 ${hw.serialDevices.join('、') || '无'}。`,
       ),
     );

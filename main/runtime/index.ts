@@ -24,7 +24,16 @@ import { createRouter, type AppRouter, type Services } from './router';
 export { createRouter, type AppRouter, type Services } from './router';
 
 /** Every module's schema, in dependency order. */
-export const schemas: ModuleSchema[] = [settingsSchema, jobsSchema, artifactsSchema, catalogSchema, licensingSchema, bundlesSchema, clusterSchema, provisionSchema];
+export const schemas: ModuleSchema[] = [
+  settingsSchema,
+  jobsSchema,
+  artifactsSchema,
+  catalogSchema,
+  licensingSchema,
+  bundlesSchema,
+  clusterSchema,
+  provisionSchema,
+];
 
 export interface RuntimeOptions extends SystemServiceOptions {
   home: string;

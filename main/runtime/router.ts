@@ -158,7 +158,7 @@ export function createRouter(s: Services) {
       run: os.flash.run.handler(({ input }) => s.flash.detail(input.id)),
       createRun: os.flash.createRun.handler(({ input }) => s.flash.createRun(input)),
       addBoxes: os.flash.addBoxes.handler(({ input }) => s.flash.addBoxes(input.runId, input.boxes)),
-      retryBox: os.flash.retryBox.handler(({ input }) => s.flash.retryBox(input.id)),
+      retryBox: os.flash.retryBox.handler(({ input }) => s.flash.retryBox(input.id, input.credentials)),
       skipBox: os.flash.skipBox.handler(({ input }) => s.flash.skipBox(input.id)),
       cancelBox: os.flash.cancelBox.handler(({ input }) => s.flash.cancelBox(input.id)),
       cancelRun: os.flash.cancelRun.handler(({ input }) => s.flash.cancelRun(input.id)),

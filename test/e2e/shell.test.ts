@@ -35,9 +35,9 @@ describe('EdgeForge in the browser (headless host + Chromium)', () => {
   });
 
   it('says plainly that an area not built yet is not available', async () => {
-    await s.page.getByTestId('nav-station').click();
-    await s.page.getByTestId('not-available-station').waitFor();
-    expect(await s.page.getByTestId('not-available-station').textContent()).toContain('Not available yet');
+    await s.page.getByTestId('nav-clusters').click();
+    await s.page.getByTestId('not-available-clusters').waitFor();
+    expect(await s.page.getByTestId('not-available-clusters').textContent()).toContain('Not available yet');
     // Keyboard: Alt+7 goes to Jobs.
     await s.page.keyboard.press('Alt+7');
     await expect.poll(() => s.page.getByTestId('area-title').textContent()).toBe('Jobs');

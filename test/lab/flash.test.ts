@@ -62,9 +62,11 @@ describe('flashing lab boxes', { timeout: 1_800_000 }, () => {
   async function journals(bs: Box[]): Promise<string> {
     const out: string[] = [];
     for (const b of bs) {
-      const j = await sshExec(root(b), 'systemctl status k3s k3s-agent --no-pager 2>&1 | head -20; journalctl -u k3s -u k3s-agent --no-pager 2>&1 | tail -30', 30_000).catch(
-        (e: Error) => ({ stdout: e.message }),
-      );
+      const j = await sshExec(
+        root(b),
+        'systemctl status k3s k3s-agent --no-pager 2>&1 | head -20; journalctl -u k3s -u k3s-agent --no-pager 2>&1 | tail -30',
+        30_000,
+      ).catch((e: Error) => ({ stdout: e.message }));
       out.push(`--- ${b.options.name}\n${j.stdout}`);
     }
     return out.join('\n');
@@ -119,14 +121,23 @@ describe('flashing lab boxes', { timeout: 1_800_000 }, () => {
     const servers = nodes.filter((n) => n.metadata.labels?.['node-role.kubernetes.io/control-plane'] === 'true');
     expect(servers).toHaveLength(1);
     for (const n of nodes) {
-      expect(n.metadata.labels).toMatchObject({ site: 'lab-bench', 'edgeforge.io/batch': station.batchId, 'edgeforge.io/model': 'lab-box', 'edgeforge.io/nvidia-gpu': '1' });
+      expect(n.metadata.labels).toMatchObject({
+        site: 'lab-bench',
+        'edgeforge.io/batch': station.batchId,
+        'edgeforge.io/model': 'lab-box',
+        'edgeforge.io/nvidia-gpu': '1',
+      });
       expect(n.metadata.labels!['edgeforge.io/serial']).toBe(n.metadata.name.toUpperCase());
     }
 
     // On the boxes: unique hostnames (the node names), k3s configured and started, activated.
     const hosts = new Set<string>();
     for (const b of four) {
-      const st = await sshExec(root(b), 'hostname; cat /etc/edgeforge/state; grep -c "^token:" /etc/rancher/k3s/config.yaml; cat /var/lib/edgeforge-test/k3s-install.env', 30_000);
+      const st = await sshExec(
+        root(b),
+        'hostname; cat /etc/edgeforge/state; grep -c "^token:" /etc/rancher/k3s/config.yaml; cat /var/lib/edgeforge-test/k3s-install.env',
+        30_000,
+      );
       const [host, state, tokens] = st.stdout.split('\n');
       expect(names).toContain(host);
       hosts.add(host!);
@@ -159,7 +170,11 @@ describe('flashing lab boxes', { timeout: 1_800_000 }, () => {
     // The station knew this address with another key (the box was reinstalled, or someone is in the middle).
     const rt = openStation(station.home);
     const known = new KnownHosts(rt.store.db);
-    known.retrust('127.0.0.1', odd.sshPort, Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), Buffer.alloc(32, 7)]));
+    known.retrust(
+      '127.0.0.1',
+      odd.sshPort,
+      Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), Buffer.alloc(32, 7)]),
+    );
     await rt.close();
 
     const first = await cli(['flash', station.batchId, '--ssh', `root@127.0.0.1:${odd.sshPort}`, '--json']);
@@ -283,7 +298,8 @@ describe('flashing lab boxes', { timeout: 1_800_000 }, () => {
     const after = boxes(runId)[0]!;
     expect(after.state).toBe('succeeded');
     // The steps done before the kill were not run again.
-    for (const s of ['connect', 'probe', 'upload', 'verify'] as const) expect(after.steps.find((x) => x.step === s)!.finishedAt).toBe(before.steps.find((x) => x.step === s)!.finishedAt);
+    for (const s of ['connect', 'probe', 'upload', 'verify'] as const)
+      expect(after.steps.find((x) => x.step === s)!.finishedAt).toBe(before.steps.find((x) => x.step === s)!.finishedAt);
     const st = await sshExec(root(box), 'cat /etc/edgeforge/state', 30_000);
     expect(st.stdout).toMatch(/^activated/);
     await box.kill();

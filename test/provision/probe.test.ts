@@ -60,13 +60,17 @@ describe('hardware probe', () => {
           { name: 'eth0', role: 'wan', addressing: 'dhcp', address: null, gateway: null },
           { name: 'fieldbus7', role: 'field', addressing: 'none', address: null, gateway: null },
         ],
-        serialPorts: [{ device: '/dev/ttyUSB9', role: 'rs485', baud: 9600, dataBits: 8, parity: 'none', stopBits: 1, flowControl: 'none', provisioningConsole: false }],
+        serialPorts: [
+          { device: '/dev/ttyUSB9', role: 'rs485', baud: 9600, dataBits: 8, parity: 'none', stopBits: 1, flowControl: 'none', provisioningConsole: false },
+        ],
         accelerators: [{ kind: 'nvidia-gpu', device: null, count: 2, pciIds: ['10de:2204'], driverArtifactId: null }],
       }),
       'NOT-THIS-ONE',
     );
     const bad = Object.fromEntries(checks.filter((c) => !c.ok).map((c) => [c.check, c]));
-    expect(Object.keys(bad)).toEqual(expect.arrayContaining(['arch', 'cpu', 'memory', 'disk', 'nic fieldbus7', 'serial /dev/ttyUSB9', 'pci 10de:2204', 'label serial']));
+    expect(Object.keys(bad)).toEqual(
+      expect.arrayContaining(['arch', 'cpu', 'memory', 'disk', 'nic fieldbus7', 'serial /dev/ttyUSB9', 'pci 10de:2204', 'label serial']),
+    );
     expect(bad.arch!.message.en).toBe(`CPU architecture ${hw.arch}; the model needs ${other}.`);
     expect(bad.disk!.message.en).toMatch(/^Install disk \/dev\/nvme9n9 is missing; the box has /);
     expect(bad['pci 10de:2204']!.message.zh).toContain('需要 2 个');

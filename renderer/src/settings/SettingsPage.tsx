@@ -1,5 +1,6 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
-import { Alert, App, Badge, Button, Card, Descriptions, Radio, Select, Space, Table, Tag, Typography } from 'antd';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Alert, App, Badge, Button, Card, Descriptions, InputNumber, Radio, Select, Space, Table, Tag, Typography } from 'antd';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DoctorReport } from '../../../main/api/contract';
 import { useApi } from '../api/context';
@@ -8,6 +9,60 @@ import { formatBytes, formatDuration } from '../i18n/format';
 import { useAreaPath } from '../shell/location';
 import { usePreferences } from './preferences';
 import { StationKeyCard } from './StationKeyCard';
+
+/** Station-wide: how many boxes are flashed at once, across every run (saved when the field is left or Enter is pressed). */
+function FlashConcurrencyField() {
+  const { t } = useTranslation();
+  const { orpc } = useApi();
+  const { settings, lang } = usePreferences();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const [value, setValue] = useState<number | null>(settings.flashConcurrency);
+  const [problem, setProblem] = useState<string | null>(null);
+  const update = useMutation(
+    orpc.settings.update.mutationOptions({
+      onSuccess: (s) => {
+        queryClient.setQueryData(orpc.settings.get.queryKey(), s);
+        setValue(s.flashConcurrency);
+        void message.success(t('station.settings.saved', { count: s.flashConcurrency }));
+      },
+      onError: (e) => setProblem(errorText(e, lang, t('errors.generic'))),
+    }),
+  );
+  const save = () => {
+    setProblem(null);
+    if (value === null || !Number.isInteger(value) || value < 1 || value > 64) return setProblem(t('station.settings.range'));
+    if (value !== settings.flashConcurrency) update.mutate({ flashConcurrency: value });
+  };
+  return (
+    <Space orientation="vertical" size={2}>
+      <Space>
+        <InputNumber
+          precision={0}
+          value={value}
+          onChange={(v) => setValue(typeof v === 'number' ? v : null)}
+          onBlur={save}
+          onPressEnter={save}
+          status={problem ? 'error' : undefined}
+          disabled={update.isPending}
+          style={{ width: 100 }}
+          aria-label={t('station.settings.concurrency')}
+          data-testid="settings-flash-concurrency"
+        />
+        <Typography.Text type="secondary">{t('station.settings.boxes')}</Typography.Text>
+      </Space>
+      {problem ? (
+        <Typography.Text type="danger" data-testid="settings-flash-concurrency-error">
+          {problem}
+        </Typography.Text>
+      ) : (
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          {t('station.settings.help')}
+        </Typography.Text>
+      )}
+    </Space>
+  );
+}
 
 export function SettingsPage() {
   const { t } = useTranslation();
@@ -57,6 +112,9 @@ export function SettingsPage() {
                 { value: 'system', label: t('header.themeSystem') },
               ]}
             />
+          </Descriptions.Item>
+          <Descriptions.Item label={t('station.settings.concurrency')}>
+            <FlashConcurrencyField />
           </Descriptions.Item>
         </Descriptions>
       </Card>

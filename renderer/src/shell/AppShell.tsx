@@ -22,6 +22,7 @@ import { JOBS_LIST_INPUT, useJobsFeed } from '../jobs/feed';
 import { JobsPage } from '../jobs/JobsPage';
 import { usePreferences } from '../settings/preferences';
 import { SettingsPage } from '../settings/SettingsPage';
+import { StationPage } from '../station';
 import { AREAS, areaFromHash, goTo, type Area } from './areas';
 import { useHash } from './location';
 
@@ -73,6 +74,7 @@ export function AppShell({ onLost }: { onLost: (listener: () => void) => void })
   if (area === 'jobs') content = <JobsPage />;
   else if (area === 'catalog') content = <CatalogPage />;
   else if (area === 'bundles') content = <BundlesPage />;
+  else if (area === 'station') content = <StationPage />;
   else if (area === 'activation') content = <ActivationPage />;
   else if (area === 'settings') content = <SettingsPage />;
   else content = <NotAvailable area={area} />;
