@@ -132,6 +132,8 @@ export class SshShell implements RemoteShell {
   readonly transport = 'ssh' as const;
   readonly label: string;
   private closed = false;
+  /** The connection is gone (no 'close' event will come again). */
+  private ended = false;
   private lostReason: string | null = null;
   private sftpSession: SFTPWrapper | null = null;
 
@@ -143,6 +145,7 @@ export class SshShell implements RemoteShell {
   ) {
     this.label = where(target);
     client.on('close', () => {
+      this.ended = true;
       if (!this.closed) this.lostReason ??= 'closed by the peer';
     });
     client.on('error', (e) => {
@@ -441,10 +444,15 @@ export class SshShell implements RemoteShell {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.ended) return;
+    // A live timer, not an unref'd one: it keeps a CLI process alive until the goodbye is done.
     await new Promise<void>((resolve) => {
-      this.client.once('close', () => resolve());
+      const t = setTimeout(resolve, 2000);
+      this.client.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
       this.client.end();
-      setTimeout(resolve, 2000).unref();
     });
   }
 
