@@ -233,9 +233,13 @@ describe('flashing lab boxes', { timeout: 1_800_000 }, () => {
     });
     await new Promise<void>((res) => proxy.listen(0, '127.0.0.1', res));
     const port = (proxy.address() as net.AddressInfo).port;
-    const child = spawn(process.execPath, [cliPath, 'flash', station.batchId, '--ssh', `root@127.0.0.1:${port}`, '--join', 'lab-cluster', '--json'], {
-      env: { ...process.env, EDGEFORGE_HOME: station.home, EDGEFORGE_LANG: 'en', EDGEFORGE_BOX_PASSWORD: ROOT_PASSWORD },
-    });
+    const child = spawn(
+      process.execPath,
+      [cliPath, 'flash', station.batchId, '--ssh', `root@127.0.0.1:${port}`, '--join', 'lab-cluster', '--api-endpoint', kube.url, '--json'],
+      {
+        env: { ...process.env, EDGEFORGE_HOME: station.home, EDGEFORGE_LANG: 'en', EDGEFORGE_BOX_PASSWORD: ROOT_PASSWORD },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
