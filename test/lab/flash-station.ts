@@ -5,6 +5,8 @@
  * with the Kubernetes API stand-in), a published combo, a batch and its tar
  * bundle, all made by the product's own services (openRuntime).
  */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ComboSpecSchema, ContainerAppSpecSchema, HardwareModelSpecSchema, type HardwareModelSpecInput } from '../../main/api/contract';
 import { NativeHost, childProcessChannel } from '../../main/native';
@@ -53,11 +55,21 @@ export async function flashStation(opts: { quantity: number; registration: strin
   const k3s = path.join(tempDir(), 'k3s-stand-in');
   fs.cpSync(inputs.k3sX86, k3s, { recursive: true });
   writeK3sStandIn(k3s, { registration: opts.registration });
+  // The driver stand-in carries 24 MiB of random bytes, so the bundle is large next to the 2 MiB of SFTP
+  // writes in flight: a cut mid-upload then leaves a verified part to resume from.
+  const payload = path.join(tempDir(), 'driver-payload');
+  fs.mkdirSync(payload);
+  fs.writeFileSync(path.join(payload, 'nvidia-installer'), '#!/bin/sh\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(payload, 'firmware.bin'), randomBytes(24 * 1024 * 1024));
+  const driverRun = path.join(tempDir(), 'NVIDIA-Linux-x86_64-550.54.14.run');
+  execFileSync('makeself', ['--nocomp', '--quiet', payload, driverRun, 'NVIDIA Accelerated Graphics Driver for Linux-x86_64 550.54.14', './nvidia-installer'], {
+    stdio: 'ignore',
+  });
   const rt = openStation(home);
   try {
     const imp = async (p: string) => importedId(rt.jobs, (await rt.artifacts.startImport({ path: p })).id, p);
     const image = await imp(inputs.amd);
-    const driver = await imp(inputs.driver);
+    const driver = await imp(driverRun);
     const runtime = await imp(k3s);
     const spec = HardwareModelSpecSchema.parse({ ...LAB_MODEL, accelerators: [{ ...LAB_MODEL.accelerators![0]!, driverArtifactId: driver }] });
     const m = rt.models.create(spec);
