@@ -35,7 +35,11 @@ export async function bootstrapNetwork(shell: RemoteShell, b: NetworkBootstrap):
   if (!NIC.test(b.nic)) throw invalid('nic', `"${b.nic}" is not a NIC name (e.g. eth1, enp3s0).`, `“${b.nic}”不是网口名称（如 eth1、enp3s0）。`);
   const m = /^(.+)\/(\d{1,2})$/.exec(b.address.trim());
   if (!m || !IPV4.test(m[1]!) || Number(m[2]) > 32)
-    throw invalid('address', `"${b.address}" is not an IPv4 address with a prefix, e.g. 192.168.1.10/24.`, `“${b.address}”不是带前缀的 IPv4 地址，例如 192.168.1.10/24。`);
+    throw invalid(
+      'address',
+      `"${b.address}" is not an IPv4 address with a prefix, e.g. 192.168.1.10/24.`,
+      `“${b.address}”不是带前缀的 IPv4 地址，例如 192.168.1.10/24。`,
+    );
   const ip = m[1]!;
   const cidr = `${ip}/${Number(m[2])}`;
   const gateway = b.gateway?.trim() || null;
@@ -43,7 +47,9 @@ export async function bootstrapNetwork(shell: RemoteShell, b: NetworkBootstrap):
   const where = shell.label;
   const run = (cmd: string, timeoutMs = 60_000) => shell.exec(cmd, { timeoutMs, signal: b.signal });
 
-  const found = await run(`command -v ip >/dev/null || { echo EF_NO_IP; exit 2; }; ip link show dev ${q(b.nic)} >/dev/null 2>&1 || { ls /sys/class/net; exit 3; }`);
+  const found = await run(
+    `command -v ip >/dev/null || { echo EF_NO_IP; exit 2; }; ip link show dev ${q(b.nic)} >/dev/null 2>&1 || { ls /sys/class/net; exit 3; }`,
+  );
   if (found.code === 2)
     throw serialError(
       SerialErrors.SERIAL_TOOL_MISSING,
@@ -98,8 +104,7 @@ export async function bootstrapNetwork(shell: RemoteShell, b: NetworkBootstrap):
 }
 
 function netFailed(where: string, what: string, r: ExecResult): AppError {
-  const detail = `${r.stdout}\n${r.stderr}`
-    .trim().split('\n').slice(-2).join(' ').slice(0, 200);
+  const detail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-2).join(' ').slice(0, 200);
   return serialError(
     SerialErrors.SERIAL_NETWORK_FAILED,
     `"${what}" failed on the box (${where}): ${detail || 'no message'}.`,

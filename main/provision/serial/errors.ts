@@ -35,7 +35,12 @@ export function describeLine(line: { baud: number; dataBits: number; parity: str
   return `${line.baud} ${line.dataBits}${line.parity.charAt(0).toUpperCase()}${line.stopBits}`;
 }
 
-export function serialError(code: SerialErrorCode, en: string, zh: string, options: { file?: string; field?: (string | number)[]; cause?: unknown } = {}): AppError {
+export function serialError(
+  code: SerialErrorCode,
+  en: string,
+  zh: string,
+  options: { file?: string; field?: (string | number)[]; cause?: unknown } = {},
+): AppError {
   return new AppError(code, { en, zh }, options);
 }
 

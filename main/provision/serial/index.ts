@@ -7,13 +7,6 @@ export { listSerialPorts, type SerialPortInfo, type SerialPortList } from './por
 export { openSerialShell, freePort, SerialShell, type SerialShellOptions, type SerialShellState } from './session';
 export type { SerialLineSettings } from './line';
 export type { SerialUploadOptions, SerialUploadResult } from './upload';
-export {
-  estimateTransferSeconds,
-  serialTransferAdvice,
-  frameBits,
-  lineCharsPerSecond,
-  type SerialTransferAdvice,
-  type SerialTransferMethod,
-} from './estimate';
+export { estimateTransferSeconds, serialTransferAdvice, frameBits, lineCharsPerSecond, type SerialTransferAdvice, type SerialTransferMethod } from './estimate';
 export { bootstrapNetwork, type NetworkBootstrap } from './bootstrap';
 export { SerialErrors, describeLine, type SerialErrorCode } from './errors';

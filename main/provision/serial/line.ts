@@ -7,6 +7,7 @@
  * until the caller decodes it.
  */
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import { SerialPort } from 'serialport';
 import type { z } from 'zod';
 import type { AppError } from '../../api/errors';
@@ -37,8 +38,7 @@ function keepBothPollInterests(port: SerialPort): void {
   const poll = poller.poll.bind(poller);
   const READABLE = 1;
   const WRITABLE = 2;
-  poller.poll = (flags: number) =>
-    poll(flags | (poller.listenerCount('readable') > 0 ? READABLE : 0) | (poller.listenerCount('writable') > 0 ? WRITABLE : 0));
+  poller.poll = (flags: number) => poll(flags | (poller.listenerCount('readable') > 0 ? READABLE : 0) | (poller.listenerCount('writable') > 0 ? WRITABLE : 0));
 }
 
 export class SerialLine extends EventEmitter {
@@ -83,13 +83,46 @@ export class SerialLine extends EventEmitter {
     port.on('error', () => undefined);
     port.on('close', (err: (Error & { disconnected?: boolean }) | null) => {
       if (this.port !== port) return;
-      this.port = null;
-      if (err?.disconnected) {
-        this.lost = disconnectedError(this.path, err.message);
-        this.notify();
-        this.emit('disconnect', this.lost);
-      }
+      if (err?.disconnected) this.gone(err.message);
     });
+    this.watchDevice(port);
+  }
+
+  /**
+   * A pulled USB-serial adapter hangs its tty up: reads then return 0 bytes,
+   * which serialport retries rather than reporting, so it notices only at
+   * the next write. The device node going away (or a new device at the same
+   * path) is the sign that does not wait for one.
+   */
+  private watchDevice(port: SerialPort): void {
+    const identity = (): string | null => {
+      try {
+        const st = fs.statSync(this.path);
+        return `${st.rdev}:${st.ino}`;
+      } catch {
+        return null;
+      }
+    };
+    const was = identity();
+    if (was === null) return;
+    const timer = setInterval(() => {
+      if (this.port !== port) return clearInterval(timer);
+      if (identity() !== was) {
+        clearInterval(timer);
+        this.gone('the device is no longer there');
+      }
+    }, 250);
+    timer.unref();
+  }
+
+  private gone(detail: string): void {
+    const port = this.port;
+    if (!port) return;
+    this.port = null;
+    this.lost = disconnectedError(this.path, detail);
+    if (port.isOpen) port.close(() => undefined);
+    this.notify();
+    this.emit('disconnect', this.lost);
   }
 
   /** Closes the port; waiters reject with reason (the shell's "closed" error). */
@@ -137,8 +170,11 @@ export class SerialLine extends EventEmitter {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     return new Promise((resolve, reject) => {
       const ok = port.write(buf, (err) => {
-        if (err) reject(this.lost ?? disconnectedError(this.path, err.message));
-        else if (ok) resolve();
+        if (err) {
+          // Mark the line lost now, before the caller sees the error, so it knows the box may still be running its command.
+          if (this.port === port) this.gone(err.message);
+          reject(this.lost ?? disconnectedError(this.path, err.message));
+        } else if (ok) resolve();
       });
       if (!ok) port.once('drain', () => resolve());
     });
@@ -151,7 +187,7 @@ export class SerialLine extends EventEmitter {
    */
   wait<T>(check: () => T | undefined, timeoutMs: number, signal?: AbortSignal): Promise<T | typeof TIMED_OUT> {
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      if (signal?.aborted) return reject(cancelled());
       const done = (fn: () => void) => {
         this.watchers.delete(watcher);
         clearTimeout(timer);
@@ -169,9 +205,8 @@ export class SerialLine extends EventEmitter {
         }
         if (v !== undefined) done(() => resolve(v));
       };
-      if (signal?.aborted) return reject(cancelled());
+      const timer = setTimeout(() => done(() => resolve(TIMED_OUT)), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(() => done(() => resolve(TIMED_OUT)), timeoutMs);
       this.watchers.add(watcher);
       watcher();
     });

@@ -38,7 +38,7 @@ export interface AttachOptions {
 }
 
 // Prompts are matched on the text's end only: a banner that mentions "login:" must not count.
-const LOGIN_PROMPT = /(?:^|[\r\n])[^\r\n]*login:[ \t]*$/i;
+export const LOGIN_PROMPT = /(?:^|[\r\n])[^\r\n]*login:[ \t]*$/i;
 const PASSWORD_PROMPT = /password(?: for [^:]*)?:[ \t]*$/i;
 const LOGIN_REFUSED = /login incorrect|authentication fail|permission denied|access denied|incorrect password/i;
 // eslint-disable-next-line no-control-regex
@@ -51,7 +51,6 @@ function clean(text: string): string {
 /** Text that came back at the wrong baud rate is mostly bytes above 0x7e or control characters. */
 function looksGarbled(text: string): boolean {
   if (text.length < 8) return false;
-  // eslint-disable-next-line no-control-regex
   const odd = text.replace(/[\x20-\x7e\r\n\t]/g, '').length;
   return odd / text.length > 0.3;
 }
@@ -77,6 +76,9 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
   let sentUser = false;
   let sentPassword = false;
   let silences = 0;
+  // After an empty answer to a stale password prompt, login waits (FAIL_DELAY, 3 s on Debian) before it asks again.
+  let longWait = false;
+  let blankAnswers = 0;
   const probeNonces: string[] = [];
   const answered = (text: string) => probeNonces.some((n) => probeAnswer(text, n) !== undefined);
 
@@ -90,7 +92,8 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
         `${where} 有响应，但 EdgeForge 无法进入 shell。最后收到：“${tail(lastSeen)}”。请在终端中打开该串口查看设备显示的内容。`,
         { file: line.path },
       );
-    const text = await line.settle(sentPassword ? 1_500 : beat, 400, 8_000, o.signal);
+    const text = await line.settle(longWait ? 6_000 : sentPassword ? 1_500 : beat, 400, 10_000, o.signal);
+    longWait = false;
     if (text.trim()) {
       everHeard = true;
       lastSeen = text;
@@ -114,6 +117,7 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
         // Someone left a password prompt half done: an empty answer brings back the login prompt.
         o.log(`${line.path}: a password prompt was waiting; answering it empty to get a fresh login prompt`);
         await line.write('\n');
+        longWait = true;
         continue;
       }
       if (creds.password === undefined)
@@ -127,6 +131,12 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
       await sleep(100);
       await line.write(`${creds.password}\n`);
       sentPassword = true;
+      continue;
+    }
+    if (text && !text.trim() && blankAnswers < 2) {
+      // Only a line feed back (a getty echoing, login printing its newline): something may follow, e.g. "Login incorrect" after its delay.
+      blankAnswers++;
+      line.take();
       continue;
     }
     if (!text.trim()) {

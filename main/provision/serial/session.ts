@@ -14,7 +14,7 @@ import type { AppError } from '../../api/errors';
 import type { ExecOptions, ExecResult, RemoteShell } from '../shell';
 import { SerialErrors, cancelled, closedError, serialError } from './errors';
 import { SerialLine, TIMED_OUT, type SerialLineSettings } from './line';
-import { prepareShell, reachShell, type ShellFacts } from './login';
+import { LOGIN_PROMPT, prepareShell, reachShell, type ShellFacts } from './login';
 import { MarkerParser, assignBase64, newNonce, probeAnswer, probeCommand, wrapCommand } from './markers';
 import { uploadOverSerial, type SerialUploadOptions, type SerialUploadResult, type RunOptions } from './upload';
 import { ZmodemSender, type ZmodemSendOptions, type ZmodemSendResult } from './zmodem';
@@ -54,7 +54,7 @@ export class SerialShell extends EventEmitter implements RemoteShell {
   readonly label: string;
   private _state: SerialShellState = 'open';
   private readonly line: SerialLine;
-  private facts!: ShellFacts;
+  private facts: ShellFacts | null = null;
   private sudo: 'password' | 'nopasswd' | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private closing = false;
@@ -83,7 +83,8 @@ export class SerialShell extends EventEmitter implements RemoteShell {
     try {
       await shell.attach(o.signal);
     } catch (e) {
-      await shell.line.close();
+      // Failing after the login (sudo refused) must not leave a logged-in shell on the console.
+      await shell.close();
       throw e;
     }
     let set = open.get(shell.key);
@@ -98,12 +99,19 @@ export class SerialShell extends EventEmitter implements RemoteShell {
 
   /** Who the commands run as, and how. */
   get identity(): { user: string; uid: number; sudo: 'password' | 'nopasswd' | null; loggedInByUs: boolean } {
-    return { user: this.facts.user, uid: this.facts.uid, sudo: this.sudo, loggedInByUs: this.facts.loggedInByUs };
+    const f = this.known;
+    return { user: f.user, uid: f.uid, sudo: this.sudo, loggedInByUs: f.loggedInByUs };
   }
 
   /** What the box offers for uploads. */
   get tools(): ShellFacts['tools'] {
-    return { ...this.facts.tools };
+    return { ...this.known.tools };
+  }
+
+  /** What prepareShell found; there is always one once open() resolved. */
+  private get known(): ShellFacts {
+    if (!this.facts) throw closedError(this.label);
+    return this.facts;
   }
 
   get lineSettings(): SerialLineSettings {
@@ -118,11 +126,18 @@ export class SerialShell extends EventEmitter implements RemoteShell {
 
   private async attach(signal?: AbortSignal): Promise<void> {
     const opts = { log: this.log, signal, responseTimeoutMs: this.o.responseTimeoutMs ?? 20_000 };
-    const loggedIn = await reachShell(this.line, { username: this.o.username, password: this.o.password }, opts);
-    this.facts = await prepareShell(this.line, loggedIn, opts);
-    this.log(`${this.label}: shell ready as ${this.facts.user} (uid ${this.facts.uid})${this.facts.tools.rz ? ', rz present' : ', no rz'}`);
+    const creds = { username: this.o.username, password: this.o.password };
+    let f = await prepareShell(this.line, await reachShell(this.line, creds, opts), opts);
+    if (f.reused && f.user !== this.o.username) {
+      // An EdgeForge shell another session left for another user (root's, when tech is asked for): leave it and log in as asked.
+      this.log(`${this.label}: EdgeForge's shell there runs as ${f.user}, not ${this.o.username}; leaving it`);
+      await this.leave(f.loggedInByUs, false);
+      f = await prepareShell(this.line, await reachShell(this.line, creds, opts), opts);
+    }
+    this.facts = f;
+    this.log(`${this.label}: shell ready as ${f.user} (uid ${f.uid})${f.tools.rz ? ', rz present' : ', no rz'}`);
     this.sudo = null;
-    if (this.facts.uid !== 0 && this.o.sudoPassword !== undefined) await this.setUpSudo(this.o.sudoPassword, signal);
+    if (f.uid !== 0 && this.o.sudoPassword !== undefined) await this.setUpSudo(this.o.sudoPassword, signal);
   }
 
   private async setUpSudo(password: string, signal?: AbortSignal): Promise<void> {
@@ -139,8 +154,8 @@ export class SerialShell extends EventEmitter implements RemoteShell {
       this.sudo = null;
       throw serialError(
         SerialErrors.SERIAL_SUDO_FAILED,
-        `sudo refused ${this.facts.user} on ${this.label}: check the sudo password and that the user may use sudo (group sudo or wheel).`,
-        `${this.label} 上的 sudo 拒绝了 ${this.facts.user}：请检查 sudo 密码，以及该用户是否有权使用 sudo（sudo 或 wheel 组）。`,
+        `sudo refused ${this.known.user} on ${this.label}: check the sudo password and that the user may use sudo (group sudo or wheel).`,
+        `${this.label} 上的 sudo 拒绝了 ${this.known.user}：请检查 sudo 密码，以及该用户是否有权使用 sudo（sudo 或 wheel 组）。`,
         { field: ['credentials', 'sudoPassword'] },
       );
     }
@@ -198,6 +213,7 @@ export class SerialShell extends EventEmitter implements RemoteShell {
     const waiting = this.line.wait(() => (parser.feed(this.line.take()) ? true : undefined), timeoutMs, o.signal);
     // The timer runs while the text is still going down the line (a slow line, or flow control holding it).
     const sent = this.line.write(text).then(() => waiting);
+    sent.catch(() => undefined);
     let r: true | typeof TIMED_OUT;
     this.running = 'command';
     try {
@@ -226,8 +242,11 @@ export class SerialShell extends EventEmitter implements RemoteShell {
    */
   private async interrupt(zmodem: boolean): Promise<boolean> {
     // Writes queue behind whatever is still going out; one that does not get through in time means the line is stuck.
-    const write = (data: string | Buffer) =>
-      Promise.race([this.line.write(data), sleep(5_000).then(() => Promise.reject(new Error('the line takes no more data')))]);
+    const write = (data: string | Buffer) => {
+      const w = this.line.write(data);
+      w.catch(() => undefined);
+      return Promise.race([w, sleep(5_000).then(() => Promise.reject(new Error('the line takes no more data')))]);
+    };
     try {
       if (zmodem) {
         await write(Buffer.from([24, 24, 24, 24, 24, 24, 24, 24, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8]));
@@ -253,24 +272,50 @@ export class SerialShell extends EventEmitter implements RemoteShell {
    * Runs `command` (which starts rz) with the line handed to a ZMODEM sender
    * while it runs. Resolves with rz's exit status and what the sender did.
    */
-  async runZmodem(
+  private async runZmodem(
     command: string,
     file: { path: string; size: number; mtimeMs: number },
     z: ZmodemSendOptions,
   ): Promise<{ code: number; result: ZmodemSendResult | null; error: Error | null }> {
     const nonce = newNonce();
     const parser = new MarkerParser(nonce);
-    // Writes queue up in order on the port, so the last one settling means all before it have too.
-    let last: Promise<void> = Promise.resolve();
+    // Up to WINDOW bytes may wait in the port's queue: enough to keep the line busy while the next piece is read from disk,
+    // little enough that progress stays close to what the line has actually carried.
+    const WINDOW = 32 * 1024;
+    let inFlight = 0;
+    let failure: Error | null = null;
+    let wake: (() => void) | null = null;
     const sender = new ZmodemSender(
       {
         write: (bytes) => {
-          last = this.line.write(bytes);
-          last.catch(() => undefined);
-          return false;
+          inFlight += bytes.length;
+          this.line.write(bytes).then(
+            () => {
+              inFlight -= bytes.length;
+              if (inFlight <= WINDOW) wake?.();
+            },
+            (e: Error) => {
+              failure = e;
+              wake?.();
+            },
+          );
+          return inFlight <= WINDOW;
         },
-        drained: () => last,
-        terminal: (bytes) => void parser.feed(bytes.toString('latin1')),
+        drained: () =>
+          new Promise<void>((resolve, reject) => {
+            const check = () => {
+              if (failure) return reject(failure);
+              if (inFlight > WINDOW) return void (wake = check);
+              wake = null;
+              resolve();
+            };
+            check();
+          }),
+        terminal: (bytes) => {
+          // The command ended: if that is before the transfer did (cd failed, rz missing or killed), stop waiting for it.
+          if (parser.feed(bytes.toString('latin1')))
+            sender.fail(new Error(`rz ended (status ${parser.code}) before the transfer did: ${parser.output.trim().slice(-160) || 'no message'}`));
+        },
       },
       file,
       z,
@@ -315,7 +360,7 @@ export class SerialShell extends EventEmitter implements RemoteShell {
     return {
       label: this.label,
       line: this.o.line,
-      tools: this.facts.tools,
+      tools: this.known.tools,
       sudo: this.sudo !== null,
       log: this.log,
       exec: (command: string, o?: RunOptions) => this.runNow(command, o),
@@ -382,6 +427,39 @@ export class SerialShell extends EventEmitter implements RemoteShell {
   }
 
   /**
+   * Leaves EdgeForge's shell (echo back on), and logs out when EdgeForge did
+   * the login. Each line waits for the box's answer to the one before:
+   * dash can lose a line typed right behind Ctrl-C or behind its own exit.
+   */
+  private async leave(logout: boolean, interrupt: boolean): Promise<void> {
+    // From here the box's answers are this method's, not a command's still waiting for its marker.
+    let seen = '';
+    this.line.setTap((chunk) => (seen += chunk.toString('latin1')));
+    const quiet = async () => {
+      let length = -1;
+      for (let i = 0; i < 10 && seen.length !== length; i++) {
+        length = seen.length;
+        await this.line.wait(() => (seen.length !== length ? true : undefined), 500);
+      }
+    };
+    try {
+      if (interrupt) {
+        await this.line.write('\x03');
+        await sleep(500);
+      }
+      await this.line.write('stty echo; exit\n');
+      await quiet();
+      if (logout) {
+        await this.line.write('exit\n');
+        // Wait for getty's prompt: closing the port sooner can drop the logout still queued for a slow box.
+        await this.line.wait(() => (LOGIN_PROMPT.test(seen.replace(/\r/g, '')) ? true : undefined), 10_000);
+      }
+    } finally {
+      this.line.setTap(null);
+    }
+  }
+
+  /**
    * Frees the port. By default EdgeForge leaves its shell and, when it did
    * the login, logs out, so the console is back at its login prompt.
    */
@@ -389,12 +467,9 @@ export class SerialShell extends EventEmitter implements RemoteShell {
     if (this.closing) return;
     this.closing = true;
     open.get(this.key)?.delete(this);
-    if (this._state === 'open' && this.line.isOpen && options.logout !== false) {
+    if (this._state === 'open' && this.facts && this.line.isOpen && options.logout !== false) {
       try {
-        // Ctrl-C first in case a command still runs (close() does not wait for the queue).
-        await this.line.write('\x03');
-        await this.line.write(`stty echo; exit\n${this.facts.loggedInByUs ? 'exit\n' : ''}`);
-        await sleep(300);
+        await this.leave(this.facts.loggedInByUs, Boolean(this.running));
       } catch {
         // The line is going away anyway.
       }

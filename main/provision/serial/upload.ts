@@ -4,7 +4,10 @@
  * The file is written to a staging folder beside its destination
  * (<dir>/.edgeforge-upload-<name>/payload), so that a cut cable leaves a
  * partial file to resume from and the final move is a rename on the same
- * file system. Before resuming, the partial file's sha256 is compared with
+ * file system. Under sudo, rz runs as the logged-in user, who may not even
+ * reach the destination's folder (/root is 0700): the staging folder is then
+ * the user's own under /var/tmp, and the file is moved across with a rename
+ * at the end. Before resuming, the partial file's sha256 is compared with
  * the same prefix of the local file; a partial that does not match is
  * thrown away.
  *
@@ -23,7 +26,7 @@ import path from 'node:path';
 import type { AppError } from '../../api/errors';
 import type { ExecOptions, ExecResult, UploadOptions } from '../shell';
 import { SerialErrors, cancelled, serialError } from './errors';
-import { estimateTransferSeconds } from './estimate';
+import { estimateTransferSeconds, lineCharsPerSecond } from './estimate';
 import type { SerialLineSettings } from './line';
 import { shQuote as q } from './markers';
 import type { ZmodemSendOptions, ZmodemSendResult } from './zmodem';
@@ -84,7 +87,12 @@ function lastLines(text: string, n: number): string[] {
 }
 
 function hashIn(text: string): string | undefined {
-  return /\b([0-9a-f]{64})\b/.exec(text.split('\n').filter((l) => /[0-9a-f]{64}/.test(l)).pop() ?? '')?.[1];
+  return /\b([0-9a-f]{64})\b/.exec(
+    text
+      .split('\n')
+      .filter((l) => /[0-9a-f]{64}/.test(l))
+      .pop() ?? '',
+  )?.[1];
 }
 
 export async function uploadOverSerial(host: UploadHost, localFile: string, remotePath: string, o: SerialUploadOptions = {}): Promise<SerialUploadResult> {
@@ -109,8 +117,12 @@ export async function uploadOverSerial(host: UploadHost, localFile: string, remo
   const size = stat.size;
   const sha256 = (o.sha256 ?? (await sha256Of(localFile))).toLowerCase();
   const dir = path.posix.dirname(remotePath);
-  const staging = `${dir}/.edgeforge-upload-${path.posix.basename(remotePath)}`;
+  const staging = host.sudo
+    ? `/var/tmp/.edgeforge-upload-${createHash('sha256').update(remotePath).digest('hex').slice(0, 16)}`
+    : `${dir}/.edgeforge-upload-${path.posix.basename(remotePath)}`;
   const partial = `${staging}/payload`;
+  // The staging folder is the user's under sudo: its files are written as the user, as rz writes them; only the final move needs root.
+  const asUser = host.sudo;
   const progress = (done: number) => o.onProgress?.(Math.min(done, size), size);
   const check = () => {
     if (o.signal?.aborted) throw cancelled();
@@ -120,7 +132,9 @@ export async function uploadOverSerial(host: UploadHost, localFile: string, remo
   const prep = await host.exec(
     `[ -d ${q(dir)} ] || { echo EF_NODIR; exit 2; }; mkdir -p ${q(staging)} || exit 3; ` +
       `${host.sudo ? `chown "$SUDO_UID" ${q(staging)} || exit 3; ` : ''}` +
-      `if [ -f ${q(partial)} ]; then wc -c < ${q(partial)}; else echo 0; fi; df -Pk ${q(dir)} | awk 'NR==2 {print $4}'`,
+      `if [ -f ${q(partial)} ]; then wc -c < ${q(partial)}; else echo 0; fi; ` +
+      // The smaller of the staging and destination file systems' free space (the same one unless under sudo).
+      `df -Pk ${q(staging)} ${q(dir)} | awk 'NR>1 && (m == "" || $4 < m) {m = $4} END {print m}'`,
     { timeoutMs: 60_000, signal: o.signal },
   );
   if (prep.code === 2)
@@ -152,13 +166,14 @@ export async function uploadOverSerial(host: UploadHost, localFile: string, remo
     const r = await host.exec(`p=${q(partial)}; if [ -f "$p" ]; then wc -c < "$p"; sha256sum < "$p"; else echo 0; fi`, {
       timeoutMs: HASH_TIMEOUT_MS,
       signal: o.signal,
+      asUser,
     });
     const lines = lastLines(r.stdout, 2);
     const n = Number((hashIn(r.stdout) ? lines[0] : lines.at(-1)) ?? 0) || 0;
     if (n === 0) return 0;
     if (n <= size && hashIn(r.stdout) === (await sha256Of(localFile, n))) return n;
     host.log(`${host.label}: the partial ${partial} (${n} bytes) is not the start of ${path.basename(localFile)}; starting over`);
-    await host.exec(`rm -f ${q(partial)}`, { timeoutMs: 60_000, signal: o.signal });
+    await host.exec(`rm -f ${q(partial)}`, { timeoutMs: 60_000, signal: o.signal, asUser });
     return 0;
   };
 
@@ -183,7 +198,8 @@ export async function uploadOverSerial(host: UploadHost, localFile: string, remo
       const r = await host.zmodem(
         cmd,
         { path: localFile, size, mtimeMs },
-        { name: 'payload', escapeAll, onProgress: progress, signal: o.signal, idleTimeoutMs: 30_000 },
+        // Idle allowance: 30 s, plus the time the line needs to carry what OS and adapter buffers may still hold.
+        { name: 'payload', escapeAll, onProgress: progress, signal: o.signal, idleTimeoutMs: 30_000 + (1000 * 64 * 1024) / lineCharsPerSecond(host.line) },
       );
       if (o.signal?.aborted) throw cancelled();
       if (r.code === 0 && !r.error) {
@@ -223,7 +239,7 @@ export async function uploadOverSerial(host: UploadHost, localFile: string, remo
           `h=$(sha256sum < "$t"); [ "\${h%% *}" = ${h} ] || { rm -f "$t"; exit 4; }; cat "$t" >> "$p" || { rm -f "$t"; exit 5; }; rm -f "$t"`;
         let r: ExecResult;
         try {
-          r = await host.exec(script, { stdin: buf, timeoutMs: 30_000 + 3_000 * estimateTransferSeconds(len, host.line, 'base64'), signal: o.signal });
+          r = await host.exec(script, { stdin: buf, timeoutMs: 30_000 + 3_000 * estimateTransferSeconds(len, host.line, 'base64'), signal: o.signal, asUser });
         } catch (e) {
           if ((e as AppError).code !== SerialErrors.SHELL_TIMEOUT) throw e;
           r = { code: -1, stdout: (e as AppError).text.en, stderr: '' };
@@ -260,7 +276,10 @@ export async function uploadOverSerial(host: UploadHost, localFile: string, remo
   // Into place, then read the destination back: the only check that counts.
   check();
   const fin = await host.exec(
-    `mv -f ${q(partial)} ${q(remotePath)} || exit 3; rmdir ${q(staging)} 2>/dev/null; ${host.sudo ? `chown 0:0 ${q(remotePath)}; ` : ''}sha256sum < ${q(remotePath)}`,
+    (host.sudo
+      ? // Across file systems mv copies: into a temporary name beside the destination first, then a rename.
+        `mv -f ${q(partial)} ${q(`${remotePath}.edgeforge-tmp`)} && chown 0:0 ${q(`${remotePath}.edgeforge-tmp`)} && mv -f ${q(`${remotePath}.edgeforge-tmp`)} ${q(remotePath)} || exit 3; `
+      : `mv -f ${q(partial)} ${q(remotePath)} || exit 3; `) + `rmdir ${q(staging)} 2>/dev/null; sha256sum < ${q(remotePath)}`,
     { timeoutMs: HASH_TIMEOUT_MS, signal: o.signal },
   );
   if (fin.code !== 0)

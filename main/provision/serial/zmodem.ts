@@ -182,7 +182,7 @@ export class ZmodemSender {
     internals._file_offset = from;
     this.sending = true;
     let sent = 0;
-    const stream = fs.createReadStream(this.file.path, { start: from, highWaterMark: 64 * 1024 });
+    const stream = fs.createReadStream(this.file.path, { start: from, highWaterMark: 32 * 1024 });
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (this.settled) return { from, sent, skipped: false };
