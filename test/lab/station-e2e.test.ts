@@ -96,7 +96,7 @@ describe('station grid in the browser during a real run', { timeout: 1_200_000 }
     await page.screenshot({ path: shot('station-lab-grid-done-en'), fullPage: true });
     // The run's summary: both boxes activated, no failures.
     await page.getByTestId('run-summary').click();
-    await page.getByTestId('summary-modal').waitFor();
+    await page.getByTestId('summary-activated').waitFor();
     expect(await page.getByTestId('summary-activated').textContent()).toContain('UI-000001');
     await page.screenshot({ path: shot('station-lab-summary-en') });
   });
