@@ -7,8 +7,19 @@ import { benchActivation } from './activation';
 import { benchBundle } from './bundle';
 import { benchHash } from './hash';
 import { benchImport } from './import';
+import { benchSerial } from './serial';
+import { benchSftp } from './sftp';
+import { benchStationGrid } from './station-grid';
 
-const all: Record<string, () => void> = { hash: benchHash, import: benchImport, bundle: benchBundle, activation: benchActivation };
+const all: Record<string, () => void> = {
+  hash: benchHash,
+  import: benchImport,
+  bundle: benchBundle,
+  activation: benchActivation,
+  sftp: benchSftp,
+  serial: benchSerial,
+  'station-grid': benchStationGrid,
+};
 const chosen = process.argv.slice(2);
 preflight();
 for (const name of chosen.length ? chosen : Object.keys(all)) {
