@@ -142,6 +142,8 @@ export class SshShell implements RemoteShell {
     readonly target: SshTarget,
     /** The host key's fingerprint, shown to the user (trust on first use). */
     readonly hostKey: { fingerprint: string; firstUse: boolean },
+    /** The cipher negotiated (client to server). */
+    readonly cipher: string,
   ) {
     this.label = where(target);
     client.on('close', () => {
@@ -157,6 +159,8 @@ export class SshShell implements RemoteShell {
     const policy = options.hostKeyPolicy ?? 'tofu';
     return new Promise<SshShell>((resolve, reject) => {
       const client = new Client();
+      let cipher = '';
+      client.once('handshake', (n: { cs: { cipher: string } }) => (cipher = n.cs.cipher));
       let verdict: HostKeyVerdict | null = null;
       let presented: Buffer | null = null;
       let refused: AppError | null = null;
@@ -197,7 +201,9 @@ export class SshShell implements RemoteShell {
       // chacha20-poly1305 first, as OpenSSH orders it: ssh2 puts AES-GCM first when the station has AES
       // instructions, but many boxes (Atom, ARM, an emulated CPU) have none and run AES-GCM at half the speed.
       const a = target.algorithms ?? {};
-      config.algorithms = { cipher: { prepend: ['chacha20-poly1305@openssh.com'], ...(a.cipher?.length ? { append: a.cipher } : {}) } as never };
+      // 'remove' before 'prepend': ssh2 does not move an algorithm already in its list.
+      const first = ['chacha20-poly1305@openssh.com'];
+      config.algorithms = { cipher: { remove: first, prepend: first, ...(a.cipher?.length ? { append: a.cipher } : {}) } as never };
       if (a.kex?.length) config.algorithms.kex = { append: a.kex } as never;
       if (a.serverHostKey?.length) config.algorithms.serverHostKey = { append: a.serverHostKey } as never;
       if (a.hmac?.length) config.algorithms.hmac = { append: a.hmac } as never;
@@ -220,7 +226,7 @@ export class SshShell implements RemoteShell {
           }
           if (firstUse) options.log?.(`new host ${target.host}:${target.port}, key ${v.fingerprint} trusted on first use`);
         }
-        resolve(new SshShell(client, target, { fingerprint: v?.fingerprint ?? '', firstUse }));
+        resolve(new SshShell(client, target, { fingerprint: v?.fingerprint ?? '', firstUse }, cipher));
       });
       client.on('error', (e) => fail(refused ?? mapConnectError(target, e)));
       client.on('close', () => fail(refused ?? lost(target, 'closed during the handshake')));
