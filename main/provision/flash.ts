@@ -543,13 +543,13 @@ export class FlashService {
         const hk = this.boxRow(boxId).host_key;
         return hk ? `${s.label}, host key ${(JSON.parse(hk) as { fingerprint: string }).fingerprint}` : s.label;
       },
-      probe: () => this.stepProbe(boxId, await0(getShell), model, ctx),
-      upload: () => this.stepUpload(boxId, run, await0(getShell), ctx),
-      verify: () => this.stepVerify(boxId, run, await0(getShell), ctx),
-      install: () => this.stepInstall(boxId, await0(getShell), ctx),
-      activate: () => this.stepActivate(boxId, batch.id, await0(getShell), ctx),
-      join: () => (join.mode === 'none' ? Promise.resolve(null) : this.stepJoin(boxId, run, join, combo.spec.nodeLabels, model, batch, await0(getShell), ctx)),
-      ready: () => this.stepReady(boxId, run, join, await0(getShell), ctx),
+      probe: () => this.stepProbe(boxId, getShell(), model, ctx),
+      upload: () => this.stepUpload(boxId, run, getShell(), ctx),
+      verify: () => this.stepVerify(boxId, run, getShell(), ctx),
+      install: () => this.stepInstall(boxId, getShell(), ctx),
+      activate: () => this.stepActivate(boxId, batch.id, getShell(), ctx),
+      join: () => (join.mode === 'none' ? Promise.resolve(null) : this.stepJoin(boxId, run, join, combo.spec.nodeLabels, model, batch, getShell(), ctx)),
+      ready: () => this.stepReady(boxId, run, join, getShell(), ctx),
     };
     try {
       for (const step of FLASH_STEPS) {
@@ -1002,10 +1002,6 @@ export class FlashService {
       updatedAt: b.updated_at,
     };
   }
-}
-
-function await0<T>(f: () => Promise<T>): Promise<T> {
-  return f();
 }
 
 function safeJob(jobs: JobService, jobId: string) {

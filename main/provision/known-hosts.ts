@@ -75,11 +75,7 @@ export class KnownHosts {
       .run(host.toLowerCase(), port, hostKeyType(blob), blob, hostKeyFingerprint(blob), now, now);
   }
 
-  /**
-   * The user's explicit re-trust: forgets the recorded key, so the next
-   * connection records whatever the host presents, but only when it is the
-   * fingerprint the user was shown.
-   */
+  /** Forgets a host (the user removed it from the list); its next connection is a first use again. */
   forget(host: string, port: number): boolean {
     return this.db.prepare('DELETE FROM provision_known_hosts WHERE host=? AND port=?').run(host.toLowerCase(), port).changes > 0;
   }
