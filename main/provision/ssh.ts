@@ -67,8 +67,29 @@ export interface SshConnectOptions {
   log?: (line: string) => void;
 }
 
-const SFTP_CHUNK = 32 * 1024;
-const SFTP_PARALLEL = 64;
+/**
+ * SFTP writes are as large as the server accepts, as OpenSSH's own client
+ * does: OpenSSH announces 255 KiB through limits@openssh.com (which ssh2
+ * reads at start), other servers get what ssh2 assumes, about 31 KiB. Fewer, larger writes cost a
+ * slow box's sftp-server less than many small ones. About 4 MiB are in
+ * flight, at least 8 writes and at most 64.
+ */
+const SFTP_MIN_CHUNK = 32 * 1024;
+const SFTP_MAX_CHUNK = 256 * 1024;
+const SFTP_IN_FLIGHT = 4 * 1024 * 1024;
+
+export function sftpWriteShape(maxWriteLen: number | undefined): { chunk: number; parallel: number } {
+  const allowed = maxWriteLen !== undefined && Number.isFinite(maxWriteLen) ? maxWriteLen : SFTP_MIN_CHUNK;
+  // Never above what the server allows: ssh2 would split a larger write into writes sent one after another.
+  const chunk = Math.max(1024, Math.min(SFTP_MAX_CHUNK, Math.floor(allowed / 1024) * 1024));
+  return { chunk, parallel: Math.max(8, Math.min(64, Math.ceil(SFTP_IN_FLIGHT / chunk))) };
+}
+
+/** ssh2 keeps the server's write limit on the session; it has no public getter. */
+function serverWriteLimit(sftp: SFTPWrapper): number | undefined {
+  const limit = (sftp as unknown as { _maxWriteLen?: unknown })._maxWriteLen;
+  return typeof limit === 'number' ? limit : undefined;
+}
 
 function where(t: SshTarget): string {
   return `${t.username}@${t.host}:${t.port}`;
@@ -338,32 +359,39 @@ export class SshShell implements RemoteShell {
    * Uploads through `<remotePath>.part`, renamed into place once the box's
    * sha256sum matches. A `.part` left by a dropped connection is resumed
    * from the last offset whose content is verified: writes are in flight
-   * 64 at a time, so only the final window before the partial file's end can
-   * hold holes; everything before it is checked by hash and kept.
+   * several at a time (sftpWriteShape), so only the final window before the
+   * partial file's end can hold holes; everything before it is checked by
+   * hash and kept.
    *
    * As a user who is not root, the folder must be writable by that user
    * (the flash job makes its upload folder so).
    */
   async upload(localFile: string, remotePath: string, options: UploadOptions = {}): Promise<void> {
     const size = fs.statSync(localFile).size;
-    const sha = options.sha256 ?? (await sha256File(localFile));
+    // The local hash, when not given, is read while the upload runs: it is needed only at the end.
+    const shaLocal = options.sha256 !== undefined ? Promise.resolve(options.sha256) : sha256File(localFile);
+    shaLocal.catch(() => undefined);
+    const part = `${remotePath}.part`;
+    const sftp = await this.sftp();
+    const sizeOf = (file: string) => new Promise<number | null>((resolve) => sftp.stat(file, (err, st) => resolve(err ? null : st.size)));
+    const [doneSize, partSize] = await Promise.all([sizeOf(remotePath), sizeOf(part)]);
     // Already there (an earlier run): verified by reading it back, never assumed.
-    if ((await this.remoteSha256(remotePath).catch(() => null)) === sha) {
+    if (doneSize === size && (await this.remoteSha256(remotePath).catch(() => null)) === (await shaLocal)) {
       options.onProgress?.(size, size);
       return;
     }
-    const part = `${remotePath}.part`;
-    const sftp = await this.sftp();
-    const partSize = await new Promise<number>((resolve) => sftp.stat(part, (err, st) => resolve(err ? 0 : st.size)));
+    const shape = sftpWriteShape(serverWriteLimit(sftp));
     let offset = 0;
-    if (partSize > 0) {
-      const window = SFTP_CHUNK * SFTP_PARALLEL;
-      const candidate = Math.max(0, Math.floor((Math.min(partSize, size) - window) / SFTP_CHUNK) * SFTP_CHUNK);
+    if (partSize !== null && partSize > 0) {
+      // Writes land out of order: only what lies a whole window of writes before the end of the part is kept, once its hash matches.
+      const window = shape.chunk * shape.parallel;
+      const candidate = Math.max(0, Math.floor((Math.min(partSize, size) - window) / shape.chunk) * shape.chunk);
       if (candidate > 0 && (await this.remoteSha256(part, candidate)) === (await sha256File(localFile, candidate))) offset = candidate;
     }
     // The first report says where this upload starts: 0, or the offset a resume keeps.
     options.onProgress?.(offset, size);
-    await this.writeFrom(sftp, localFile, part, offset, size, options);
+    await this.writeFrom(sftp, localFile, part, offset, size, shape, options);
+    const sha = await shaLocal;
     const remote = await this.remoteSha256(part);
     if (remote !== sha) {
       await this.exec(`rm -f ${quote(part)}`).catch(() => undefined);
@@ -380,7 +408,15 @@ export class SshShell implements RemoteShell {
       });
   }
 
-  private writeFrom(sftp: SFTPWrapper, localFile: string, remote: string, start: number, size: number, options: UploadOptions): Promise<void> {
+  private writeFrom(
+    sftp: SFTPWrapper,
+    localFile: string,
+    remote: string,
+    start: number,
+    size: number,
+    shape: { chunk: number; parallel: number },
+    options: UploadOptions,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       sftp.open(remote, start > 0 ? 'r+' : 'w', 0o600, (err, handle) => {
         if (err) return reject(uploadFailed(this.label, remote, err.message));
@@ -419,9 +455,9 @@ export class SshShell implements RemoteShell {
             options.onProgress?.(size, size);
             return end(null);
           }
-          while (inFlight < SFTP_PARALLEL && next < size && !failed) {
+          while (inFlight < shape.parallel && next < size && !failed) {
             const pos = next;
-            const len = Math.min(SFTP_CHUNK, size - pos);
+            const len = Math.min(shape.chunk, size - pos);
             next += len;
             const buf = Buffer.allocUnsafe(len);
             fs.readSync(fd, buf, 0, len, pos);
@@ -433,7 +469,7 @@ export class SshShell implements RemoteShell {
                 acked.add(pos);
                 while (acked.has(contiguous)) {
                   acked.delete(contiguous);
-                  contiguous = Math.min(size, contiguous + SFTP_CHUNK);
+                  contiguous = Math.min(size, contiguous + shape.chunk);
                 }
                 options.onProgress?.(contiguous, size);
               }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../main/api/errors';
 import { KnownHosts } from '../../main/provision/known-hosts';
-import { LEGACY_ALGORITHMS, SshShell, type SshTarget } from '../../main/provision/ssh';
+import { LEGACY_ALGORITHMS, sftpWriteShape, SshShell, type SshTarget } from '../../main/provision/ssh';
 import { provisionSchema } from '../../main/provision/schema';
 
 import { Store } from '../../main/store';
@@ -127,6 +127,8 @@ describe.skipIf(!hasSshd())('SSH transport (real sshd on 127.0.0.1)', () => {
       expect(fs.existsSync(`${dest}.part`)).toBe(false);
       expect(seen.at(-1)).toBe(fs.statSync(src).size);
       expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+      // OpenSSH's sftp-server allows 255 KiB writes (limits@openssh.com), and they are used: about 37 writes, not 288 of 32 KiB.
+      expect(seen.length).toBeLessThan(60);
     } finally {
       await sh.close();
     }
@@ -213,5 +215,18 @@ describe.skipIf(!hasSshd())('SSH keys with a passphrase', () => {
     const sh = await SshShell.connect({ ...t, passphrase: 'key pass 123' }, { knownHosts: store() });
     expect((await sh.exec('id -u')).stdout.trim()).toBe('0');
     await sh.close();
+  });
+});
+
+describe('SFTP write shape', () => {
+  it('writes as large as the server allows, never larger, with about 4 MiB in flight', () => {
+    // OpenSSH 9's limits@openssh.com: 255 KiB writes.
+    expect(sftpWriteShape(261_120)).toEqual({ chunk: 255 * 1024, parallel: 17 });
+    // ssh2's assumption for a server that says nothing (34000 minus its 2 KiB overhead): 31 KiB, not a 32 KiB write ssh2 would split.
+    expect(sftpWriteShape(34_000 - 2048)).toEqual({ chunk: 31 * 1024, parallel: 64 });
+    expect(sftpWriteShape(undefined)).toEqual({ chunk: 32 * 1024, parallel: 64 });
+    // A server allowing huge writes still gets 256 KiB ones, at least 8 in flight.
+    expect(sftpWriteShape(4 * 1024 * 1024)).toEqual({ chunk: 256 * 1024, parallel: 16 });
+    expect(sftpWriteShape(100)).toEqual({ chunk: 1024, parallel: 64 });
   });
 });
