@@ -37,13 +37,34 @@ const ICONS: Record<Area, ReactNode> = {
   settings: <SettingOutlined />,
 };
 
+/**
+ * The header's count of running and queued jobs. It reads the jobs list
+ * through a `select`, so it renders again only when the count changes, not
+ * on every progress report of every job.
+ */
+function ActiveJobsBadge({ onOpen }: { onOpen: () => void }) {
+  const { t } = useTranslation();
+  const { orpc } = useApi();
+  const active = useQuery({
+    ...orpc.jobs.list.queryOptions({ input: JOBS_LIST_INPUT }),
+    select: (jobs) => jobs.filter((j) => j.state === 'running' || j.state === 'queued').length,
+  });
+  const count = active.data ?? 0;
+  return (
+    <Tooltip title={t('header.activeJobs', { count })}>
+      <Badge count={count} size="small">
+        <Button icon={<UnorderedListOutlined />} onClick={onOpen} aria-label={t('nav.jobs')} data-testid="header-jobs" />
+      </Badge>
+    </Tooltip>
+  );
+}
+
 function useHashArea(): [Area, (a: Area) => void] {
   return [areaFromHash(useHash()), (a) => goTo(a)];
 }
 
 export function AppShell({ onLost }: { onLost: (listener: () => void) => void }) {
   const { t } = useTranslation();
-  const { orpc } = useApi();
   const prefs = usePreferences();
   const { token } = theme.useToken();
   const [area, go] = useHashArea();
@@ -51,9 +72,6 @@ export function AppShell({ onLost }: { onLost: (listener: () => void) => void })
   const markLost = useCallback(() => setLost(true), []);
   useEffect(() => onLost(markLost), [onLost, markLost]);
   useJobsFeed(markLost);
-
-  const jobs = useQuery(orpc.jobs.list.queryOptions({ input: JOBS_LIST_INPUT }));
-  const active = (jobs.data ?? []).filter((j) => j.state === 'running' || j.state === 'queued').length;
 
   // Alt+1..8 switches areas, the same keys in both languages.
   useEffect(() => {
@@ -122,11 +140,7 @@ export function AppShell({ onLost }: { onLost: (listener: () => void) => void })
             {t(`nav.${area}`)}
           </Typography.Title>
           <Space size="middle">
-            <Tooltip title={t('header.activeJobs', { count: active })}>
-              <Badge count={active} size="small">
-                <Button icon={<UnorderedListOutlined />} onClick={() => go('jobs')} aria-label={t('nav.jobs')} data-testid="header-jobs" />
-              </Badge>
-            </Tooltip>
+            <ActiveJobsBadge onOpen={() => go('jobs')} />
             <Segmented
               data-testid="language-switch"
               aria-label={t('header.language')}

@@ -1,5 +1,5 @@
 import { CloseOutlined, FileTextOutlined, KeyOutlined, ProfileOutlined, RedoOutlined, StepForwardOutlined } from '@ant-design/icons';
-import { Button, Progress, Tag, Tooltip, Typography, theme } from 'antd';
+import { Button, Tag, theme } from 'antd';
 import type { TFunction } from 'i18next';
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -93,22 +93,23 @@ export const BoxCard = memo(function BoxCard({ box, selected, tabStop, lang, pal
   const uploading = box.state === 'running' && (box.step === 'upload' || box.step === 'verify') && box.bytesTotal !== null && box.bytesTotal > 0;
   const percent = uploading ? Math.min(100, Math.floor((100 * box.bytesDone) / Math.max(1, box.bytesTotal!))) : 0;
   const failure = failureText(box, lang, t);
+  // Plain titles, not antd Tooltips: fifty cards of five buttons each are re-rendered as boxes move on.
   const verb = (v: BoxVerb, icon: React.ReactNode, danger = false) => (
-    <Tooltip title={`${t(`station.verb.${v}`)} (${VERB_KEYS[v]})`} mouseEnterDelay={0.4}>
-      <Button
-        size="small"
-        type="text"
-        danger={danger}
-        icon={icon}
-        aria-label={t(`station.verb.${v}`)}
-        data-testid={`box-${v}`}
-        onClick={(e) => {
-          e.stopPropagation();
-          onVerb(v, box);
-        }}
-      />
-    </Tooltip>
+    <Button
+      size="small"
+      type="text"
+      danger={danger}
+      icon={icon}
+      title={`${t(`station.verb.${v}`)} (${VERB_KEYS[v]})`}
+      aria-label={t(`station.verb.${v}`)}
+      data-testid={`box-${v}`}
+      onClick={(e) => {
+        e.stopPropagation();
+        onVerb(v, box);
+      }}
+    />
   );
+  const secondary = { color: token.colorTextSecondary };
   return (
     <div
       className="ef-box"
@@ -137,17 +138,15 @@ export const BoxCard = memo(function BoxCard({ box, selected, tabStop, lang, pal
       }}
     >
       <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
-        <Typography.Text type="secondary" style={{ fontSize: 12, minWidth: 22 }}>
-          {box.position + 1}
-        </Typography.Text>
-        <Typography.Text strong ellipsis style={{ flex: 1, fontSize: 15 }} title={box.label} data-testid="box-label">
+        <span style={{ ...secondary, fontSize: 12, minWidth: 22 }}>{box.position + 1}</span>
+        <span className="ef-ellipsis" style={{ flex: 1, fontSize: 15, fontWeight: 600 }} title={box.label} data-testid="box-label">
           {box.labelSerial ?? box.label}
-        </Typography.Text>
+        </span>
         <Tag color={BOX_TAG[box.state]} style={{ marginInlineEnd: 0 }} data-testid="box-state">
           {t(`station.boxState.${box.state}`)}
         </Tag>
       </div>
-      <Typography.Text type="secondary" style={{ fontSize: 12 }} ellipsis>
+      <span className="ef-ellipsis" style={{ ...secondary, fontSize: 12 }}>
         {[
           targetText(box.target),
           box.serial ? `${t('station.box.serial')} ${box.serial}` : null,
@@ -156,7 +155,7 @@ export const BoxCard = memo(function BoxCard({ box, selected, tabStop, lang, pal
         ]
           .filter(Boolean)
           .join(' · ')}
-      </Typography.Text>
+      </span>
       <StepStrip box={box} palette={palette} />
       <div style={{ fontSize: 12, minHeight: 20 }}>
         {failure ? (
@@ -175,25 +174,34 @@ export const BoxCard = memo(function BoxCard({ box, selected, tabStop, lang, pal
             {failure}
           </div>
         ) : box.state === 'running' && box.step ? (
-          <Typography.Text style={{ fontSize: 12 }} ellipsis={{ tooltip: current?.note ?? undefined }} data-testid="box-now">
+          <div className="ef-ellipsis" title={current?.note ?? undefined} data-testid="box-now">
             {t(`station.step.${box.step}`)}
             {current && current.attempts > 1 ? ` · ${t('station.box.attemptN', { n: current.attempts })}` : ''}
             {current?.note ? ` · ${current.note}` : ''}
-          </Typography.Text>
+          </div>
         ) : box.state === 'succeeded' ? (
-          <Typography.Text type="success" style={{ fontSize: 12 }}>
-            {t('station.box.ready')}
-          </Typography.Text>
+          <span style={{ color: token.colorSuccessText }}>{t('station.box.ready')}</span>
         ) : (
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {t(`station.boxHint.${box.state}`)}
-          </Typography.Text>
+          <span style={secondary}>{t(`station.boxHint.${box.state}`)}</span>
         )}
       </div>
       {uploading && (
         <div data-testid="box-upload" data-percent={percent}>
-          <Progress percent={percent} size="small" status="active" style={{ margin: 0 }} />
-          <Typography.Text type="secondary" style={{ fontSize: 11 }}>
+          <div className="ef-bar-row">
+            <div
+              className="ef-bar"
+              role="progressbar"
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={percent}
+              aria-label={t(`station.step.${box.step}`)}
+              style={{ background: token.colorFillSecondary }}
+            >
+              <div style={{ width: `${percent}%`, background: token.colorPrimary }} />
+            </div>
+            <span style={{ fontSize: 12 }}>{percent}%</span>
+          </div>
+          <span className="ef-ellipsis" style={{ ...secondary, fontSize: 11, display: 'block' }}>
             {[
               `${formatBytes(box.bytesDone)} / ${formatBytes(box.bytesTotal!)}`,
               box.rateBps > 0 ? t('jobs.rate', { rate: formatBytes(box.rateBps) }) : null,
@@ -201,15 +209,15 @@ export const BoxCard = memo(function BoxCard({ box, selected, tabStop, lang, pal
             ]
               .filter(Boolean)
               .join(' · ')}
-          </Typography.Text>
+          </span>
         </div>
       )}
       <div style={{ flex: 1 }} />
       {box.hostKey && (
         <div style={{ display: 'flex', alignItems: 'center', gap: 6, minWidth: 0 }} title={box.hostKey.fingerprint} data-testid="box-hostkey">
-          <Typography.Text type="secondary" style={{ fontSize: 11, minWidth: 0, fontFamily: 'ui-monospace, Menlo, Consolas, monospace' }} ellipsis>
+          <span className="ef-ellipsis" style={{ ...secondary, fontSize: 11, fontFamily: 'ui-monospace, Menlo, Consolas, monospace' }}>
             <KeyOutlined /> {shortFingerprint(box.hostKey.fingerprint)}
-          </Typography.Text>
+          </span>
           {box.hostKey.firstUse && (
             <Tag color="gold" style={{ fontSize: 10, lineHeight: '16px', marginInlineEnd: 0, flex: 'none' }} title={t('station.box.firstUseHelp')}>
               {t('station.box.firstUse')}

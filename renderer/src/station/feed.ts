@@ -6,11 +6,14 @@
  * Fifty boxes uploading send many events a second; they are gathered and
  * written once per animation frame (the newest event of each box and run
  * wins), so the grid re-renders at most once a frame and only the cards
- * whose box changed.
+ * whose box changed. A change of state or step is shown on the next frame;
+ * an update that only moves a box's bytes, rate or note is shown at most
+ * once a second per box, which is as often as a person reads a rate.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { FlashBox, FlashRun } from '../../../main/api/contract';
+import { frameBatcher } from '../api/coalesce';
 import { useApi } from '../api/context';
 import { recount } from './model';
 
@@ -18,6 +21,22 @@ type RunDetail = { run: FlashRun; boxes: FlashBox[] };
 
 const RECONNECT_MS = 2_000;
 const LIST_REFRESH_MS = 2_000;
+/** How often an update that only moves progress (bytes, rate, note) reaches the grid. */
+export const PROGRESS_MS = 1_000;
+
+/** What the grid shows as a change of state: anything but progress. */
+function shape(box: FlashBox): string {
+  return [
+    box.state,
+    box.step,
+    box.seat,
+    box.serial,
+    box.nodeName,
+    box.hostKey?.fingerprint,
+    box.error?.code,
+    ...box.steps.map((s) => `${s.state}${s.attempts}`),
+  ].join('|');
+}
 
 /** Subscribes while mounted; returns whether updates are flowing. */
 export function useFlashFeed(): boolean {
@@ -29,12 +48,25 @@ export function useFlashFeed(): boolean {
     const controller = new AbortController();
     const boxes = new Map<string, FlashBox>();
     const runs = new Map<string, FlashRun>();
-    let frame: number | null = null;
+    /** Progress-only updates, held until their box's next PROGRESS_MS tick. */
+    const progress = new Map<string, FlashBox>();
+    /** The shape of each box as last received, and when its progress was last shown. */
+    const shapes = new Map<string, string>();
+    const shownAt = new Map<string, number>();
     let retry: ReturnType<typeof setTimeout> | null = null;
+    let progressTimer: ReturnType<typeof setTimeout> | null = null;
     let listReadAt = 0;
 
     const flush = () => {
-      frame = null;
+      const now = Date.now();
+      for (const box of boxes.keys()) progress.delete(box);
+      for (const [id, box] of progress)
+        if (now - (shownAt.get(id) ?? 0) >= PROGRESS_MS) {
+          boxes.set(id, box);
+          progress.delete(id);
+        }
+      for (const id of boxes.keys()) shownAt.set(id, now);
+      if (progress.size > 0) later();
       const runList = orpc.flash.runs.queryKey();
       if (runs.size > 0) {
         const changed = [...runs.values()];
@@ -87,8 +119,26 @@ export function useFlashFeed(): boolean {
         }
       }
     };
-    const schedule = () => {
-      frame ??= requestAnimationFrame(flush);
+    const batch = frameBatcher(flush);
+    /** Looks at the held progress again a little later. */
+    const later = () => {
+      progressTimer ??= setTimeout(() => {
+        progressTimer = null;
+        batch.schedule();
+      }, PROGRESS_MS / 4);
+    };
+    const onBox = (box: FlashBox) => {
+      const next = shape(box);
+      const held = boxes.has(box.id);
+      if (held || shapes.get(box.id) !== next) {
+        boxes.set(box.id, box);
+        batch.schedule();
+      } else {
+        progress.set(box.id, box);
+        if (Date.now() - (shownAt.get(box.id) ?? 0) >= PROGRESS_MS) batch.schedule();
+        else later();
+      }
+      shapes.set(box.id, next);
     };
 
     const subscribe = async () => {
@@ -98,9 +148,11 @@ export function useFlashFeed(): boolean {
         // Anything that changed before the stream was open is read afresh.
         void queryClient.invalidateQueries({ queryKey: orpc.flash.key() });
         for await (const event of stream) {
-          if (event.type === 'box') boxes.set(event.box.id, event.box);
-          else runs.set(event.run.id, event.run);
-          schedule();
+          if (event.type === 'box') onBox(event.box);
+          else {
+            runs.set(event.run.id, event.run);
+            batch.schedule();
+          }
         }
       } catch {
         // Reconnects below; the shell reports a lost connection on its own.
@@ -113,8 +165,9 @@ export function useFlashFeed(): boolean {
 
     return () => {
       controller.abort();
-      if (frame !== null) cancelAnimationFrame(frame);
+      batch.cancel();
       if (retry !== null) clearTimeout(retry);
+      if (progressTimer !== null) clearTimeout(progressTimer);
     };
   }, [client, orpc, queryClient]);
 
