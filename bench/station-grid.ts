@@ -51,7 +51,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import {
   ComboSpecSchema,
   FlashRunCreateSchema,
@@ -71,11 +70,12 @@ import { compareWithModel, type RemoteShell } from '../main/provision';
 import { mismatchError } from '../main/provision/probe';
 import { openRuntime, type Runtime } from '../main/runtime';
 import { ensureOciFixtures } from '../test/lab/cache';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../test/support/chromium';
 import { root } from './common';
 
 const self = fileURLToPath(import.meta.url);
 const LAB_LOCK = '/tmp/edgeforge-lab.lock';
-const CHROMIUM = process.env.EDGEFORGE_CHROMIUM ?? '/usr/bin/chromium';
 const BOXES = 50;
 const CHUNK = 32 * 1024;
 /** Box positions (0-based) that meet a fault, so the grid shows them as a real run would. */
@@ -526,7 +526,7 @@ async function main(): Promise<void> {
     resourcesDir: path.join(root, 'resources'),
   });
   let host: Awaited<ReturnType<typeof startHost>> | null = null;
-  let browser: Awaited<ReturnType<typeof chromium.launch>> | null = null;
+  let browser: Browser | null = null;
   try {
     await rt.native.start().catch(() => undefined);
     // The catalog, the batch and the run, through the product's services.
@@ -572,19 +572,7 @@ async function main(): Promise<void> {
     );
     host = await startHost({ router: rt.router, staticDir, listen: '127.0.0.1', port: 0, uploadDir: rt.layout.uploads });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
     const page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'en-US' })).newPage();
     await page.addInitScript(MEASURE_IN_PAGE);
     await page.goto(`${host.openUrl}#/station/${run.id}`);

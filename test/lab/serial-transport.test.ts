@@ -10,21 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AppError } from '../../main/api/errors';
 import { bootstrapNetwork, openSerialShell, type SerialShell } from '../../main/provision/serial';
 import { Lab, ROOT_PASSWORD, TECH_USER, type Box } from './lab';
+import { refusal } from '../support/refusal';
 
 const LINE = { baud: 115200, dataBits: 8, parity: 'none', stopBits: 1, flowControl: 'none' } as const;
-
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('serial transport on a lab box (ttyS0: agetty + login)', { timeout: 600_000 }, () => {
   let lab: Lab;

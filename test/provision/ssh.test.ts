@@ -8,7 +8,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../main/api/errors';
 import { KnownHosts } from '../../main/provision/known-hosts';
 import { LEGACY_ALGORITHMS, sftpWriteShape, SshShell, type SshTarget } from '../../main/provision/ssh';
 import { provisionSchema } from '../../main/provision/schema';
@@ -16,19 +15,10 @@ import { provisionSchema } from '../../main/provision/schema';
 import { Store } from '../../main/store';
 import { hasSshd, startSshd, type TestSshd } from '../support/sshd';
 import { tempDir } from '../support/tmp';
+import { refusal } from '../support/refusal';
 
 function store(): KnownHosts {
   return new KnownHosts(Store.open(path.join(tempDir(), 'station.db'), [provisionSchema]).db);
-}
-
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe.skipIf(!hasSshd())('SSH transport (real sshd on 127.0.0.1)', () => {

@@ -1,31 +1,16 @@
 /**
- * Debian's Chromium driven by playwright-core (never a downloaded browser),
- * headless, with the flags this offline machine needs.
+ * The e2e tests' browser session: a headless host and Debian's Chromium
+ * (launched by ./chromium), with screenshots kept as artifacts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { launchChromium } from './chromium';
 import { startHostProcess, type RunningHost } from './host';
 import { repoRoot, tempDir } from './tmp';
 
-export const CHROMIUM = process.env.EDGEFORGE_CHROMIUM ?? '/usr/bin/chromium';
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-  });
-}
+export { CHROMIUM, launchChromium } from './chromium';
 
 /** Screenshots are kept as test artifacts under test-results/screenshots/. */
 export const screenshotDir = path.join(repoRoot, 'test-results', 'screenshots');

@@ -9,20 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../../main/api/errors';
 import { openSerialShell, type SerialShell, type SerialShellOptions } from '../../../main/provision/serial';
 import { tempDir } from '../../support/tmp';
 import { Cable, LINE, hasLrzsz, hasSocat, type CableOptions } from './consoles';
-
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
+import { refusal } from '../../support/refusal';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
