@@ -1192,6 +1192,106 @@ export const ClusterSchema = z.object({
   createdAt: z.string(),
 });
 export type Cluster = z.infer<typeof ClusterSchema>;
+
+/*
+ * Terminal: one session interface, one transport each (local shell, SSH,
+ * serial console). Sessions live in the native I/O process and outlive the
+ * renderer: a reloaded window attaches again and replays what it missed.
+ */
+export const TERMINAL_KINDS = ['local', 'ssh', 'serial'] as const;
+export const TerminalNewlineSchema = z.enum(['cr', 'lf', 'crlf']);
+const TERM_SIZE = { cols: z.number().int().min(2).max(1000).default(80), rows: z.number().int().min(1).max(500).default(24) };
+export const TerminalOpenSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('local'),
+    /** A shell from terminal.shells; the user's login shell when omitted. */
+    shell: z.string().trim().min(1).max(4096).optional(),
+    cwd: z.string().trim().min(1).max(4096).optional(),
+    ...TERM_SIZE,
+  }),
+  z.object({
+    kind: z.literal('ssh'),
+    /** A flashed box: its address and the credentials the station keeps for it. */
+    boxId: z
+      .string()
+      .regex(/^fbx_[0-9a-f]{16}$/)
+      .optional(),
+    host: HOST.optional(),
+    port: PORT.default(22),
+    username: z.string().trim().min(1).max(64).optional(),
+    password: z.string().max(1024).optional(),
+    privateKey: z
+      .string()
+      .max(64 * 1024)
+      .optional(),
+    passphrase: z.string().max(1024).optional(),
+    legacyAlgorithms: z.boolean().default(false),
+    /** The user's explicit re-trust of a changed host key (its new fingerprint). */
+    retrustFingerprint: z
+      .string()
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}$/)
+      .optional(),
+    ...TERM_SIZE,
+  }),
+  z.object({
+    kind: z.literal('serial'),
+    // Any absolute path: adapters also appear as /dev/serial/by-id/… links, and virtual ports (socat, a VM's console) elsewhere.
+    path: z
+      .string()
+      .trim()
+      .refine(
+        (s) => /^\/[A-Za-z0-9/._:+@-]+$/.test(s) || /^COM[1-9]\d{0,2}$/.test(s),
+        L('A serial port is a device path (/dev/ttyUSB0) or COM1…COM999.', '串口为设备路径（/dev/ttyUSB0）或 COM1…COM999。'),
+      ),
+    baud: z
+      .number()
+      .refine(
+        (b) => (BAUD_RATES as readonly number[]).includes(b),
+        L(`Choose a standard baud rate: ${BAUD_RATES.join(', ')}.`, `请选择标准波特率：${BAUD_RATES.join('、')}。`),
+      )
+      .default(115200),
+    dataBits: z.number().int().min(5).max(8).default(8),
+    parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
+    stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(1),
+    flowControl: z.enum(['none', 'rts-cts', 'xon-xoff']).default('none'),
+    /** What Enter sends. */
+    newline: TerminalNewlineSchema.default('cr'),
+    ...TERM_SIZE,
+  }),
+]);
+export type TerminalOpen = z.infer<typeof TerminalOpenSchema>;
+export const TerminalSessionSchema = z.object({
+  id: z.string(),
+  kind: z.enum(TERMINAL_KINDS),
+  title: z.string(),
+  /** What it is connected to: a shell's path, user@host:port, a device path. */
+  target: z.string(),
+  state: z.enum(['connecting', 'open', 'reconnecting', 'exited']),
+  /** Why it ended or what it waits for, when it has. */
+  status: LocalizedTextSchema.nullable(),
+  exitCode: z.number().int().nullable(),
+  cols: z.number().int(),
+  rows: z.number().int(),
+  /** Serial only: what Enter sends. */
+  newline: TerminalNewlineSchema.nullable(),
+  /** How output is carried: text, or one character per byte (serial, for the hex view; the renderer decodes UTF-8 itself). */
+  encoding: z.enum(['utf8', 'bytes']),
+  /** SSH only: the host key, and whether this connection trusted it for the first time. */
+  hostKey: z.object({ fingerprint: z.string(), firstUse: z.boolean() }).nullable(),
+  /** Characters output so far (the offset the next output starts at). */
+  offset: z.number().int(),
+  createdAt: z.string(),
+});
+export type TerminalSession = z.infer<typeof TerminalSessionSchema>;
+export const TerminalEventSchema = z.discriminatedUnion('type', [
+  /** Output. `offset` counts characters from the session's start; the renderer acknowledges each chunk once written. */
+  z.object({ type: z.literal('data'), offset: z.number().int(), data: z.string() }),
+  /** Output older than the replay buffer was dropped before this attach. */
+  z.object({ type: z.literal('gap'), from: z.number().int(), to: z.number().int() }),
+  z.object({ type: z.literal('session'), session: TerminalSessionSchema }),
+]);
+export type TerminalEvent = z.infer<typeof TerminalEventSchema>;
+const SessionRef = z.object({ id: z.string().regex(/^trm_[0-9a-f]{16}$/) });
 const BoxRef = z.object({ id: z.string().regex(/^fbx_[0-9a-f]{16}$/) });
 const RunRef = z.object({ id: z.string().regex(/^run_[0-9a-f]{16}$/) });
 
@@ -1369,6 +1469,22 @@ export const contract = {
   },
   clusters: {
     list: oc.output(z.array(ClusterSchema)),
+  },
+  terminal: {
+    sessions: oc.output(z.array(TerminalSessionSchema)),
+    /** The local shells this station has (the login shell first). */
+    shells: oc.output(z.array(z.object({ path: z.string(), name: z.string() }))),
+    open: oc.input(TerminalOpenSchema).output(TerminalSessionSchema),
+    /** Keystrokes and pastes. */
+    write: oc.input(SessionRef.extend({ data: z.string().max(1_000_000) })).output(z.object({ ok: z.boolean() })),
+    resize: oc.input(SessionRef.extend({ cols: TERM_SIZE.cols, rows: TERM_SIZE.rows })).output(z.object({ ok: z.boolean() })),
+    /** The output offset written to the screen so far; output pauses while too much is not (flow control). */
+    ack: oc.input(SessionRef.extend({ offset: z.number().int().min(0) })).output(z.object({ ok: z.boolean() })),
+    setNewline: oc.input(SessionRef.extend({ newline: TerminalNewlineSchema })).output(TerminalSessionSchema),
+    /** Ends the session: the shell is hung up, the SSH connection closed, the serial port freed. */
+    close: oc.input(SessionRef).output(TerminalSessionSchema),
+    /** The session's output from `from` on (what the replay buffer still has), then live, with its state changes. */
+    attach: oc.input(SessionRef.extend({ from: z.number().int().min(0).default(0) })).output(eventIterator(TerminalEventSchema)),
   },
   diagnostics: {
     /** Starts a job that streams a file through sha256. */

@@ -6,12 +6,13 @@
  */
 import { fork } from 'node:child_process';
 import type { NativeHealth } from '../api/contract';
-import type { NativeReady, NativeRequest, NativeResponse } from './protocol';
+import { AppError } from '../api/errors';
+import type { NativeMessage, NativeRequest } from './protocol';
 
 export interface NativeChannel {
   readonly pid: number | null;
   send(message: NativeRequest): void;
-  onMessage(listener: (message: NativeResponse | NativeReady) => void): void;
+  onMessage(listener: (message: NativeMessage) => void): void;
   onExit(listener: (code: number | null) => void): void;
   kill(): void;
 }
@@ -31,6 +32,8 @@ export class NativeHost {
   private lastError: string | null = null;
   private disposed = false;
   private starting: Promise<void> | null = null;
+  private readonly eventListeners = new Map<string, Set<(data: unknown) => void>>();
+  private readonly exitListeners = new Set<(reason: string) => void>();
 
   constructor(
     readonly kind: NativeKind,
@@ -56,6 +59,10 @@ export class NativeHost {
         reject(new Error(this.lastError));
       }, READY_TIMEOUT_MS);
       ch.onMessage((m) => {
+        if ('event' in m) {
+          for (const l of this.eventListeners.get(m.event) ?? []) l(m.data);
+          return;
+        }
         if ('ready' in m) {
           clearTimeout(timer);
           this.startedAt = Date.now();
@@ -68,6 +75,7 @@ export class NativeHost {
         this.pending.delete(m.id);
         clearTimeout(p.timer);
         if (m.ok) p.resolve(m.result);
+        else if (m.appError) p.reject(new AppError(m.appError.code, m.appError.message, m.appError));
         else p.reject(new Error(m.error));
       });
       ch.onExit((code) => {
@@ -81,6 +89,7 @@ export class NativeHost {
         }
         if (this.disposed) return;
         this.lastError = `the native I/O process exited unexpectedly (code ${code})`;
+        for (const l of this.exitListeners) l(this.lastError);
         reject(new Error(this.lastError));
         if (this.restarts < MAX_RESTARTS) {
           this.restarts++;
@@ -104,6 +113,20 @@ export class NativeHost {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       ch.send({ id, method, params });
     });
+  }
+
+  /** Listens to the worker's `event` messages; returns the unsubscribe. */
+  on(event: string, listener: (data: unknown) => void): () => void {
+    const set = this.eventListeners.get(event) ?? new Set();
+    set.add(listener);
+    this.eventListeners.set(event, set);
+    return () => set.delete(listener);
+  }
+
+  /** Called when the worker dies (a native crash): whatever lived in it is gone. */
+  onExit(listener: (reason: string) => void): () => void {
+    this.exitListeners.add(listener);
+    return () => this.exitListeners.delete(listener);
   }
 
   async health(): Promise<NativeHealth> {
@@ -142,7 +165,7 @@ export function childProcessChannel(entry: string): ChannelFactory {
       send: (m) => {
         if (child.connected) child.send(m);
       },
-      onMessage: (l) => child.on('message', (m) => l(m as NativeResponse | NativeReady)),
+      onMessage: (l) => child.on('message', (m) => l(m as NativeMessage)),
       onExit: (l) => child.on('exit', (code) => l(code)),
       kill: () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -1,21 +1,32 @@
 /**
  * Messages between a service process and the native I/O process (Electron's
- * utility process, or a child process in the headless host). Kept to a tiny
- * request/response shape: the channel is a structured-clone port, not HTTP,
- * and later issues stream terminal data over their own ports.
+ * utility process, or a child process in the headless host). Requests get
+ * one response each; the worker also sends events unasked (terminal output,
+ * a session's end), which the service side dispatches by name.
  */
+import type { ApiErrorData } from '../api/errors';
+
 export interface NativeRequest {
   id: number;
   method: string;
   params?: unknown;
 }
 
-export type NativeResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+/** A refusal keeps its AppError (code and both languages) across the process boundary. */
+export type NativeResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string; appError?: ApiErrorData };
 
-/** The one message shape a worker sends unasked: it is up. */
+/** The one message shape a worker sends unasked at start: it is up. */
 export interface NativeReady {
   ready: true;
   pid: number;
 }
+
+/** Something the worker reports on its own: `event` names the listener. */
+export interface NativeEvent {
+  event: string;
+  data: unknown;
+}
+
+export type NativeMessage = NativeResponse | NativeReady | NativeEvent;
 
 export const NATIVE_MODULES = ['node-pty', 'serialport', 'ssh2'] as const;

@@ -5,10 +5,12 @@
  *
  * It runs as an Electron utility process (process.parentPort, with the
  * request port transferred by the parent) or as a Node child process
- * (process.send). Only a health check lives here for now.
+ * (process.send). It holds the terminal sessions (main/terminal).
  */
 import { createRequire } from 'node:module';
-import { NATIVE_MODULES, type NativeReady, type NativeRequest, type NativeResponse } from './protocol';
+import { AppError } from '../api/errors';
+import { TERMINAL_EVENT, WorkerSessions, type TerminalWorkerEvent, type WorkerOpen } from '../terminal/worker';
+import { NATIVE_MODULES, type NativeEvent, type NativeReady, type NativeRequest, type NativeResponse } from './protocol';
 
 const require = createRequire(import.meta.url);
 const startedAt = Date.now();
@@ -38,20 +40,33 @@ function probe(name: string): ModuleStatus {
   }
 }
 
+/** Where unasked messages go: set once the parent's channel is known. */
+let post: (message: NativeEvent) => void = () => undefined;
+const terminals = new WorkerSessions((e: TerminalWorkerEvent) => post({ event: TERMINAL_EVENT, data: e }));
+
 const methods: Record<string, (params: unknown) => unknown> = {
   health: () => ({
     pid: process.pid,
     uptimeMs: Date.now() - startedAt,
     modules: NATIVE_MODULES.map(probe),
   }),
+  'terminal.open': (p) => terminals.open(p as WorkerOpen),
+  'terminal.write': (p) => terminals.write((p as { id: string }).id, (p as { data: string }).data),
+  'terminal.resize': (p) => {
+    const r = p as { id: string; cols: number; rows: number };
+    terminals.resize(r.id, r.cols, r.rows);
+  },
+  'terminal.ack': (p) => terminals.ack((p as { id: string }).id, (p as { chars: number }).chars),
+  'terminal.close': (p) => terminals.close((p as { id: string }).id),
 };
 
 async function handle(req: NativeRequest): Promise<NativeResponse> {
   const fn = methods[req.method];
   if (!fn) return { id: req.id, ok: false, error: `unknown method ${req.method}` };
   try {
-    return { id: req.id, ok: true, result: await fn(req.params) };
+    return { id: req.id, ok: true, result: (await fn(req.params)) ?? null };
   } catch (e) {
+    if (e instanceof AppError) return { id: req.id, ok: false, error: e.message, appError: e.toData() };
     return { id: req.id, ok: false, error: (e as Error).message };
   }
 }
@@ -70,13 +85,16 @@ if (parentPort) {
   parentPort.on('message', (e) => {
     const port = e.ports?.[0];
     if (!port) return;
+    post = (m) => port.postMessage(m);
     port.on('message', (m) => void handle(m.data).then((res) => port.postMessage(res)));
     port.start?.();
     port.postMessage(ready);
   });
 } else if (process.send) {
+  post = (m) => process.send?.(m);
   process.on('message', (m: NativeRequest) => void handle(m).then((res) => process.send?.(res)));
-  process.on('disconnect', () => process.exit(0));
+  // The service is gone: hang up every session (a shell gets SIGHUP, a port is freed) before leaving.
+  process.on('disconnect', () => void terminals.closeAll().finally(() => process.exit(0)));
   process.send(ready);
 } else {
   console.error('The native I/O worker must be started by EdgeForge, not directly.');

@@ -66,6 +66,7 @@ export const FlashErrors = {
   FLASH_SERVER_NOT_READY: 'FLASH_SERVER_NOT_READY',
   FLASH_NOT_ACTIVE: 'FLASH_NOT_ACTIVE',
   FLASH_SERIAL_TOO_SLOW: 'FLASH_SERIAL_TOO_SLOW',
+  NO_SSH: 'FLASH_BOX_NO_SSH',
 } as const;
 
 /** Longer than this over a serial line, and the box should get the network bootstrap instead. */
@@ -595,6 +596,42 @@ export class FlashService {
       await drop();
       this.emitBox(boxId);
     }
+  }
+
+  /**
+   * How the terminal reaches a flashed box over SSH: its address (after a
+   * serial bootstrap, the address given to it) and the credentials the
+   * station keeps sealed for it.
+   */
+  sshAccess(boxId: string): SshTarget & { label: string } {
+    const b = this.boxRow(boxId);
+    const target = JSON.parse(b.target) as FlashTarget;
+    const creds = JSON.parse(this.d.vault.open(b.credentials, `the credentials of box ${this.labelOf(b)}`).toString('utf8')) as FlashCredentials;
+    let host: string;
+    let port: number;
+    let legacy = false;
+    if (target.transport === 'ssh') {
+      host = target.host;
+      port = target.port;
+      legacy = target.legacyAlgorithms;
+    } else if (target.bootstrap) {
+      host = target.bootstrap.sshHost ?? target.bootstrap.address.replace(/\/\d+$/, '');
+      port = target.bootstrap.sshPort;
+    } else
+      throw new AppError(
+        FlashErrors.NO_SSH,
+        {
+          en: `${this.labelOf(b)} is reached only on its serial console (${target.path}); open a serial terminal on that port instead.`,
+          zh: `${this.labelOf(b)} 只能通过串口控制台（${target.path}）访问；请改为在该端口打开串口终端。`,
+        },
+        { field: ['boxId'] },
+      );
+    const out: SshTarget & { label: string } = { host, port, username: creds.username, label: this.labelOf(b) };
+    if (creds.password) out.password = creds.password;
+    if (creds.privateKey) out.privateKey = creds.privateKey;
+    if (creds.passphrase) out.passphrase = creds.passphrase;
+    if (legacy) out.algorithms = LEGACY_ALGORITHMS;
+    return out;
   }
 
   private async connect(boxId: string, target: FlashTarget, creds: FlashCredentials, model: HardwareModelSpec, ctx: JobContext): Promise<RemoteShell> {

@@ -43,7 +43,41 @@ export type HostKeyVerdict =
   | { kind: 'new'; fingerprint: string; keyType: string }
   | { kind: 'changed'; fingerprint: string; keyType: string; expected: KnownHost };
 
-export class KnownHosts {
+/** What an SSH connection needs of a known-hosts store. */
+export interface HostKeyStore {
+  check(host: string, port: number, blob: Buffer): HostKeyVerdict;
+  remember(host: string, port: number, blob: Buffer): void;
+  retrust(host: string, port: number, blob: Buffer): void;
+}
+
+/**
+ * One host's entry, carried to a process without the database (the native
+ * I/O process): it answers `check` as the store would and keeps what the
+ * connection would have recorded, for the store's owner to record.
+ */
+export class HostKeySnapshot implements HostKeyStore {
+  recorded: { kind: 'remember' | 'retrust'; blob: Buffer } | null = null;
+
+  constructor(private readonly known: { host: string; port: number; key: Buffer | null; entry: KnownHost | null }) {}
+
+  check(host: string, port: number, blob: Buffer): HostKeyVerdict {
+    const fingerprint = hostKeyFingerprint(blob);
+    if (host.toLowerCase() !== this.known.host.toLowerCase() || port !== this.known.port || !this.known.key || !this.known.entry)
+      return { kind: 'new', fingerprint, keyType: hostKeyType(blob) };
+    if (Buffer.compare(this.known.key, blob) === 0) return { kind: 'known', fingerprint };
+    return { kind: 'changed', fingerprint, keyType: hostKeyType(blob), expected: this.known.entry };
+  }
+
+  remember(_host: string, _port: number, blob: Buffer): void {
+    this.recorded = { kind: 'remember', blob };
+  }
+
+  retrust(_host: string, _port: number, blob: Buffer): void {
+    this.recorded = { kind: 'retrust', blob };
+  }
+}
+
+export class KnownHosts implements HostKeyStore {
   constructor(private readonly db: Db) {}
 
   list(): KnownHost[] {
@@ -53,6 +87,12 @@ export class KnownHosts {
   get(host: string, port: number): KnownHost | null {
     const row = this.db.prepare('SELECT * FROM provision_known_hosts WHERE host=? AND port=?').get(host.toLowerCase(), port) as Row | undefined;
     return row ? toKnown(row) : null;
+  }
+
+  /** The entry and its key blob, for a HostKeySnapshot in another process. */
+  snapshot(host: string, port: number): { host: string; port: number; key: Buffer | null; entry: KnownHost | null } {
+    const row = this.db.prepare('SELECT * FROM provision_known_hosts WHERE host=? AND port=?').get(host.toLowerCase(), port) as Row | undefined;
+    return { host, port, key: row ? Buffer.from(row.key) : null, entry: row ? toKnown(row) : null };
   }
 
   /** What the presented key means for this host; records nothing. */

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { AppError } from '../api/errors';
-import type { HostKeyVerdict, KnownHosts } from './known-hosts';
+import type { HostKeyStore, HostKeyVerdict } from './known-hosts';
 import type { ExecOptions, ExecResult, RemoteShell, UploadOptions } from './shell';
 
 export const SshErrors = {
@@ -56,7 +56,7 @@ export interface SshTarget {
 }
 
 export interface SshConnectOptions {
-  knownHosts: KnownHosts;
+  knownHosts: HostKeyStore;
   /** 'tofu' records an unknown host's key (the caller shows the fingerprint); 'strict' refuses it. */
   hostKeyPolicy?: 'tofu' | 'strict';
   /** Accept a changed key only when it has this fingerprint (the user's explicit re-trust). */
@@ -480,6 +480,26 @@ export class SshShell implements RemoteShell {
         pump();
       });
     });
+  }
+
+  /**
+   * An interactive login shell on a pseudo-terminal (RFC 4254 §6.2, §6.5),
+   * for the terminal: the caller resizes it with setWindow and reads it as a
+   * stream. Keep-alives run on the connection, as for every session.
+   */
+  shell(size: { cols: number; rows: number; term?: string }): Promise<ClientChannel> {
+    this.ensureOpen();
+    return new Promise((resolve, reject) =>
+      this.client.shell({ term: size.term ?? 'xterm-256color', cols: size.cols, rows: size.rows }, (err, stream) => {
+        if (err) return reject(lost(this.target, `shell: ${err.message}`));
+        resolve(stream);
+      }),
+    );
+  }
+
+  /** Called once when the connection ends, whatever ended it. */
+  onEnd(listener: (reason: string) => void): void {
+    this.client.once('close', () => listener(this.closed ? 'closed' : (this.lostReason ?? 'closed by the peer')));
   }
 
   async close(): Promise<void> {

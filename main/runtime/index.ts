@@ -19,6 +19,7 @@ import { SecretVault, type OsKeychain } from '../secrets';
 import { SettingsService, settingsSchema } from '../settings';
 import { Store, type ModuleSchema } from '../store';
 import { SystemService, type SystemServiceOptions } from '../system';
+import { TerminalService } from '../terminal';
 import { createRouter, type AppRouter, type Services } from './router';
 
 export { createRouter, type AppRouter, type Services } from './router';
@@ -107,6 +108,7 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   const clusters = new ClusterStore(store.db, vault);
   const knownHosts = new KnownHosts(store.db);
   const flash = new FlashService({ db: store.db, jobs, vault, knownHosts, batches, combos, models, activation, clusters, settings });
+  const terminal = new TerminalService({ native: options.native, knownHosts, flash });
   // Every job kind is registered now: unfinished jobs are marked interrupted, or queued again when they resume by themselves (flashing).
   const recovered = options.mode === 'owner' ? jobs.recoverInterrupted() : 0;
   const services: Services = {
@@ -126,6 +128,7 @@ export function openRuntime(options: RuntimeOptions): Runtime {
     settings,
     station,
     system,
+    terminal,
     vault,
   };
   if (options.mode === 'owner') jobs.resumeQueued();
@@ -141,6 +144,7 @@ export function openRuntime(options: RuntimeOptions): Runtime {
       if (closed) return;
       closed = true;
       if (options.mode === 'owner') await jobs.shutdown();
+      await terminal.closeAll();
       options.native.dispose();
       store.close();
       lock?.release();

@@ -5,6 +5,7 @@
 import { EventEmitter, on } from 'node:events';
 import { implement } from '@orpc/server';
 import { contract, type FlashEvent, type JobEvent } from '../api/contract';
+import type { TerminalService } from '../terminal';
 import { HASH_FILE_KIND } from '../diagnostics';
 import type { ArtifactService } from '../artifacts';
 import type { BatchService, BundleService } from '../bundles';
@@ -35,6 +36,7 @@ export interface Services {
   settings: SettingsService;
   station: StationService;
   system: SystemService;
+  terminal: TerminalService;
   vault: SecretVault;
 }
 
@@ -178,13 +180,37 @@ export function createRouter(s: Services) {
         const r = await listSerialPorts();
         return { ports: r.ports.map((p) => ({ path: p.path, manufacturer: p.manufacturer ?? null, serialNumber: p.serialNumber ?? null })), error: r.error };
       }),
-      freeSerialPort: os.flash.freeSerialPort.handler(async ({ input }) => ({ freed: await freePort(input.path) })),
+      // The port may be held by a flash job (this process) or by a terminal session (the native process).
+      freeSerialPort: os.flash.freeSerialPort.handler(async ({ input }) => {
+        const [job, terminal] = await Promise.all([freePort(input.path), s.terminal.closeSerial(input.path)]);
+        return { freed: job || terminal };
+      }),
       knownHosts: os.flash.knownHosts.handler(() => s.knownHosts.list()),
       trustHostKey: os.flash.trustHostKey.handler(({ input }) => s.flash.trustHostKey(input.host, input.port, input.fingerprint)),
       forgetHost: os.flash.forgetHost.handler(({ input }) => ({ forgotten: s.knownHosts.forget(input.host, input.port) })),
     },
     clusters: {
       list: os.clusters.list.handler(() => s.clusters.list()),
+    },
+    terminal: {
+      sessions: os.terminal.sessions.handler(() => s.terminal.list()),
+      shells: os.terminal.shells.handler(() => s.terminal.shells()),
+      open: os.terminal.open.handler(({ input }) => s.terminal.open(input)),
+      write: os.terminal.write.handler(async ({ input }) => {
+        await s.terminal.write(input.id, input.data);
+        return { ok: true };
+      }),
+      resize: os.terminal.resize.handler(async ({ input }) => {
+        await s.terminal.resize(input.id, input.cols, input.rows);
+        return { ok: true };
+      }),
+      ack: os.terminal.ack.handler(async ({ input }) => {
+        await s.terminal.ack(input.id, input.offset);
+        return { ok: true };
+      }),
+      setNewline: os.terminal.setNewline.handler(({ input }) => s.terminal.setNewline(input.id, input.newline)),
+      close: os.terminal.close.handler(({ input }) => s.terminal.close(input.id)),
+      attach: os.terminal.attach.handler(({ input, signal }) => s.terminal.attach(input.id, input.from, signal)),
     },
     diagnostics: {
       hashFile: os.diagnostics.hashFile.handler(({ input }) => s.jobs.start(HASH_FILE_KIND, input)),

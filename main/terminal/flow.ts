@@ -1,0 +1,66 @@
+/**
+ * One session's output on its way out of the native process: small pieces
+ * are gathered into chunks (fewer messages between processes), and the
+ * source is paused while too much is unacknowledged, so that a flood of
+ * output (`cat` of a large file, `yes`) never outruns what the renderer can
+ * draw and never freezes the window.
+ */
+import { FLOW } from './protocol';
+
+export class SessionOutput {
+  private pending = '';
+  private scheduled = false;
+  private unacked = 0;
+  private paused = false;
+
+  constructor(
+    private readonly send: (chunk: string) => void,
+    private readonly source: { pause(): void; resume(): void },
+    private readonly limits: { chunkChars: number; highWater: number; lowWater: number } = FLOW,
+  ) {}
+
+  /** Output from the source. */
+  push(text: string): void {
+    if (!text) return;
+    this.pending += text;
+    if (this.pending.length >= this.limits.chunkChars) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Sends what is gathered now (also before the session's end is reported). */
+  flush(): void {
+    while (this.pending.length > 0) {
+      const chunk = this.pending.slice(0, this.limits.chunkChars);
+      this.pending = this.pending.slice(chunk.length);
+      this.unacked += chunk.length;
+      this.send(chunk);
+    }
+    if (!this.paused && this.unacked > this.limits.highWater) {
+      this.paused = true;
+      this.source.pause();
+    }
+  }
+
+  /** The renderer has written `chars` more characters to the screen. */
+  ack(chars: number): void {
+    this.unacked = Math.max(0, this.unacked - chars);
+    if (this.paused && this.unacked <= this.limits.lowWater) {
+      this.paused = false;
+      this.source.resume();
+    }
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  get unacknowledged(): number {
+    return this.unacked;
+  }
+}

@@ -1,0 +1,3 @@
+export { TerminalService, REPLAY_CHARS } from './service';
+export { TerminalErrors } from './errors';
+export { FLOW } from './protocol';

@@ -1,0 +1,310 @@
+/**
+ * The terminal as the API sees it. Sessions run in the native I/O process
+ * (main/terminal/sessions.ts); this side keeps each one's state and a
+ * replay buffer, so that a reloaded window attaches again and sees what it
+ * missed, and relays the renderer's acknowledgements to the worker.
+ *
+ * Acknowledgements are offsets ("written up to here"), so that two windows
+ * on one session, or a replay after a reload, never count output twice.
+ * While no window is attached, the service acknowledges output itself: a
+ * session left alone keeps running and its newest output is kept.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { TerminalEvent, TerminalOpen, TerminalSession } from '../api/contract';
+import { AppError, type LocalizedText } from '../api/errors';
+import type { NativeHost } from '../native';
+import type { FlashService, KnownHosts } from '../provision';
+import { LEGACY_ALGORITHMS, type SshTarget } from '../provision/ssh';
+import { sessionEnded, sessionNotFound, TerminalErrors } from './errors';
+import { localShells } from './local';
+import { TERMINAL_EVENT, type TerminalWorkerEvent, type WorkerOpen, type WorkerOpened } from './protocol';
+
+/** Output kept per session for a window that attaches again (characters). */
+export const REPLAY_CHARS = 2_000_000;
+
+interface Meta {
+  view: TerminalSession;
+  chunks: { offset: number; data: string }[];
+  kept: number;
+  acked: number;
+  listeners: Set<(e: TerminalEvent) => void>;
+}
+
+export class TerminalService {
+  private readonly sessions = new Map<string, Meta>();
+
+  constructor(private readonly d: { native: NativeHost; knownHosts: KnownHosts; flash: Pick<FlashService, 'sshAccess'> }) {
+    d.native.on(TERMINAL_EVENT, (e) => this.onWorker(e as TerminalWorkerEvent));
+    d.native.onExit(() => {
+      for (const m of this.sessions.values())
+        if (m.view.state !== 'exited')
+          this.update(m, {
+            state: 'exited',
+            status: {
+              en: 'The native I/O process stopped unexpectedly; this session is gone. Open a new one.',
+              zh: '原生 I/O 进程意外停止；此会话已失去。请新开一个。',
+            },
+          });
+    });
+  }
+
+  list(): TerminalSession[] {
+    return [...this.sessions.values()].map((m) => m.view);
+  }
+
+  shells(): { path: string; name: string }[] {
+    return localShells();
+  }
+
+  async open(input: TerminalOpen): Promise<TerminalSession> {
+    const id = `trm_${randomBytes(8).toString('hex')}`;
+    const base = { id, cols: input.cols, rows: input.rows };
+    let spec: WorkerOpen;
+    let title: string;
+    if (input.kind === 'local') {
+      const shells = localShells();
+      const shell = input.shell ?? shells[0]?.path;
+      if (!shell || !shells.some((s) => s.path === shell))
+        throw new AppError(
+          TerminalErrors.SHELL_MISSING,
+          shell
+            ? {
+                en: `${shell} is not one of this station's shells (${shells.map((s) => s.path).join(', ')}).`,
+                zh: `${shell} 不是本工作站的 shell（${shells.map((s) => s.path).join('、')}）。`,
+              }
+            : { en: 'This station has no shell to start.', zh: '本工作站没有可启动的 shell。' },
+          { field: ['shell'] },
+        );
+      spec = { ...base, kind: 'local', shell, args: process.platform === 'win32' ? [] : ['-l'], cwd: input.cwd ?? os.homedir() };
+      title = shell;
+    } else if (input.kind === 'serial') {
+      const { baud, dataBits, parity, stopBits, flowControl } = input;
+      spec = { ...base, kind: 'serial', path: input.path, settings: { baud, dataBits, parity, stopBits, flowControl } };
+      title = input.path;
+    } else {
+      const target = this.sshTarget(input);
+      const known = this.d.knownHosts.snapshot(target.host, target.port);
+      spec = {
+        ...base,
+        kind: 'ssh',
+        target,
+        known: { ...known, key: known.key ? known.key.toString('base64') : null },
+        ...(input.retrustFingerprint ? { retrustFingerprint: input.retrustFingerprint } : {}),
+      };
+      title = `${target.username}@${target.host}`;
+    }
+    const meta: Meta = {
+      view: {
+        id,
+        kind: input.kind,
+        title: title.split(/[\\/]/).pop() ?? title,
+        target: title,
+        state: 'connecting',
+        status: null,
+        exitCode: null,
+        cols: input.cols,
+        rows: input.rows,
+        newline: input.kind === 'serial' ? input.newline : null,
+        encoding: input.kind === 'serial' ? 'bytes' : 'utf8',
+        hostKey: null,
+        offset: 0,
+        createdAt: new Date().toISOString(),
+      },
+      chunks: [],
+      kept: 0,
+      acked: 0,
+      listeners: new Set(),
+    };
+    // Registered before the worker answers: its first output and state may come before the answer.
+    this.sessions.set(id, meta);
+    let opened: WorkerOpened & { title: string; target: string };
+    try {
+      opened = await this.d.native.request<WorkerOpened & { title: string; target: string }>('terminal.open', spec, 60_000);
+    } catch (e) {
+      this.sessions.delete(id);
+      throw e;
+    }
+    if (spec.kind === 'ssh' && opened.record) {
+      const key = Buffer.from(opened.record.key, 'base64');
+      if (opened.record.kind === 'remember') this.d.knownHosts.remember(spec.target.host, spec.target.port, key);
+      else this.d.knownHosts.retrust(spec.target.host, spec.target.port, key);
+    }
+    this.update(meta, { title: opened.title, target: opened.target, hostKey: opened.hostKey });
+    return meta.view;
+  }
+
+  private sshTarget(input: Extract<TerminalOpen, { kind: 'ssh' }>): SshTarget {
+    if (input.boxId) {
+      const { label: _label, ...target } = this.d.flash.sshAccess(input.boxId);
+      return target;
+    }
+    if (!input.host)
+      throw new AppError(
+        TerminalErrors.TARGET_MISSING,
+        { en: 'Give the host to connect to, or pick a flashed box.', zh: '请填写要连接的主机，或选择一台已刷机的设备。' },
+        { field: ['host'] },
+      );
+    if (!input.username)
+      throw new AppError(TerminalErrors.TARGET_MISSING, { en: 'Give the user to log in as.', zh: '请填写登录用户名。' }, { field: ['username'] });
+    const target: SshTarget = { host: input.host, port: input.port, username: input.username };
+    if (input.password) target.password = input.password;
+    if (input.privateKey) target.privateKey = input.privateKey;
+    if (input.passphrase) target.passphrase = input.passphrase;
+    if (input.legacyAlgorithms) target.algorithms = LEGACY_ALGORITHMS;
+    return target;
+  }
+
+  private meta(id: string): Meta {
+    const m = this.sessions.get(id);
+    if (!m) throw sessionNotFound(id);
+    return m;
+  }
+
+  private live(id: string): Meta {
+    const m = this.meta(id);
+    if (m.view.state === 'exited') throw sessionEnded(m.view.title);
+    return m;
+  }
+
+  async write(id: string, data: string): Promise<void> {
+    const m = this.live(id);
+    // Serial: Enter (a CR from the terminal) becomes the line's newline.
+    const out = m.view.newline === 'lf' ? data.replace(/\r/g, '\n') : m.view.newline === 'crlf' ? data.replace(/\r(?!\n)/g, '\r\n') : data;
+    await this.d.native.request('terminal.write', { id, data: out });
+  }
+
+  async resize(id: string, cols: number, rows: number): Promise<void> {
+    const m = this.live(id);
+    await this.d.native.request('terminal.resize', { id, cols, rows });
+    this.update(m, { cols, rows });
+  }
+
+  async ack(id: string, offset: number): Promise<void> {
+    const m = this.meta(id);
+    await this.ackTo(m, offset);
+  }
+
+  private async ackTo(m: Meta, offset: number): Promise<void> {
+    const to = Math.min(offset, m.view.offset);
+    if (to <= m.acked) return;
+    const chars = to - m.acked;
+    m.acked = to;
+    if (m.view.state !== 'exited') await this.d.native.request('terminal.ack', { id: m.view.id, chars }).catch(() => undefined);
+  }
+
+  setNewline(id: string, newline: 'cr' | 'lf' | 'crlf'): TerminalSession {
+    const m = this.meta(id);
+    if (m.view.kind !== 'serial')
+      throw new AppError(TerminalErrors.NOT_FOUND, { en: 'Only a serial session has a newline mode.', zh: '只有串口会话有换行模式。' }, { field: ['newline'] });
+    this.update(m, { newline });
+    return m.view;
+  }
+
+  /** Ends the session (if it still runs) and forgets it. */
+  async close(id: string): Promise<TerminalSession> {
+    const m = this.meta(id);
+    if (m.view.state !== 'exited') {
+      const ended = new Promise<void>((resolve) => {
+        const l = (e: TerminalEvent) => {
+          if (e.type === 'session' && e.session.state === 'exited') resolve();
+        };
+        m.listeners.add(l);
+        setTimeout(resolve, 5_000).unref();
+      });
+      await this.d.native.request('terminal.close', { id }).catch(() => undefined);
+      await ended;
+      if ((m.view.state as TerminalSession['state']) !== 'exited') this.update(m, { state: 'exited', status: { en: 'Closed.', zh: '已关闭。' } });
+    }
+    this.sessions.delete(id);
+    return m.view;
+  }
+
+  /** Closes the serial sessions on a port ("free the port"); says whether there were any. */
+  async closeSerial(path: string): Promise<boolean> {
+    const on = [...this.sessions.values()].filter((m) => m.view.kind === 'serial' && m.view.target.startsWith(`${path} `) && m.view.state !== 'exited');
+    await Promise.all(on.map((m) => this.close(m.view.id)));
+    return on.length > 0;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.sessions.keys()].map((id) => this.close(id).catch(() => undefined)));
+  }
+
+  /**
+   * The session's events for one window: its state, then its output from
+   * `from` on (a gap first if the replay buffer no longer holds it), then
+   * live output and state changes, until the signal aborts.
+   */
+  async *attach(id: string, from: number, signal?: AbortSignal): AsyncGenerator<TerminalEvent> {
+    const m = this.meta(id);
+    const queue: TerminalEvent[] = [];
+    let wake: (() => void) | null = null;
+    const listener = (e: TerminalEvent) => {
+      queue.push(e);
+      wake?.();
+    };
+    m.listeners.add(listener);
+    const onAbort = () => wake?.();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      yield { type: 'session', session: m.view };
+      let sent = from;
+      const oldest = m.chunks[0]?.offset ?? m.view.offset;
+      if (sent < oldest) {
+        yield { type: 'gap', from: sent, to: oldest };
+        sent = oldest;
+      }
+      const replay = (c: { offset: number; data: string }): TerminalEvent | null => {
+        const end = c.offset + c.data.length;
+        if (end <= sent) return null;
+        const data = c.offset >= sent ? c.data : c.data.slice(sent - c.offset);
+        const event: TerminalEvent = { type: 'data', offset: Math.max(c.offset, sent), data };
+        sent = end;
+        return event;
+      };
+      for (const c of [...m.chunks]) {
+        const e = replay(c);
+        if (e) yield e;
+      }
+      while (!signal?.aborted) {
+        while (queue.length > 0) {
+          const e = queue.shift()!;
+          if (e.type === 'data') {
+            const r = replay(e);
+            if (r) yield r;
+          } else yield e;
+        }
+        if (signal?.aborted) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+    } finally {
+      m.listeners.delete(listener);
+      signal?.removeEventListener('abort', onAbort);
+      // Nobody watching: the output is acknowledged here, so the session keeps running.
+      if (m.listeners.size === 0) void this.ackTo(m, m.view.offset);
+    }
+  }
+
+  private onWorker(e: TerminalWorkerEvent): void {
+    const m = this.sessions.get(e.id);
+    if (!m) return;
+    if (e.type === 'data') {
+      const chunk = { offset: m.view.offset, data: e.data };
+      m.chunks.push(chunk);
+      m.kept += e.data.length;
+      m.view = { ...m.view, offset: m.view.offset + e.data.length };
+      while (m.kept > REPLAY_CHARS && m.chunks.length > 1) m.kept -= m.chunks.shift()!.data.length;
+      for (const l of m.listeners) l({ type: 'data', offset: chunk.offset, data: chunk.data });
+      if (m.listeners.size === 0) void this.ackTo(m, m.view.offset);
+      return;
+    }
+    this.update(m, { state: e.state, status: e.status, exitCode: e.exitCode });
+  }
+
+  private update(m: Meta, patch: Partial<TerminalSession> & { status?: LocalizedText | null }): void {
+    m.view = { ...m.view, ...patch };
+    for (const l of m.listeners) l({ type: 'session', session: m.view });
+  }
+}
