@@ -1190,8 +1190,42 @@ export const ClusterSchema = z.object({
   ha: z.boolean(),
   nodes: z.array(z.object({ name: z.string(), role: z.enum(['server', 'agent']), boxId: z.string().nullable() })),
   createdAt: z.string(),
+  /** Made by joining boxes here, or imported from a kubeconfig. */
+  source: z.enum(['joined', 'imported']),
+  /** The kubeconfig's credential, or null when there is none (not fetched yet, or revoked). */
+  credential: z
+    .object({
+      user: z.string(),
+      authKind: z.enum(['client-cert', 'token', 'other']),
+      /** The client certificate's notAfter; null for a token or when unknown. */
+      expiresAt: z.string().nullable(),
+      subject: z.string().nullable(),
+    })
+    .nullable(),
+  /** When the kubeconfig was last stored or revoked. */
+  kubeconfigAt: z.string().nullable(),
 });
 export type Cluster = z.infer<typeof ClusterSchema>;
+export const ClusterStatusSchema = z.object({
+  id: z.string(),
+  state: z.enum(['online', 'offline', 'unauthorized', 'no-credential']),
+  /** The API server's version (k3s: v1.30.2+k3s1) when online. */
+  version: z.string().nullable(),
+  /** Why it is not online, in both languages. */
+  problem: LocalizedTextSchema.nullable(),
+  checkedAt: z.string(),
+});
+export type ClusterStatus = z.infer<typeof ClusterStatusSchema>;
+const KUBECONFIG_TEXT = z
+  .string()
+  .max(1_000_000)
+  .refine((s) => s.trim().length > 0, L('Paste or open a kubeconfig.', '请粘贴或打开 kubeconfig。'));
+export const ClusterImportSchema = z.object({
+  name: ClusterNameSchema,
+  kubeconfig: KUBECONFIG_TEXT,
+  /** The k3s join token, so that boxes can join the cluster too. */
+  token: z.string().trim().max(4096).optional(),
+});
 
 /*
  * Terminal: one session interface, one transport each (local shell, SSH,
@@ -1469,6 +1503,13 @@ export const contract = {
   },
   clusters: {
     list: oc.output(z.array(ClusterSchema)),
+    /** Asks the API server for its version: online, offline (with why), or the credential refused. */
+    status: oc.input(z.object({ id: z.string() })).output(ClusterStatusSchema),
+    import: oc.input(ClusterImportSchema).output(ClusterSchema),
+    /** A new kubeconfig for the same cluster (a renewed certificate, a new address). */
+    replaceKubeconfig: oc.input(z.object({ id: z.string(), kubeconfig: KUBECONFIG_TEXT })).output(ClusterSchema),
+    revokeKubeconfig: oc.input(z.object({ id: z.string() })).output(ClusterSchema),
+    remove: oc.input(z.object({ id: z.string() })).output(ClusterSchema),
   },
   terminal: {
     sessions: oc.output(z.array(TerminalSessionSchema)),

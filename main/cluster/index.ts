@@ -2,3 +2,4 @@ export { ClusterStore, ClusterStoreErrors, clusterSchema, type ClusterNode } fro
 export { joinBox, JoinErrors, k3sConfigYaml, nodeNameFromSerial, readKubeconfig, type JoinPlan } from './join';
 export { kubeconfigInfo, parseKubeconfig, rewriteServer } from './kubeconfig';
 export { listNodes, serverVersion, waitNodeReady } from './kube';
+export { ClusterService } from './service';

@@ -8,6 +8,7 @@ import type { Cluster } from '../api/contract';
 import { AppError } from '../api/errors';
 import type { SecretVault } from '../secrets';
 import type { Db, ModuleSchema } from '../store';
+import { kubeconfigInfo } from './kubeconfig';
 
 export const clusterSchema: ModuleSchema = {
   module: 'cluster',
@@ -37,6 +38,15 @@ export const clusterSchema: ModuleSchema = {
           );
         `),
     },
+    {
+      version: 2,
+      name: 'imported clusters and the kubeconfig date',
+      up: (db) =>
+        db.exec(`
+          ALTER TABLE cluster_clusters ADD COLUMN source TEXT NOT NULL DEFAULT 'joined' CHECK (source IN ('joined','imported'));
+          ALTER TABLE cluster_clusters ADD COLUMN kubeconfig_at TEXT;
+        `),
+    },
   ],
 };
 
@@ -44,6 +54,7 @@ export const ClusterStoreErrors = {
   CLUSTER_NOT_FOUND: 'CLUSTER_NOT_FOUND',
   CLUSTER_NAME_TAKEN: 'CLUSTER_NAME_TAKEN',
   CLUSTER_NO_KUBECONFIG: 'CLUSTER_NO_KUBECONFIG',
+  CLUSTER_NO_TOKEN: 'CLUSTER_NO_TOKEN',
 } as const;
 
 interface Row {
@@ -54,6 +65,8 @@ interface Row {
   token: Buffer;
   kubeconfig: Buffer | null;
   created_at: string;
+  source: 'joined' | 'imported';
+  kubeconfig_at: string | null;
 }
 
 export interface ClusterNode {
@@ -78,14 +91,18 @@ export class ClusterStore {
     return this.toCluster(this.row(id));
   }
 
-  /** A new cluster with a fresh join token (k3s takes any string; 32 random bytes as hex). */
-  create(name: string, ha: boolean): Cluster {
+  private nameFree(name: string, field: (string | number)[]): void {
     if (this.db.prepare('SELECT 1 FROM cluster_clusters WHERE name=?').get(name))
       throw new AppError(
         ClusterStoreErrors.CLUSTER_NAME_TAKEN,
         { en: `A cluster named ${name} exists already. Join it, or choose another name.`, zh: `已存在名为 ${name} 的集群。请加入它，或换一个名称。` },
-        { field: ['join', 'clusterName'] },
+        { field },
       );
+  }
+
+  /** A new cluster with a fresh join token (k3s takes any string; 32 random bytes as hex). */
+  create(name: string, ha: boolean): Cluster {
+    this.nameFree(name, ['join', 'clusterName']);
     const id = `cls_${randomBytes(8).toString('hex')}`;
     const token = randomBytes(32).toString('hex');
     this.db
@@ -94,8 +111,51 @@ export class ClusterStore {
     return this.get(id);
   }
 
+  /**
+   * A cluster the station did not make: its kubeconfig (already checked by
+   * the caller), and the join token when the user has it, so that boxes can
+   * join it too.
+   */
+  importCluster(name: string, server: string, yaml: string, token: string | null): Cluster {
+    this.nameFree(name, ['name']);
+    const id = `cls_${randomBytes(8).toString('hex')}`;
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO cluster_clusters (id, name, server, ha, token, kubeconfig, created_at, source, kubeconfig_at)
+         VALUES (?, ?, ?, 0, ?, ?, ?, 'imported', ?)`,
+      )
+      .run(id, name, server, this.vault.seal(Buffer.from(token ?? '')), this.vault.seal(Buffer.from(yaml)), now, now);
+    return this.get(id);
+  }
+
   token(id: string): string {
-    return this.vault.open(this.row(id).token, `the join token of cluster ${id}`).toString('utf8');
+    const r = this.row(id);
+    const token = this.vault.open(r.token, `the join token of cluster ${r.name}`).toString('utf8');
+    if (!token)
+      throw new AppError(
+        ClusterStoreErrors.CLUSTER_NO_TOKEN,
+        {
+          en: `Cluster ${r.name} was imported without its join token, so boxes cannot join it. Import its kubeconfig again with the token (on a k3s server: /var/lib/rancher/k3s/server/token).`,
+          zh: `集群 ${r.name} 导入时没有加入令牌，设备无法加入。请连同令牌重新导入其 kubeconfig（k3s 服务器上：/var/lib/rancher/k3s/server/token）。`,
+        },
+        { field: ['join', 'clusterId'] },
+      );
+    return token;
+  }
+
+  /** The kubeconfig is withdrawn: the station can no longer reach the cluster until one is given again. */
+  revokeKubeconfig(id: string): Cluster {
+    this.row(id);
+    this.db.prepare('UPDATE cluster_clusters SET kubeconfig=NULL, kubeconfig_at=? WHERE id=?').run(new Date().toISOString(), id);
+    return this.get(id);
+  }
+
+  /** Forgets the cluster: its record, token and kubeconfig (the cluster itself runs on). */
+  remove(id: string): Cluster {
+    const c = this.get(id);
+    this.db.prepare('DELETE FROM cluster_clusters WHERE id=?').run(id);
+    return c;
   }
 
   kubeconfig(id: string): string | null {
@@ -105,7 +165,9 @@ export class ClusterStore {
 
   setKubeconfig(id: string, server: string, yaml: string): void {
     this.row(id);
-    this.db.prepare('UPDATE cluster_clusters SET server=?, kubeconfig=? WHERE id=?').run(server, this.vault.seal(Buffer.from(yaml)), id);
+    this.db
+      .prepare('UPDATE cluster_clusters SET server=?, kubeconfig=?, kubeconfig_at=? WHERE id=?')
+      .run(server, this.vault.seal(Buffer.from(yaml)), new Date().toISOString(), id);
   }
 
   nodes(id: string): ClusterNode[] {
@@ -137,6 +199,17 @@ export class ClusterStore {
     this.db.prepare('UPDATE cluster_nodes SET joined_at=?, address=? WHERE cluster_id=? AND name=?').run(new Date().toISOString(), address, id, name);
   }
 
+  /** What the stored kubeconfig says about its credential; a kubeconfig that no longer parses says so. */
+  private credential(r: Row): Cluster['credential'] {
+    try {
+      const info = kubeconfigInfo(this.vault.open(r.kubeconfig!, `the kubeconfig of cluster ${r.name}`).toString('utf8'));
+      return { user: info.user, authKind: info.authKind, expiresAt: info.clientCertExpiresAt, subject: info.clientCertSubject };
+    } catch {
+      // A locked vault, or a kubeconfig that no longer reads: the cluster is listed, its credential is unknown.
+      return { user: '', authKind: 'other', expiresAt: null, subject: null };
+    }
+  }
+
   private row(id: string): Row {
     const r = this.db.prepare('SELECT * FROM cluster_clusters WHERE id=?').get(id) as Row | undefined;
     if (!r) throw new AppError(ClusterStoreErrors.CLUSTER_NOT_FOUND, { en: `There is no cluster ${id}.`, zh: `不存在集群 ${id}。` }, { field: ['clusterId'] });
@@ -151,6 +224,9 @@ export class ClusterStore {
       ha: r.ha === 1,
       nodes: this.nodes(r.id).map((n) => ({ name: n.name, role: n.role, boxId: n.boxId })),
       createdAt: r.created_at,
+      source: r.source,
+      credential: r.kubeconfig ? this.credential(r) : null,
+      kubeconfigAt: r.kubeconfig_at,
     };
   }
 }

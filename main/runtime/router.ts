@@ -9,7 +9,7 @@ import type { TerminalService } from '../terminal';
 import { HASH_FILE_KIND } from '../diagnostics';
 import type { ArtifactService } from '../artifacts';
 import type { BatchService, BundleService } from '../bundles';
-import type { ClusterStore } from '../cluster';
+import type { ClusterService } from '../cluster';
 import type { FlashService, KnownHosts } from '../provision';
 import { freePort, listSerialPorts } from '../provision/serial';
 import type { ActivationService, StationKeys, StationService } from '../licensing';
@@ -26,7 +26,7 @@ export interface Services {
   batches: BatchService;
   bundles: BundleService;
   catalog: CatalogDocuments;
-  clusters: ClusterStore;
+  clusters: ClusterService;
   combos: ComboService;
   flash: FlashService;
   jobs: JobService;
@@ -191,6 +191,11 @@ export function createRouter(s: Services) {
     },
     clusters: {
       list: os.clusters.list.handler(() => s.clusters.list()),
+      status: os.clusters.status.handler(({ input, signal }) => s.clusters.status(input.id, signal)),
+      import: os.clusters.import.handler(({ input }) => s.clusters.import(input)),
+      replaceKubeconfig: os.clusters.replaceKubeconfig.handler(({ input }) => s.clusters.replaceKubeconfig(input.id, input.kubeconfig)),
+      revokeKubeconfig: os.clusters.revokeKubeconfig.handler(({ input }) => s.clusters.revokeKubeconfig(input.id)),
+      remove: os.clusters.remove.handler(({ input }) => s.clusters.remove(input.id)),
     },
     terminal: {
       sessions: os.terminal.sessions.handler(() => s.terminal.list()),
