@@ -1216,6 +1216,28 @@ export const ClusterStatusSchema = z.object({
   checkedAt: z.string(),
 });
 export type ClusterStatus = z.infer<typeof ClusterStatusSchema>;
+export const WATCH_KINDS = ['nodes', 'pods', 'deployments', 'daemonsets', 'statefulsets', 'jobs', 'cronjobs', 'events'] as const;
+export const WatchKindSchema = z.enum(WATCH_KINDS);
+/** A Kubernetes object as the API server sends it (managed fields left out); the renderer reads what it shows. */
+const KubeObjectSchema = z.record(z.string(), z.unknown());
+export const WatchConnectionSchema = z.object({
+  state: z.enum(['connecting', 'online', 'offline']),
+  since: z.string(),
+  /** When the server was last heard from: how old what is shown is. */
+  lastSyncAt: z.string().nullable(),
+  problem: LocalizedTextSchema.nullable(),
+});
+export const ClusterWatchEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('snapshot'), kind: WatchKindSchema, items: z.array(KubeObjectSchema) }),
+  z.object({
+    type: z.literal('changes'),
+    kind: WatchKindSchema,
+    upserts: z.array(KubeObjectSchema),
+    deletes: z.array(z.object({ namespace: z.string().nullable(), name: z.string(), uid: z.string().nullable() })),
+  }),
+  z.object({ type: z.literal('connection'), kind: WatchKindSchema, connection: WatchConnectionSchema }),
+]);
+export type ClusterWatchEvent = z.infer<typeof ClusterWatchEventSchema>;
 const KUBECONFIG_TEXT = z
   .string()
   .max(1_000_000)
@@ -1510,6 +1532,10 @@ export const contract = {
     replaceKubeconfig: oc.input(z.object({ id: z.string(), kubeconfig: KUBECONFIG_TEXT })).output(ClusterSchema),
     revokeKubeconfig: oc.input(z.object({ id: z.string() })).output(ClusterSchema),
     remove: oc.input(z.object({ id: z.string() })).output(ClusterSchema),
+    /** Live objects of some kinds of a cluster (list + watch, no polling), on one stream: snapshots, then batched changes, and each watch's connection. */
+    watch: oc
+      .input(z.object({ id: z.string(), kinds: z.array(WatchKindSchema).min(1).max(WATCH_KINDS.length) }))
+      .output(eventIterator(ClusterWatchEventSchema)),
   },
   terminal: {
     sessions: oc.output(z.array(TerminalSessionSchema)),

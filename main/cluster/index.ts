@@ -3,3 +3,4 @@ export { joinBox, JoinErrors, k3sConfigYaml, nodeNameFromSerial, readKubeconfig,
 export { kubeconfigInfo, parseKubeconfig, rewriteServer } from './kubeconfig';
 export { listNodes, serverVersion, waitNodeReady } from './kube';
 export { ClusterService } from './service';
+export { ClusterWatch, slim, type WatchEvent, type WatchKind } from './watch';

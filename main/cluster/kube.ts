@@ -143,7 +143,7 @@ function clientCertExpiry(config: KubeConfig): Date | null {
   }
 }
 
-interface Connection {
+export interface Connection {
   config: KubeConfig;
   server: string;
 }
@@ -270,7 +270,7 @@ const isAuthFailure = (e: AppError) => e.code === ClusterErrors.CLUSTER_AUTH_FAI
 // ---------------------------------------------------------------------------
 // Requests
 
-function connect(kubeconfigYaml: string): Connection {
+export function connect(kubeconfigYaml: string): Connection {
   const { config, cluster } = parseKubeconfig(kubeconfigYaml);
   return { config, server: cluster.server };
 }

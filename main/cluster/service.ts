@@ -10,12 +10,45 @@ import { AppError } from '../api/errors';
 import { ClusterErrors, serverVersion } from './kube';
 import { kubeconfigInfo } from './kubeconfig';
 import { ClusterStoreErrors, type ClusterStore } from './store';
+import { ClusterWatch, type WatchEvent, type WatchKind } from './watch';
 
 /** How long a status check waits for the API server: an offline cluster is told quickly. */
 const STATUS_TIMEOUT_MS = 5_000;
 
 export class ClusterService {
-  constructor(private readonly store: ClusterStore) {}
+  private readonly live: ClusterWatch;
+
+  constructor(private readonly store: ClusterStore) {
+    this.live = new ClusterWatch((id) => this.kubeconfig(id));
+  }
+
+  /** The cluster's objects of these kinds, live, until the signal aborts (list + watch, batched). */
+  async *watch(id: string, kinds: readonly WatchKind[], signal?: AbortSignal): AsyncGenerator<WatchEvent> {
+    this.kubeconfig(id);
+    const queue: WatchEvent[] = [];
+    let wake: (() => void) | null = null;
+    const off = this.live.subscribe(id, kinds, (e) => {
+      queue.push(e);
+      wake?.();
+    });
+    const onAbort = () => wake?.();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      while (!signal?.aborted) {
+        while (queue.length > 0) yield queue.shift()!;
+        if (signal?.aborted) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+    } finally {
+      off();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.live.close();
+  }
 
   list(): Cluster[] {
     return this.store.list();
@@ -29,14 +62,17 @@ export class ClusterService {
   replaceKubeconfig(id: string, yaml: string): Cluster {
     const info = kubeconfigInfo(yaml);
     this.store.setKubeconfig(id, info.server, yaml);
+    void this.live.forget(id);
     return this.store.get(id);
   }
 
   revokeKubeconfig(id: string): Cluster {
+    void this.live.forget(id);
     return this.store.revokeKubeconfig(id);
   }
 
   remove(id: string): Cluster {
+    void this.live.forget(id);
     return this.store.remove(id);
   }
 

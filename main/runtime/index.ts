@@ -146,6 +146,7 @@ export function openRuntime(options: RuntimeOptions): Runtime {
       closed = true;
       if (options.mode === 'owner') await jobs.shutdown();
       await terminal.closeAll();
+      await clusters.close();
       options.native.dispose();
       store.close();
       lock?.release();

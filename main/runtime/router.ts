@@ -196,6 +196,7 @@ export function createRouter(s: Services) {
       replaceKubeconfig: os.clusters.replaceKubeconfig.handler(({ input }) => s.clusters.replaceKubeconfig(input.id, input.kubeconfig)),
       revokeKubeconfig: os.clusters.revokeKubeconfig.handler(({ input }) => s.clusters.revokeKubeconfig(input.id)),
       remove: os.clusters.remove.handler(({ input }) => s.clusters.remove(input.id)),
+      watch: os.clusters.watch.handler(({ input, signal }) => s.clusters.watch(input.id, input.kinds, signal)),
     },
     terminal: {
       sessions: os.terminal.sessions.handler(() => s.terminal.list()),

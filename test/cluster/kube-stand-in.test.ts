@@ -62,13 +62,65 @@ describe('discovery', () => {
     expect(version).toMatchObject({ gitVersion: 'v1.30.2+k3s1', major: '1', minor: '30', platform: 'linux/amd64' });
     expect((await kc.makeApiClient(CoreApi).getAPIVersions()).versions).toEqual(['v1']);
     const resources = await core().getAPIResources();
-    expect(resources.resources.map((r) => r.name)).toEqual(['nodes', 'nodes/status']);
-    expect(resources.resources[0]).toMatchObject({ kind: 'Node', namespaced: false, verbs: expect.arrayContaining(['list', 'watch', 'patch']) });
-    expect((await kc.makeApiClient(ApisApi).getAPIVersions()).groups).toEqual([]);
+    expect(resources.resources.map((r) => r.name)).toEqual([
+      'namespaces',
+      'namespaces/status',
+      'nodes',
+      'nodes/status',
+      'pods',
+      'pods/eviction',
+      'pods/exec',
+      'pods/log',
+      'pods/status',
+      'events',
+      'services',
+      'services/status',
+      'configmaps',
+      'secrets',
+    ]);
+    const byName = new Map(resources.resources.map((r) => [r.name, r]));
+    expect(byName.get('nodes')).toMatchObject({
+      kind: 'Node',
+      namespaced: false,
+      shortNames: ['no'],
+      verbs: expect.arrayContaining(['list', 'watch', 'patch']),
+    });
+    expect(byName.get('pods')).toMatchObject({ kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'] });
+    expect(byName.get('pods/eviction')).toMatchObject({ kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] });
+    expect(byName.get('pods/exec')).toMatchObject({ kind: 'PodExecOptions', verbs: ['create', 'get'] });
+    expect(byName.get('pods/log')).toMatchObject({ kind: 'Pod', verbs: ['get'] });
+    expect((await kc.makeApiClient(ApisApi).getAPIVersions()).groups.map((g) => g.preferredVersion?.groupVersion)).toEqual([
+      'apps/v1',
+      'batch/v1',
+      'policy/v1',
+    ]);
+    const apps = await api(s, 'GET', '/apis/apps/v1');
+    expect(apps.json.resources.find((r: { name: string }) => r.name === 'deployments/scale')).toEqual({
+      name: 'deployments/scale',
+      singularName: '',
+      namespaced: true,
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+      verbs: ['get', 'patch', 'update'],
+    });
+    expect(apps.json.resources.find((r: { name: string }) => r.name === 'deployments')).toMatchObject({ kind: 'Deployment', shortNames: ['deploy'] });
+    const policy = await api(s, 'GET', '/apis/policy/v1');
+    expect(policy.json.resources.map((r: { name: string }) => r.name)).toEqual(['poddisruptionbudgets', 'poddisruptionbudgets/status']);
+  });
+
+  it('starts with the namespaces and the kubernetes service of a fresh k3s', async () => {
+    expect((await core().listNamespace()).items.map((n) => `${n.metadata?.name}:${n.status?.phase}`)).toEqual([
+      'default:Active',
+      'kube-node-lease:Active',
+      'kube-public:Active',
+      'kube-system:Active',
+    ]);
+    expect((await core().readNamespacedService({ name: 'kubernetes', namespace: 'default' })).spec?.clusterIP).toBe('10.43.0.1');
   });
 
   it('answers an unknown path with a 404 NotFound Status', async () => {
-    const r = await api(s, 'GET', '/api/v1/pods');
+    const r = await api(s, 'GET', '/api/v1/widgets');
     expect(r.status).toBe(404);
     expect(r.json).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404 });
   });
@@ -133,9 +185,15 @@ describe('nodes: create, get, list', () => {
     const bad = await api(s, 'GET', `/api/v1/nodes?labelSelector=${encodeURIComponent('a in b')}`);
     expect(bad.status).toBe(400);
     expect(bad.json).toMatchObject({ reason: 'BadRequest', code: 400 });
-    const field = await api(s, 'GET', `/api/v1/nodes?fieldSelector=${encodeURIComponent('spec.unschedulable=true')}`);
+    const field = await api(s, 'GET', `/api/v1/nodes?fieldSelector=${encodeURIComponent('spec.podCIDR=10.42.0.0/24')}`);
     expect(field.status).toBe(400);
-    expect(field.json.message).toBe('field label not supported: spec.unschedulable');
+    expect(field.json.message).toBe('field label not supported: spec.podCIDR');
+  });
+
+  it('selects nodes by spec.unschedulable, the field selector nodes support', async () => {
+    const r = await api(s, 'GET', `/api/v1/nodes?fieldSelector=${encodeURIComponent('spec.unschedulable=false')}`);
+    expect(r.status).toBe(200);
+    expect(r.json.items.map((n: V1Node) => n.metadata!.name)).toEqual(['alpha', 'beta', 'gamma']);
   });
 });
 
@@ -163,20 +221,35 @@ describe('nodes: patch and status', () => {
     expect(r.json.status.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`)).toEqual(['Ready=True', 'MemoryPressure=False']);
   });
 
-  it('refuses a patch naming a stale resourceVersion with a 409 Conflict, and a JSON patch with 415', async () => {
+  it('refuses a patch naming a stale resourceVersion with a 409 Conflict, and an unknown patch type with 415', async () => {
     const stale = await api(s, 'PATCH', '/api/v1/nodes/gamma', {
       body: { metadata: { resourceVersion: '1', labels: { x: 'y' } } },
       contentType: 'application/merge-patch+json',
     });
     expect(stale.status).toBe(409);
     expect(stale.json).toMatchObject({ reason: 'Conflict', code: 409 });
-    const jsonPatch = await api(s, 'PATCH', '/api/v1/nodes/gamma', {
-      body: [{ op: 'add', path: '/metadata/labels/x', value: 'y' }],
+    const unknownType = await api(s, 'PATCH', '/api/v1/nodes/gamma', { body: { metadata: {} }, contentType: 'application/xml' });
+    expect(unknownType.status).toBe(415);
+    expect(unknownType.json).toMatchObject({ reason: 'UnsupportedMediaType', code: 415 });
+  });
+
+  it('applies a JSON patch (RFC 6902), and answers a failed test op with 422', async () => {
+    const r = await api(s, 'PATCH', '/api/v1/nodes/gamma', {
+      body: [
+        { op: 'test', path: '/metadata/name', value: 'gamma' },
+        { op: 'add', path: '/metadata/labels/x', value: 'y' },
+        { op: 'remove', path: '/metadata/labels/team' },
+      ],
       contentType: 'application/json-patch+json',
     });
-    expect(jsonPatch.status).toBe(400); // a JSON array is not an object: refused before the media type matters
-    const unknownType = await api(s, 'PATCH', '/api/v1/nodes/gamma', { body: { metadata: {} }, contentType: 'application/json-patch+json' });
-    expect(unknownType.status).toBe(415);
+    expect(r.status).toBe(200);
+    expect(r.json.metadata.labels).toEqual({ 'kubernetes.io/hostname': 'gamma', role: 'core', x: 'y' });
+    const failed = await api(s, 'PATCH', '/api/v1/nodes/gamma', {
+      body: [{ op: 'test', path: '/metadata/labels/x', value: 'z' }],
+      contentType: 'application/json-patch+json',
+    });
+    expect(failed.status).toBe(422);
+    await api(s, 'PATCH', '/api/v1/nodes/gamma', { body: { metadata: { labels: { x: null, team: 'line-3' } } }, contentType: 'application/merge-patch+json' });
   });
 
   it('does not bump the resourceVersion for a patch that changes nothing', async () => {

@@ -33,9 +33,9 @@ export function api(
   s: KubeStandIn,
   method: string,
   path: string,
-  opts: { auth?: Credentials; body?: unknown; contentType?: string } = {},
+  opts: { auth?: Credentials; body?: unknown; contentType?: string; raw?: boolean } = {},
 ): Promise<RawResponse> {
-  const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const body = opts.body === undefined ? undefined : opts.raw ? String(opts.body) : JSON.stringify(opts.body);
   const headers: Record<string, string> = body ? { 'Content-Type': opts.contentType ?? 'application/json' } : {};
   return new Promise((resolve, reject) => {
     const req = https.request(options(s, method, path, opts.auth ?? 'cert', headers), (res) => {
@@ -165,5 +165,18 @@ export async function until(check: () => boolean, timeoutMs = 5000, what = 'cond
   while (!check()) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Retries `check` (an assertion or a value getter) until it stops throwing; the last error when time runs out. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() - t0 > timeoutMs) throw e;
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 }

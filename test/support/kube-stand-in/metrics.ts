@@ -1,0 +1,60 @@
+/**
+ * metrics.k8s.io/v1beta1, as metrics-server serves it
+ * (https://github.com/kubernetes-sigs/metrics-server, resource metrics API:
+ * https://kubernetes.io/docs/tasks/debug/debug-cluster/resource-metrics-pipeline/):
+ * NodeMetrics and PodMetrics, get and list, CPU in nanocores ("…n") and
+ * memory in kibibytes ("…Ki"). The figures are deterministic, derived from
+ * the object's name, so tests can assert them; only Running pods have
+ * metrics, as metrics-server reports only what the kubelet measured.
+ */
+import { createHash } from 'node:crypto';
+import type { KubeObject } from './types';
+
+export const METRICS_GROUP_VERSION = 'metrics.k8s.io/v1beta1';
+
+const seed = (s: string) => createHash('sha256').update(s).digest().readUInt32BE(0);
+
+/** The usage the stand-in reports for a node or a container. */
+export function usageOf(key: string, kind: 'node' | 'container'): { cpu: string; memory: string } {
+  const n = seed(key);
+  if (kind === 'node') return { cpu: `${(100 + (n % 1900)) * 1_000_000}n`, memory: `${512 * 1024 + (n % (3 * 1024 * 1024))}Ki` };
+  return { cpu: `${(1 + (n % 250)) * 1_000_000}n`, memory: `${8 * 1024 + (n % (256 * 1024))}Ki` };
+}
+
+const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+export function nodeMetrics(node: KubeObject) {
+  return {
+    metadata: { name: node.metadata.name, creationTimestamp: stamp(), ...(node.metadata.labels ? { labels: node.metadata.labels } : {}) },
+    timestamp: stamp(),
+    window: '20.05s',
+    usage: usageOf(`node/${node.metadata.name}`, 'node'),
+  };
+}
+
+export function podMetrics(pod: KubeObject) {
+  return {
+    metadata: {
+      name: pod.metadata.name,
+      namespace: pod.metadata.namespace,
+      creationTimestamp: stamp(),
+      ...(pod.metadata.labels ? { labels: pod.metadata.labels } : {}),
+    },
+    timestamp: stamp(),
+    window: '18.401s',
+    containers: ((pod.spec?.containers ?? []) as { name: string }[]).map((c) => ({
+      name: c.name,
+      usage: usageOf(`pod/${pod.metadata.namespace}/${pod.metadata.name}/${c.name}`, 'container'),
+    })),
+  };
+}
+
+export const metricsDiscovery = () => ({
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: METRICS_GROUP_VERSION,
+  resources: [
+    { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] },
+    { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
+  ],
+});
