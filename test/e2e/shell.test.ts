@@ -38,6 +38,10 @@ describe('EdgeForge in the browser (headless host + Chromium)', () => {
     await s.page.getByTestId('nav-clusters').click();
     await s.page.getByTestId('not-available-clusters').waitFor();
     expect(await s.page.getByTestId('not-available-clusters').textContent()).toContain('Not available yet');
+    // The Terminal is built: its area has no "not available" notice.
+    await s.page.getByTestId('nav-terminal').click();
+    await s.page.getByTestId('terminal-page').waitFor();
+    expect(await s.page.locator('[data-testid^="not-available-"]').count()).toBe(0);
     // Keyboard: Alt+7 goes to Jobs.
     await s.page.keyboard.press('Alt+7');
     await expect.poll(() => s.page.getByTestId('area-title').textContent()).toBe('Jobs');

@@ -1,7 +1,7 @@
 import { Result } from 'antd';
 import { useTranslation } from 'react-i18next';
 
-export type PlannedArea = 'clusters' | 'terminal';
+export type PlannedArea = 'clusters';
 
 /** An area whose capability has not been built: says so, shows no data. */
 export function NotAvailable({ area }: { area: PlannedArea }) {

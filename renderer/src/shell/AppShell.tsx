@@ -23,6 +23,7 @@ import { JobsPage } from '../jobs/JobsPage';
 import { usePreferences } from '../settings/preferences';
 import { SettingsPage } from '../settings/SettingsPage';
 import { StationPage } from '../station';
+import { TerminalPage } from '../terminal';
 import { AREAS, areaFromHash, goTo, type Area } from './areas';
 import { useHash } from './location';
 
@@ -95,6 +96,7 @@ export function AppShell({ onLost }: { onLost: (listener: () => void) => void })
   else if (area === 'station') content = <StationPage />;
   else if (area === 'activation') content = <ActivationPage />;
   else if (area === 'settings') content = <SettingsPage />;
+  else if (area === 'terminal') content = <TerminalPage />;
   else content = <NotAvailable area={area} />;
 
   return (

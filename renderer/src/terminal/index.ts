@@ -1,0 +1,2 @@
+/** The Terminal area: local shells, SSH and serial consoles in tabs, their sessions living on the station. */
+export { TerminalPage } from './TerminalPage';

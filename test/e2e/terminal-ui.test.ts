@@ -1,0 +1,381 @@
+/**
+ * The Terminal area in the browser, all real: local shells (node-pty in the
+ * host's native I/O process), an OpenSSH sshd on loopback, and a serial
+ * console on a socat pty pair with a shell on the far end (the Cable, which
+ * can be unplugged and plugged back).
+ *
+ * The screen is read as a screen reader reads it: each session's "screen
+ * reader mode" is switched on (its toolbar button), and xterm then keeps the
+ * visible lines in its accessibility tree (`.xterm-accessibility-tree >
+ * div`, textContent, so a hidden tab reads too), whichever renderer draws
+ * them. Chromium here has no GPU (--disable-gpu): it would emulate WebGL in
+ * software, which the app declines (failIfMajorPerformanceCaveat) for the
+ * DOM renderer; the first test checks that, and on a machine with a GPU
+ * makes WebGL lose its context (WEBGL_lose_context) to check the fallback.
+ */
+import path from 'node:path';
+import type { Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cable, hasSocat } from '../provision/serial/consoles';
+import { appInBrowser, shot } from '../support/browser';
+import { hasSshd, startSshd, type TestSshd } from '../support/sshd';
+import { tempDir } from '../support/tmp';
+
+describe('Terminal in the browser', () => {
+  const pageErrors: string[] = [];
+  const offOrigin: string[] = [];
+  const s = appInBrowser((page, host) => {
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('request', (r) => {
+      const u = r.url();
+      if (!u.startsWith(`http://127.0.0.1:${host.port}/`) && !u.startsWith(`ws://127.0.0.1:${host.port}/`) && !u.startsWith('data:')) offOrigin.push(u);
+    });
+  });
+  let sshd: TestSshd | null = null;
+  let cable: Cable | null = null;
+  let serialPath = '';
+
+  beforeAll(async () => {
+    if (hasSshd()) sshd = await startSshd();
+    if (hasSocat()) {
+      serialPath = path.join(tempDir(), 'ttyUSB0');
+      cable = await Cable.start({ boxCommand: '/bin/sh -i', path: serialPath });
+    }
+    await s.page.getByTestId('nav-terminal').click();
+    await s.page.getByTestId('terminal-page').waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await cable?.stop();
+    await sshd?.stop();
+  });
+
+  const activeView = () => s.page.locator('[data-testid^="terminal-view-"][data-active="true"]');
+  /** The screen's lines (xterm's DOM renderer draws spaces as no-break spaces). */
+  const lines = async (view: Locator = activeView(), rows?: string) => {
+    const from = rows ?? ((await view.locator('.xterm-accessibility-tree').count()) ? '.xterm-accessibility-tree > div' : '.xterm-rows > div');
+    return (await view.locator(from).allTextContents()).map((l) => l.replace(/\u00a0/g, ' ').trimEnd());
+  };
+  const screen = async (view?: Locator) => (await lines(view)).join('\n');
+  const waitFor = (re: RegExp, view?: Locator, timeout = 15_000) => expect.poll(() => screen(view), { timeout }).toMatch(re);
+  /** Types into the shown session: xterm's own input receives the keys, as a person's typing. */
+  const type = async (text: string) => {
+    await activeView().locator('.xterm-helper-textarea').focus();
+    await s.page.keyboard.type(text);
+    await s.page.keyboard.press('Enter');
+  };
+  /** The DOM renderer's rows are the lines; under WebGL, screen reader mode is switched on for them. */
+  const readable = async () => {
+    if ((await activeView().getByTestId('terminal-renderer').getAttribute('data-renderer')) === 'dom') return;
+    await activeView().getByTestId('terminal-screen-reader').click();
+    await activeView().locator('.xterm-accessibility-tree').waitFor({ state: 'attached' });
+  };
+  const tabs = () => s.page.locator('[data-testid^="terminal-tab-trm_"]');
+  const tabIds = async () => (await tabs().evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.replace('terminal-tab-', '')))) as string[];
+  const activeId = async () => (await activeView().getAttribute('data-testid'))!.replace('terminal-view-', '');
+  const dialog = () => s.page.getByTestId('terminal-new');
+  const openDialog = async () => {
+    await s.page.keyboard.press('Control+Shift+T');
+    await dialog().waitFor();
+  };
+  /** Opens a local shell with the preselected (login) shell; resolves its session id. */
+  const openLocal = async (reader = true) => {
+    const before = await tabIds();
+    await openDialog();
+    await expect.poll(() => dialog().getByTestId('terminal-shell').textContent()).toContain('login shell');
+    // The keyboard is in the form (on the kind), where Enter opens the session.
+    await expect
+      .poll(() =>
+        dialog()
+          .getByTestId('terminal-kind')
+          .evaluate((el) => el.contains(document.activeElement)),
+      )
+      .toBe(true);
+    await s.page.keyboard.press('Enter');
+    await dialog().waitFor({ state: 'detached' });
+    await expect.poll(async () => (await tabIds()).length, { timeout: 10_000 }).toBe(before.length + 1);
+    const id = (await tabIds()).find((x) => !before.includes(x))!;
+    await expect.poll(() => s.page.getByTestId(`terminal-tab-${id}`).getAttribute('data-state'), { timeout: 10_000 }).toBe('open');
+    await expect.poll(activeId).toBe(id);
+    if (reader) await readable();
+    return id;
+  };
+  const settled = async () => {
+    await s.page.mouse.move(0, 0);
+    for (const sel of ['.ant-message-notice', '.ant-modal-confirm', '.ant-tooltip:visible'])
+      await expect.poll(() => s.page.locator(sel).count(), { timeout: 10_000 }).toBe(0);
+    await s.page.waitForTimeout(300);
+  };
+
+  it('starts empty, with the keys it takes from the shell written under the screen', async () => {
+    await s.page.getByTestId('terminal-empty').waitFor();
+    expect(await s.page.getByTestId('terminal-keys').textContent()).toContain('Ctrl+Shift+T new session');
+    await s.page.screenshot({ path: shot('terminal-empty-en') });
+  });
+
+  it('opens a local shell, runs a command, gives the pty the screen’s size, finds text, and closes after confirmation', async () => {
+    const id = await openLocal();
+    await type('echo $((6*7))-ok');
+    await waitFor(/^42-ok$/m);
+    await settled();
+    await s.page.screenshot({ path: shot('terminal-local-en') });
+
+    // No GPU here: the DOM renderer draws. With one, WebGL draws until its context is lost (as on a GPU reset),
+    // then the DOM renderer takes over and draws the same screen.
+    const renderer = () => activeView().getByTestId('terminal-renderer').getAttribute('data-renderer');
+    if (!process.env.EDGEFORGE_TEST_GPU) expect(await renderer()).toBe('dom');
+    if ((await renderer()) === 'webgl') {
+      await activeView()
+        .locator('.xterm-screen canvas')
+        .evaluateAll((canvases) => {
+          for (const c of canvases) (c as HTMLCanvasElement).getContext('webgl2')?.getExtension('WEBGL_lose_context')?.loseContext();
+        });
+      // xterm waits 3 s for the context to come back before it gives up on it.
+      await expect.poll(renderer, { timeout: 10_000 }).toBe('dom');
+    }
+    await expect.poll(async () => (await lines(activeView(), '.xterm-rows > div')).includes('42-ok')).toBe(true);
+
+    // A smaller window: the screen is fitted again and the pty told its new size.
+    const sizeText = () => activeView().getByTestId('terminal-size').textContent();
+    const before = await sizeText();
+    await s.page.setViewportSize({ width: 1100, height: 700 });
+    await expect.poll(sizeText).not.toBe(before);
+    await s.page.waitForTimeout(600);
+    const [cols, rows] = (await sizeText())!.split('×').map(Number);
+    expect(cols).toBeGreaterThan(40);
+    await type('clear; stty size');
+    await expect.poll(async () => (await lines()).some((l) => l.trim() === `${rows} ${cols}`)).toBe(true);
+    await s.page.setViewportSize({ width: 1400, height: 900 });
+    await type('echo $((6*7))-ok');
+
+    // Find: Ctrl+Shift+F, Enter for the next match, Esc gives the keys back to the shell.
+    await s.page.keyboard.press('Control+Shift+F');
+    const search = s.page.getByTestId('terminal-search-input');
+    await expect.poll(() => search.evaluate((el) => el === document.activeElement)).toBe(true);
+    await s.page.keyboard.type('42-ok');
+    await s.page.keyboard.press('Enter');
+    await expect.poll(() => s.page.getByTestId('terminal-search-count').textContent()).toMatch(/^\d+ of [1-9]\d*$/);
+    await s.page.screenshot({ path: shot('terminal-search-en') });
+    await s.page.keyboard.press('Escape');
+    await s.page.getByTestId('terminal-search').waitFor({ state: 'detached' });
+    await expect
+      .poll(() =>
+        activeView()
+          .locator('.xterm-helper-textarea')
+          .evaluate((el) => el === document.activeElement),
+      )
+      .toBe(true);
+
+    // Ctrl+Shift+W asks first: the shell would be hung up.
+    await s.page.keyboard.press('Control+Shift+W');
+    const confirm = s.page.locator('.ant-modal-confirm');
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toContain('The shell is hung up');
+    await s.page.screenshot({ path: shot('terminal-close-confirm-en') });
+    await expect
+      .poll(
+        async () => {
+          const ok = s.page.getByTestId('terminal-close-confirm');
+          if (await ok.count()) await ok.click({ timeout: 1_000 }).catch(() => undefined);
+          return s.page.getByTestId(`terminal-tab-${id}`).count();
+        },
+        { timeout: 10_000, interval: 500 },
+      )
+      .toBe(0);
+    await s.page.getByTestId('terminal-empty').waitFor();
+  });
+
+  let kept = '';
+  it('brings a running session back after a reload, with its screen replayed, and still takes keys', async () => {
+    kept = await openLocal();
+    await type('echo before-$((2+3))');
+    await waitFor(/^before-5$/m);
+    await s.page.reload();
+    await s.page.getByTestId(`terminal-tab-${kept}`).waitFor();
+    await expect.poll(activeId).toBe(kept);
+    await readable();
+    await waitFor(/^before-5$/m);
+    await type('echo after-$((3+4))');
+    await waitFor(/^after-7$/m);
+  });
+
+  it('stays responsive while a session floods its screen, and loses none of it', async () => {
+    const flood = await openLocal(false);
+    await type("head -c 5000000 /dev/zero | tr '\\0' x; echo DONE-$((1+1))");
+    // While the flood runs: another tab is shown at a click, and its shell answers.
+    await s.page.waitForTimeout(300);
+    const started = Date.now();
+    await s.page.getByTestId(`terminal-tab-${kept}`).click({ timeout: 3_000 });
+    await expect.poll(activeId, { timeout: 3_000 }).toBe(kept);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await type('echo alive-$((4+4))');
+    await waitFor(/^alive-8$/m, activeView(), 10_000);
+    await s.page.getByTestId(`terminal-tab-${flood}`).click({ timeout: 3_000 });
+    await expect.poll(activeId, { timeout: 3_000 }).toBe(flood);
+    // Under WebGL the lines are read in screen reader mode, switched on once the flood is through: xterm hands a
+    // screen reader every character printed, which the flood would drown.
+    if ((await activeView().getByTestId('terminal-renderer').getAttribute('data-renderer')) === 'webgl') {
+      const { connectClient } = await import('../support/host');
+      const { client, ws } = await connectClient(s.host);
+      await expect
+        .poll(async () => (await client.terminal.sessions()).find((x) => x.id === flood)!.offset, { timeout: 120_000, interval: 1_000 })
+        .toBeGreaterThan(5_000_000);
+      ws.close();
+      await activeView().getByTestId('terminal-screen-reader').click();
+    }
+    // The x's run on to the marker (tr prints no newline): full lines of them above it.
+    await waitFor(/^x*DONE-2$/m, activeView(), 120_000);
+    const [cols] = (await activeView().getByTestId('terminal-size').textContent())!.split('×').map(Number);
+    const xs = (await lines()).filter((l) => /^x+$/.test(l));
+    expect(xs.length).toBeGreaterThan(5);
+    expect(xs.every((l) => l.length === cols)).toBe(true);
+    await settled();
+    await s.page.screenshot({ path: shot('terminal-flood-en') });
+    // Ctrl+PageUp / Ctrl+PageDown go round the tabs.
+    await s.page.keyboard.press('Control+PageUp');
+    await expect.poll(activeId).toBe(kept);
+    await s.page.keyboard.press('Control+PageDown');
+    await expect.poll(activeId).toBe(flood);
+  }, 180_000);
+
+  it.skipIf(!hasSshd())(
+    'logs in over SSH with a pasted key, shows the host key trusted on first use, and handles a changed key',
+    async () => {
+      const connect = async () => {
+        await openDialog();
+        await dialog().getByTestId('terminal-kind').getByText('SSH').click();
+        await dialog().getByTestId('terminal-ssh-host').fill('127.0.0.1');
+        await dialog().getByTestId('terminal-ssh-port').fill(String(sshd!.port));
+        await dialog().getByTestId('terminal-ssh-user').fill('root');
+        await dialog().getByTestId('terminal-ssh-auth').getByText('Private key').click();
+        await dialog().getByTestId('terminal-ssh-key').fill(sshd!.clientKey);
+      };
+      const before = await tabIds();
+      await connect();
+      await s.page.screenshot({ path: shot('terminal-new-ssh-en') });
+      await dialog().getByTestId('terminal-ssh-user').press('Enter');
+      await dialog().waitFor({ state: 'detached', timeout: 30_000 });
+      const id = (await tabIds()).find((x) => !before.includes(x))!;
+      await expect.poll(activeId).toBe(id);
+      await readable();
+      expect(await activeView().getByTestId('terminal-fingerprint').textContent()).toBe(sshd!.hostFingerprint());
+      expect(await activeView().getByTestId('terminal-first-use').textContent()).toBe('first use');
+      expect(await activeView().getByTestId('terminal-status-target').textContent()).toContain(`127.0.0.1:${sshd!.port}`);
+      await type('whoami');
+      await waitFor(/^root$/m);
+      await settled();
+      await s.page.screenshot({ path: shot('terminal-ssh-en') });
+
+      // The box is reinstalled: a new host key. Both fingerprints are shown; trusting the new one is explicit.
+      const old = sshd!.hostFingerprint();
+      await sshd!.rekey();
+      await connect();
+      await dialog().getByTestId('terminal-new-open').click();
+      const changed = dialog().getByTestId('terminal-hostkey-changed');
+      await changed.waitFor({ timeout: 30_000 });
+      expect(await changed.textContent()).toContain(old);
+      expect(await changed.textContent()).toContain(sshd!.hostFingerprint());
+      expect(await dialog().getByTestId('terminal-retrust-fingerprint').inputValue()).toBe(sshd!.hostFingerprint());
+      await s.page.screenshot({ path: shot('terminal-ssh-hostkey-changed-en') });
+      await dialog().getByTestId('terminal-retrust').click();
+      await s.page.getByTestId('terminal-retrust-confirm').click();
+      await dialog().waitFor({ state: 'detached', timeout: 30_000 });
+      await expect.poll(activeId).not.toBe(id);
+      await readable();
+      expect(await activeView().getByTestId('terminal-fingerprint').textContent()).toBe(sshd!.hostFingerprint());
+      await type('echo ssh-$((3*5))');
+      await waitFor(/^ssh-15$/m);
+    },
+    90_000,
+  );
+
+  it.skipIf(!hasSocat())(
+    'talks to a serial console, shows its bytes in hex, rides out an unplugged cable, and frees the port',
+    async () => {
+      await openDialog();
+      await dialog().getByTestId('terminal-kind').getByText('Serial console').click();
+      const manual = dialog().getByTestId('terminal-serial-manual');
+      await expect.poll(async () => (await manual.count()) + (await dialog().getByTestId('terminal-serial-path').count())).toBeGreaterThan(0);
+      if (await manual.count()) await manual.click();
+      await dialog().getByTestId('terminal-serial-path').fill(serialPath);
+      await s.page.screenshot({ path: shot('terminal-new-serial-en') });
+      await dialog().getByTestId('terminal-serial-path').press('Enter');
+      await dialog().waitFor({ state: 'detached' });
+      const id = await activeId();
+      await readable();
+      expect(await activeView().getByTestId('terminal-status-target').textContent()).toBe(`${serialPath} 115200 8N1`);
+      await type('echo serial-$((6+7))');
+      await waitFor(/^serial-13\r?$/m);
+
+      await activeView().getByTestId('terminal-hex-toggle').click();
+      const hexBytes = async () =>
+        (await activeView().getByTestId('terminal-hex-dump').textContent())!
+          .split('\n')
+          .map((l) => l.slice(10, 59).replace(/\s+/g, ''))
+          .join('');
+      // "serial-13" as the line carried it.
+      await expect.poll(hexBytes).toContain(Buffer.from('serial-13').toString('hex'));
+      await settled();
+      await s.page.screenshot({ path: shot('terminal-serial-hex-en') });
+
+      await cable!.unplug();
+      await expect.poll(() => s.page.getByTestId(`terminal-tab-${id}`).getAttribute('data-state'), { timeout: 10_000 }).toBe('reconnecting');
+      expect(await activeView().getByTestId('terminal-banner').textContent()).toMatch(/Waiting for .*ttyUSB0 to come back/);
+      await s.page.screenshot({ path: shot('terminal-serial-reconnecting-en') });
+      await cable!.plug();
+      await expect.poll(() => s.page.getByTestId(`terminal-tab-${id}`).getAttribute('data-state'), { timeout: 10_000 }).toBe('open');
+      await type('echo back-$((5+5))');
+      await waitFor(/^back-10\r?$/m);
+
+      await activeView().getByTestId('terminal-free-port').click();
+      // Clicked again if the first click fell while the confirmation was still zooming in.
+      const freeIt = s.page.getByTestId('terminal-free-confirm');
+      await freeIt.waitFor();
+      await expect
+        .poll(
+          async () => {
+            if (await freeIt.count()) await freeIt.click({ timeout: 1_000 }).catch(() => undefined);
+            return s.page.getByTestId(`terminal-tab-${id}`).count();
+          },
+          { timeout: 10_000, interval: 500 },
+        )
+        .toBe(0);
+      await s.page
+        .locator('.ant-message-notice')
+        .filter({ hasText: `${serialPath} is free.` })
+        .waitFor();
+    },
+    60_000,
+  );
+
+  it('shows the station’s field errors on the form, in English and then in Chinese', async () => {
+    await openDialog();
+    await dialog().getByTestId('terminal-kind').getByText('SSH').click();
+    await dialog().getByTestId('terminal-ssh-user').fill('root');
+    await dialog().getByTestId('terminal-ssh-user').press('Enter');
+    const hostError = dialog()
+      .locator('.ant-form-item')
+      .filter({ has: s.page.getByTestId('terminal-ssh-host') })
+      .locator('.ant-form-item-explain-error');
+    await expect.poll(() => hostError.textContent()).toBe('Give the host to connect to, or pick a flashed box.');
+    await s.page.screenshot({ path: shot('terminal-validation-en') });
+    // The language changes with the dialog open (the header is behind its mask): the error follows.
+    await s.page.getByTestId('language-switch').getByText('中文').dispatchEvent('click');
+    await expect.poll(() => hostError.textContent()).toBe('请填写要连接的主机，或选择一台已刷机的设备。');
+    await s.page.screenshot({ path: shot('terminal-validation-zh') });
+    await s.page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'detached' });
+    await settled();
+    await s.page.screenshot({ path: shot('terminal-local-zh') });
+    await s.page.getByTestId('theme-switch').getByText('深色').click();
+    await s.page.waitForTimeout(300);
+    await s.page.screenshot({ path: shot('terminal-local-zh-dark') });
+    await s.page.getByTestId('theme-switch').getByText('浅色').click();
+    await s.page.getByTestId('language-switch').getByText('EN').click();
+  });
+
+  it('fetched nothing from any other origin and raised no page errors', () => {
+    expect(offOrigin).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
