@@ -12,11 +12,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { FlashBox } from '../../main/api/contract';
+import { ClusterStore } from '../../main/cluster';
 import { KnownHosts } from '../../main/provision';
 import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
 import { cliPath } from '../support/tmp';
 import { flashStation, openStation } from './flash-station';
-import { GUEST_FORWARD_ADDR, Lab, ROOT_PASSWORD, type Box, type BoxOptions } from './lab';
+import { GUEST_FORWARD_ADDR, Lab, ROOT_PASSWORD, TECH_USER, type Box, type BoxOptions } from './lab';
 import { sshExec } from './ssh';
 
 const REG_PORT = 6443;
@@ -35,10 +36,10 @@ describe('flashing lab boxes', { timeout: 1_800_000 }, () => {
   const key = () => fs.readFileSync(inject('labImage').key);
   const root = (b: Box) => ({ port: b.sshPort, username: 'root', privateKey: key() });
 
-  function cli(args: string[], timeoutMs = 900_000): Promise<CliResult> {
+  function cli(args: string[], timeoutMs = 900_000, password = ROOT_PASSWORD): Promise<CliResult> {
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [cliPath, ...args], {
-        env: { ...process.env, EDGEFORGE_HOME: station.home, EDGEFORGE_LANG: 'en', EDGEFORGE_BOX_PASSWORD: ROOT_PASSWORD },
+        env: { ...process.env, EDGEFORGE_HOME: station.home, EDGEFORGE_LANG: 'en', EDGEFORGE_BOX_PASSWORD: password },
       });
       let stdout = '';
       let stderr = '';
@@ -156,7 +157,7 @@ describe('flashing lab boxes', { timeout: 1_800_000 }, () => {
       expect(rt.clusters.kubeconfig(cluster!.id)).toContain(`server: ${kube.url}`);
       const sealed = rt.store.db.prepare('SELECT kubeconfig, token FROM cluster_clusters').get() as { kubeconfig: Buffer; token: Buffer };
       expect(sealed.kubeconfig.toString('latin1')).not.toContain('apiVersion');
-      expect(sealed.token.toString('latin1')).not.toContain(rt.clusters.token(cluster!.id));
+      expect(sealed.token.toString('latin1')).not.toContain(new ClusterStore(rt.store.db, rt.vault).token(cluster!.id));
       expect(rt.activation.ledgerBatches().find((x) => x.id === station.batchId)!.counts.spent).toBe(4);
     } finally {
       await rt.close();
@@ -275,10 +276,11 @@ describe('flashing lab boxes', { timeout: 1_800_000 }, () => {
     await box.kill();
   });
 
-  it('picks a run up after the station was killed mid-install, from the last completed step', async () => {
+  it('picks a run up after the station was killed mid-install, from the last completed step (as a user who is not root, through sudo)', async () => {
     const box = await boot({ name: 'killed' });
-    const child: ChildProcess = spawn(process.execPath, [cliPath, 'flash', station.batchId, '--ssh', `root@127.0.0.1:${box.sshPort}`], {
-      env: { ...process.env, EDGEFORGE_HOME: station.home, EDGEFORGE_LANG: 'en', EDGEFORGE_BOX_PASSWORD: ROOT_PASSWORD },
+    // The technician's account, not root: every step on the box goes through `sudo -S` with the login password.
+    const child: ChildProcess = spawn(process.execPath, [cliPath, 'flash', station.batchId, '--ssh', `${TECH_USER.username}@127.0.0.1:${box.sshPort}`], {
+      env: { ...process.env, EDGEFORGE_HOME: station.home, EDGEFORGE_LANG: 'en', EDGEFORGE_BOX_PASSWORD: TECH_USER.password },
     });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -299,15 +301,18 @@ describe('flashing lab boxes', { timeout: 1_800_000 }, () => {
     const before = boxes(runId)[0]!;
     expect(before.steps.filter((s) => s.state === 'done').map((s) => s.step)).toEqual(['connect', 'probe', 'upload', 'verify']);
 
-    const resumed = await cli(['flash', '--resume', runId, '--json']);
+    const resumed = await cli(['flash', '--resume', runId, '--json'], 900_000, TECH_USER.password);
     expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
     const after = boxes(runId)[0]!;
     expect(after.state).toBe('succeeded');
     // The steps done before the kill were not run again.
     for (const s of ['connect', 'probe', 'upload', 'verify'] as const)
       expect(after.steps.find((x) => x.step === s)!.finishedAt).toBe(before.steps.find((x) => x.step === s)!.finishedAt);
-    const st = await sshExec(root(box), 'cat /etc/edgeforge/state', 30_000);
+    expect(after.username).toBe(TECH_USER.username);
+    const st = await sshExec(root(box), 'cat /etc/edgeforge/state; stat -c %U /etc/edgeforge/state', 30_000);
     expect(st.stdout).toMatch(/^activated/);
+    // Installed as root through sudo, not as the technician.
+    expect(st.stdout.trim().split('\n').at(-1)).toBe('root');
     await box.kill();
   });
 
