@@ -29,6 +29,8 @@ interface Meta {
   kept: number;
   acked: number;
   listeners: Set<(e: TerminalEvent) => void>;
+  /** Closed and forgotten: every attached window's stream ends. */
+  gone: boolean;
 }
 
 export class TerminalService {
@@ -115,6 +117,7 @@ export class TerminalService {
       kept: 0,
       acked: 0,
       listeners: new Set(),
+      gone: false,
     };
     // Registered before the worker answers: its first output and state may come before the answer.
     this.sessions.set(id, meta);
@@ -217,6 +220,8 @@ export class TerminalService {
       if ((m.view.state as TerminalSession['state']) !== 'exited') this.update(m, { state: 'exited', status: { en: 'Closed.', zh: '已关闭。' } });
     }
     this.sessions.delete(id);
+    m.gone = true;
+    for (const l of m.listeners) l({ type: 'session', session: m.view });
     return m.view;
   }
 
@@ -234,7 +239,8 @@ export class TerminalService {
   /**
    * The session's events for one window: its state, then its output from
    * `from` on (a gap first if the replay buffer no longer holds it), then
-   * live output and state changes, until the signal aborts.
+   * live output and state changes, until the signal aborts or the session
+   * is closed (the stream then ends).
    */
   async *attach(id: string, from: number, signal?: AbortSignal): AsyncGenerator<TerminalEvent> {
     const m = this.meta(id);
@@ -275,7 +281,7 @@ export class TerminalService {
             if (r) yield r;
           } else yield e;
         }
-        if (signal?.aborted) break;
+        if (signal?.aborted || m.gone) break;
         await new Promise<void>((resolve) => (wake = resolve));
         wake = null;
       }

@@ -152,6 +152,15 @@ describe('local shell (node-pty in the native process)', () => {
     await until('the whole replay', () => whole.text.includes('two-2'));
     expect(whole.text).toContain('one-1');
     expect(terminal.list().map((x) => x.id)).toContain(s.id);
+    // Closing the session ends every window's stream.
+    const ended = (async () => {
+      for await (const _e of terminal.attach(s.id, 0)) {
+        // Drained until the end.
+      }
+      return 'ended';
+    })();
+    await terminal.close(s.id);
+    expect(await Promise.race([ended, sleep(3000).then(() => 'still open')])).toBe('ended');
     again.stop();
     whole.stop();
   });

@@ -1,5 +1,5 @@
 import { CloseOutlined, FileTextOutlined, KeyOutlined, ProfileOutlined, RedoOutlined, StepForwardOutlined } from '@ant-design/icons';
-import { Button, Tag, theme } from 'antd';
+import { theme, type GlobalToken } from 'antd';
 import type { TFunction } from 'i18next';
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -55,6 +55,21 @@ export function StepStrip({ box, palette }: { box: FlashBox; palette: Palette })
   );
 }
 
+/** A state tag in antd's colours, as a plain element (see the verbs below for why). */
+function tagStyle(color: string, token: GlobalToken): React.CSSProperties {
+  const [bg, fg, border] =
+    color === 'processing'
+      ? [token.colorPrimaryBg, token.colorPrimaryText, token.colorPrimaryBorder]
+      : color === 'success'
+        ? [token.colorSuccessBg, token.colorSuccessText, token.colorSuccessBorder]
+        : color === 'error'
+          ? [token.colorErrorBg, token.colorErrorText, token.colorErrorBorder]
+          : color === 'gold' || color === 'orange'
+            ? [token.colorWarningBg, token.colorWarningText, token.colorWarningBorder]
+            : [token.colorFillQuaternary, token.colorText, token.colorBorder];
+  return { background: bg, color: fg, borderColor: border };
+}
+
 /** What went wrong, always with the step: "Upload failed: the cable was pulled …". */
 export function failureText(box: FlashBox, lang: Lang, t: TFunction): string | null {
   if (box.error) {
@@ -93,13 +108,12 @@ export const BoxCard = memo(function BoxCard({ box, selected, tabStop, lang, pal
   const uploading = box.state === 'running' && (box.step === 'upload' || box.step === 'verify') && box.bytesTotal !== null && box.bytesTotal > 0;
   const percent = uploading ? Math.min(100, Math.floor((100 * box.bytesDone) / Math.max(1, box.bytesTotal!))) : 0;
   const failure = failureText(box, lang, t);
-  // Plain titles, not antd Tooltips: fifty cards of five buttons each are re-rendered as boxes move on.
+  // Plain elements, not antd Buttons with Tooltips: fifty cards of five buttons each are drawn again as boxes move on.
   const verb = (v: BoxVerb, icon: React.ReactNode, danger = false) => (
-    <Button
-      size="small"
-      type="text"
-      danger={danger}
-      icon={icon}
+    <button
+      type="button"
+      className="ef-verb"
+      style={danger ? { color: token.colorError } : undefined}
       title={`${t(`station.verb.${v}`)} (${VERB_KEYS[v]})`}
       aria-label={t(`station.verb.${v}`)}
       data-testid={`box-${v}`}
@@ -107,7 +121,9 @@ export const BoxCard = memo(function BoxCard({ box, selected, tabStop, lang, pal
         e.stopPropagation();
         onVerb(v, box);
       }}
-    />
+    >
+      {icon}
+    </button>
   );
   const secondary = { color: token.colorTextSecondary };
   return (
@@ -142,9 +158,9 @@ export const BoxCard = memo(function BoxCard({ box, selected, tabStop, lang, pal
         <span className="ef-ellipsis" style={{ flex: 1, fontSize: 15, fontWeight: 600 }} title={box.label} data-testid="box-label">
           {box.labelSerial ?? box.label}
         </span>
-        <Tag color={BOX_TAG[box.state]} style={{ marginInlineEnd: 0 }} data-testid="box-state">
+        <span className="ef-tag" style={tagStyle(BOX_TAG[box.state], token)} data-testid="box-state">
           {t(`station.boxState.${box.state}`)}
-        </Tag>
+        </span>
       </div>
       <span className="ef-ellipsis" style={{ ...secondary, fontSize: 12 }}>
         {[
@@ -219,9 +235,13 @@ export const BoxCard = memo(function BoxCard({ box, selected, tabStop, lang, pal
             <KeyOutlined /> {shortFingerprint(box.hostKey.fingerprint)}
           </span>
           {box.hostKey.firstUse && (
-            <Tag color="gold" style={{ fontSize: 10, lineHeight: '16px', marginInlineEnd: 0, flex: 'none' }} title={t('station.box.firstUseHelp')}>
+            <span
+              className="ef-tag"
+              style={{ ...tagStyle('gold', token), fontSize: 10, lineHeight: '16px', flex: 'none' }}
+              title={t('station.box.firstUseHelp')}
+            >
               {t('station.box.firstUse')}
-            </Tag>
+            </span>
           )}
         </div>
       )}
