@@ -1,7 +1,7 @@
 import { ArrowLeftOutlined, BarChartOutlined, PlusOutlined, RedoOutlined, StopOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Descriptions, Empty, Segmented, Space, Spin, Statistic, Typography } from 'antd';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FlashBox, FlashRun } from '../../../main/api/contract';
 import { useApi } from '../api/context';
@@ -165,6 +165,24 @@ function RunHeader({ run, boxes, live, onAdd, onSummary }: { run: FlashRun; boxe
   );
 }
 
+/**
+ * The header renders again only when what it shows changes: the run's
+ * counts and end, the feed, and the boxes' states (not their progress).
+ * Its two callbacks only open dialogs, so a newer copy of them changes
+ * nothing.
+ */
+const StableRunHeader = memo(
+  RunHeader,
+  (a, b) =>
+    a.live === b.live &&
+    a.run.id === b.run.id &&
+    a.run.finishedAt === b.run.finishedAt &&
+    a.run.total === b.run.total &&
+    JSON.stringify(a.run.counts) === JSON.stringify(b.run.counts) &&
+    a.boxes.length === b.boxes.length &&
+    a.boxes.every((box, i) => box.id === b.boxes[i]!.id && box.state === b.boxes[i]!.state),
+);
+
 /** A run: the grid of its boxes, live, with the run's and each box's actions. */
 export function RunView({ runId, live }: { runId: string; live: boolean }) {
   const { t } = useTranslation();
@@ -283,7 +301,7 @@ export function RunView({ runId, live }: { runId: string; live: boolean }) {
   const openBox = boxes.find((b) => b.id === openId) ?? null;
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
-      <RunHeader run={run} boxes={boxes} live={live} onAdd={() => setAdding(true)} onSummary={() => setSummary(true)} />
+      <StableRunHeader run={run} boxes={boxes} live={live} onAdd={() => setAdding(true)} onSummary={() => setSummary(true)} />
       <Space wrap style={{ justifyContent: 'space-between', width: '100%' }}>
         <Segmented<Filter>
           value={filter}
