@@ -160,10 +160,24 @@ describe('ClusterWatch', () => {
       kube.compact();
       await r.restore();
       await until('online again', () => v.connection.get('nodes')?.connection.state === 'online', 40_000).catch((e: Error) => {
-        throw new Error(`${e.message}: ${JSON.stringify(v.connection.get('nodes'))} ${JSON.stringify(kube.requests.filter((x) => x.path === '/api/v1/nodes').slice(-4).map((x) => [x.query, x.status]))}`);
+        throw new Error(
+          `${e.message}: ${JSON.stringify(v.connection.get('nodes'))} ${JSON.stringify(
+            kube.requests
+              .filter((x) => x.path === '/api/v1/nodes')
+              .slice(-4)
+              .map((x) => [x.query, x.status]),
+          )}`,
+        );
       });
       await until('the change made while offline', () => v.names('nodes').includes('/edge-while-offline'), 20_000).catch((e: Error) => {
-        throw new Error(`${e.message}: ${JSON.stringify(v.connection.get('nodes'))} ${JSON.stringify(kube.requests.filter((x) => x.path === '/api/v1/nodes').slice(-4).map((x) => [x.query, x.status]))}`);
+        throw new Error(
+          `${e.message}: ${JSON.stringify(v.connection.get('nodes'))} ${JSON.stringify(
+            kube.requests
+              .filter((x) => x.path === '/api/v1/nodes')
+              .slice(-4)
+              .map((x) => [x.query, x.status]),
+          )}`,
+        );
       });
       expect(lists()).toBeGreaterThan(listsBefore);
     } finally {
