@@ -10,6 +10,7 @@ import { benchImport } from './import';
 import { benchSerial } from './serial';
 import { benchSftp } from './sftp';
 import { benchStationGrid } from './station-grid';
+import { benchTerminal } from './terminal';
 
 const all: Record<string, () => void> = {
   hash: benchHash,
@@ -19,6 +20,7 @@ const all: Record<string, () => void> = {
   sftp: benchSftp,
   serial: benchSerial,
   'station-grid': benchStationGrid,
+  terminal: benchTerminal,
 };
 const chosen = process.argv.slice(2);
 preflight();

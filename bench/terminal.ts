@@ -1,0 +1,160 @@
+/**
+ * terminal: how fast output goes from a shell through the whole terminal to
+ * the screen, and whether the UI stays responsive meanwhile.
+ *
+ * EdgeForge: the headless host (`edgeforge serve`, its native I/O worker
+ * with node-pty), a local shell session opened through the API, the built
+ * renderer's Terminal area in Debian's Chromium (headless, the e2e flags,
+ * xterm's DOM renderer as it chooses without a GPU). The shell runs
+ * `cat FILE` of BENCH_TERM_MB (default 200) MiB of printable lines; the
+ * clock runs from the command until the marker after it is on the screen.
+ * Everything in between is real: the pty, the worker, flow control (the
+ * renderer acknowledges what xterm has written), the WebSocket, xterm.
+ * While it runs, the page's long tasks and frame times are recorded
+ * (Performance API), and a click on the other tab is timed.
+ *
+ * The standard tool: the same `cat` through a plain pseudo-terminal with
+ * nothing drawing it (`script -qfc 'cat FILE' /dev/null > /dev/null`), in
+ * the same run. Goal: ≥ 20 MB/s through the UI.
+ *
+ * Run: `npm run bench -- terminal` (after `npm run build`).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../test/support/chromium';
+import { connectClient, startHostProcess } from '../test/support/host';
+
+const self = fileURLToPath(import.meta.url);
+const MB = Number(process.env.BENCH_TERM_MB ?? 200);
+
+/** Printable lines (base64 of random bytes, 76 columns): nothing a terminal would interpret. */
+function makeFile(dir: string): { file: string; bytes: number } {
+  const file = path.join(dir, 'flood.txt');
+  const fd = fs.openSync(file, 'w');
+  const block = 1 << 20;
+  for (let i = 0; i < MB; i++) {
+    const text = randomBytes((block / 77) * 57)
+      .toString('base64')
+      .replace(/.{76}/g, '$&\n');
+    fs.writeSync(fd, text.slice(0, block - 1) + '\n');
+  }
+  fs.closeSync(fd);
+  return { file, bytes: fs.statSync(file).size };
+}
+
+function plainPty(file: string): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('script', ['-qfc', `cat ${file}`, '/dev/null'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`script exited ${r.status}`);
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+const MEASURE = `(() => {
+  const b = { longtasks: [], frames: [] };
+  window.__efTerm = b;
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) b.longtasks.push({ start: e.startTime, duration: e.duration }); }).observe({ type: 'longtask', buffered: true });
+  let last = 0;
+  const tick = (t) => { if (last) b.frames.push([t, t - last]); last = t; requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+})();`;
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0;
+};
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeforge-bench-term-'));
+  const home = path.join(dir, 'home');
+  const { file, bytes } = makeFile(dir);
+  const chromium = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim();
+  console.log(`terminal: cat of ${(bytes / 1e6).toFixed(0)} MB of printable lines through the whole terminal to the screen, ${chromium}, headless, 1400×900`);
+  console.log(`  2 cores; load average ${os.loadavg()[0]!.toFixed(2)} before`);
+
+  const ptySeconds = [plainPty(file), plainPty(file)].sort((a, b) => a - b)[0]!;
+  const host = await startHostProcess(home);
+  let browser: Browser | null = null;
+  try {
+    const { client, ws } = await connectClient(host);
+    const session = await client.terminal.open({ kind: 'local', shell: '/bin/bash', cols: 160, rows: 45 });
+    browser = await launchChromium();
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' })).newPage();
+    await page.addInitScript(MEASURE);
+    await page.goto(`${host.openUrl}#/terminal/${session.id}`);
+    await page.locator('.xterm').first().waitFor({ timeout: 60_000 });
+    await sleep(1500);
+    const renderer = (await page.locator('body').textContent())?.match(/(DOM|WebGL) renderer/)?.[0] ?? 'unknown renderer';
+    const second = await client.terminal.open({ kind: 'local', shell: '/bin/sh' });
+    await sleep(1000);
+
+    const marker = `END-${Date.now() % 100000}`;
+    const [a, b] = [marker.slice(0, 4), marker.slice(4)];
+    const windowStart = await page.evaluate(() => performance.now());
+    const t0 = process.hrtime.bigint();
+    // The marker is printed by the shell, split in the command so that the echoed command line does not contain it.
+    await client.terminal.write({ id: session.id, data: `cat ${file}; echo ${a}""${b}\r` });
+    // While it runs: a click on the other session's tab, timed until that tab is the selected one.
+    await sleep(2000);
+    const c0 = Date.now();
+    await page.getByTestId(`terminal-tab-${second.id}`).click({ timeout: 30_000 });
+      });
+    const clickMs = Date.now() - c0;
+    await page.getByTestId(`terminal-tab-${session.id}`).click({ timeout: 30_000 });
+      });
+    // Done when the session's output has passed the file and the marker is on the screen.
+    const deadline = Date.now() + 30 * 60_000;
+    for (;;) {
+      const s = (await client.terminal.sessions()).find((x) => x.id === session.id)!;
+      if (s.offset >= bytes && (await page.locator('.xterm-rows').first().textContent())?.includes(marker)) break;
+      if (Date.now() > deadline) throw new Error('the marker never reached the screen');
+      await sleep(100);
+    }
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const figures = (await page.evaluate(
+      () => (window as unknown as { __efTerm: { longtasks: { start: number; duration: number }[]; frames: [number, number][] } }).__efTerm,
+    )) as {
+      longtasks: { start: number; duration: number }[];
+      frames: [number, number][];
+    };
+    const inWindow = <T extends { start: number }>(xs: T[]) => xs.filter((x) => x.start >= windowStart);
+    const long = inWindow(figures.longtasks);
+    const frames = figures.frames.filter(([t]) => t >= windowStart).map(([, d]) => d);
+    const mbps = bytes / 1e6 / seconds;
+    const ptyMbps = bytes / 1e6 / ptySeconds;
+    console.log(`  EdgeForge (${renderer}): ${seconds.toFixed(2)} s, ${mbps.toFixed(1)} MB/s (goal ≥ 20 MB/s)`);
+    console.log(
+      `  plain pty (script -qfc cat, nothing drawing): ${ptySeconds.toFixed(2)} s, ${ptyMbps.toFixed(1)} MB/s; ratio EdgeForge/plain pty ${(mbps / ptyMbps).toFixed(2)}`,
+    );
+    console.log(
+      `  while it ran: ${long.length} long tasks ≥ 50 ms, longest ${Math.round(Math.max(0, ...long.map((l) => l.duration)))} ms; frames ${frames.length} (${(frames.length / seconds).toFixed(1)}/s), p50 ${pct(frames, 50).toFixed(1)} ms, p95 ${pct(frames, 95).toFixed(1)} ms, max ${Math.round(Math.max(0, ...frames))} ms; a click on the other tab took ${clickMs} ms`,
+    );
+    ws.close();
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await host.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function benchTerminal(): void {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', self], { stdio: 'inherit', env: { ...process.env, EDGEFORGE_BENCH_TERM_CHILD: '1' } });
+  if (r.status !== 0) throw new Error(`bench terminal failed (exit ${r.status})`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.env.EDGEFORGE_BENCH_TERM_CHILD !== '1') benchTerminal();
+  else
+    main().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+}
