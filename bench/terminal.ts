@@ -99,14 +99,12 @@ async function main(): Promise<void> {
     const t0 = process.hrtime.bigint();
     // The marker is printed by the shell, split in the command so that the echoed command line does not contain it.
     await client.terminal.write({ id: session.id, data: `cat ${file}; echo ${a}""${b}\r` });
-    // While it runs: a click on the other session's tab, timed until that tab is the selected one.
+    // While it runs: a click on the other session's tab, timed (Playwright's click: the tab must be there and take it).
     await sleep(2000);
     const c0 = Date.now();
     await page.getByTestId(`terminal-tab-${second.id}`).click({ timeout: 30_000 });
-      });
     const clickMs = Date.now() - c0;
     await page.getByTestId(`terminal-tab-${session.id}`).click({ timeout: 30_000 });
-      });
     // Done when the session's output has passed the file and the marker is on the screen.
     const deadline = Date.now() + 30 * 60_000;
     for (;;) {
