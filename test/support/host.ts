@@ -3,13 +3,16 @@
  * process on a free loopback port, for API and browser tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { createORPCClient } from '@orpc/client';
 import { RPCLink } from '@orpc/client/websocket';
 import type { ContractRouterClient } from '@orpc/contract';
 import { WebSocket } from 'ws';
 import type { ApiContract } from '../../main/api/contract';
-import { cliPath } from './tmp';
+
+// Not from ./tmp, which registers test hooks: the benches start hosts too.
+const cliPath = path.resolve(import.meta.dirname, '..', '..', 'bin', 'edgeforge.js');
 
 export interface RunningHost {
   child: ChildProcess;

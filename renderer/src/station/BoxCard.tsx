@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import type { FlashBox } from '../../../main/api/contract';
 import type { Lang } from '../i18n';
 import { formatBytes, formatDuration } from '../i18n/format';
+import { useLiveBox } from './progress';
 import { boxStateColor, BOX_TAG, canCancel, canRetry, canSkip, shortFingerprint, STEPS, targetText, type Palette, type StepState } from './model';
 
 export type BoxVerb = 'retry' | 'skip' | 'cancel' | 'log' | 'open';
@@ -92,8 +93,9 @@ interface Props {
 }
 
 /** One box of the grid. Memoised: a card renders again only when its box, selection or language changes. */
-export const BoxCard = memo(function BoxCard({ box, selected, tabStop, lang, palette, onSelect, onVerb }: Props) {
+export const BoxCard = memo(function BoxCard({ box: cached, selected, tabStop, lang, palette, onSelect, onVerb }: Props) {
   const { t } = useTranslation();
+  const box = useLiveBox(cached);
   const { token } = theme.useToken();
   const accent = boxStateColor(box.state, palette);
   const tint =

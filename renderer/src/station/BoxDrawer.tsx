@@ -10,6 +10,7 @@ import { formatBytes, formatDuration, formatTime } from '../i18n/format';
 import { usePreferences } from '../settings/preferences';
 import { failureText, StepStrip, VERB_KEYS, type BoxVerb } from './BoxCard';
 import { usePalette } from './palette';
+import { useLiveBox } from './progress';
 import { BOX_TAG, canCancel, canRetry, canSkip, FINGERPRINT_RULE, fingerprintsIn, secondsBetween, sshEndpoint, targetText } from './model';
 
 type StepRow = FlashBox['steps'][number];
@@ -248,8 +249,9 @@ function BoxLog({ box, onDownload }: { box: FlashBox; onDownload: () => void }) 
 }
 
 /** One box in full: its steps, checks, hardware and log, with the verbs of its card. */
-export function BoxDrawer({ box, onClose, onVerb }: { box: FlashBox; onClose: () => void; onVerb: (verb: BoxVerb, box: FlashBox) => void }) {
+export function BoxDrawer({ box: cached, onClose, onVerb }: { box: FlashBox; onClose: () => void; onVerb: (verb: BoxVerb, box: FlashBox) => void }) {
   const { t } = useTranslation();
+  const box = useLiveBox(cached);
   const { lang } = usePreferences();
   const palette = usePalette();
   const failure = failureText(box, lang, t);

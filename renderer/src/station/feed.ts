@@ -8,7 +8,8 @@
  * wins), so the grid re-renders at most once a frame and only the cards
  * whose box changed. A change of state or step is shown on the next frame;
  * an update that only moves a box's bytes, rate or note is shown at most
- * once a second per box, which is as often as a person reads a rate.
+ * once a second per box, which is as often as a person reads a rate, and
+ * reaches only that box's card (station/progress.ts), not the cache.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -16,6 +17,7 @@ import type { FlashBox, FlashRun } from '../../../main/api/contract';
 import { frameBatcher } from '../api/coalesce';
 import { useApi } from '../api/context';
 import { recount } from './model';
+import { boxProgress, boxShape as shape } from './progress';
 
 type RunDetail = { run: FlashRun; boxes: FlashBox[] };
 
@@ -23,20 +25,6 @@ const RECONNECT_MS = 2_000;
 const LIST_REFRESH_MS = 2_000;
 /** How often an update that only moves progress (bytes, rate, note) reaches the grid. */
 export const PROGRESS_MS = 1_000;
-
-/** What the grid shows as a change of state: anything but progress. */
-function shape(box: FlashBox): string {
-  return [
-    box.state,
-    box.step,
-    box.seat,
-    box.serial,
-    box.nodeName,
-    box.hostKey?.fingerprint,
-    box.error?.code,
-    ...box.steps.map((s) => `${s.state}${s.attempts}`),
-  ].join('|');
-}
 
 /** Subscribes while mounted; returns whether updates are flowing. */
 export function useFlashFeed(): boolean {
@@ -60,12 +48,17 @@ export function useFlashFeed(): boolean {
     const flush = () => {
       const now = Date.now();
       for (const box of boxes.keys()) progress.delete(box);
+      // Progress due to be shown goes to the box's card alone, not through the cache (station/progress.ts).
       for (const [id, box] of progress)
         if (now - (shownAt.get(id) ?? 0) >= PROGRESS_MS) {
-          boxes.set(id, box);
+          boxProgress.set(box);
+          shownAt.set(id, now);
           progress.delete(id);
         }
-      for (const id of boxes.keys()) shownAt.set(id, now);
+      for (const [id, box] of boxes) {
+        shownAt.set(id, now);
+        boxProgress.set(box);
+      }
       if (progress.size > 0) later();
       const runList = orpc.flash.runs.queryKey();
       if (runs.size > 0) {
