@@ -83,6 +83,8 @@ async function main(): Promise<void> {
   try {
     const { client, ws } = await connectClient(host);
     const session = await client.terminal.open({ kind: 'local', shell: '/bin/bash', cols: 160, rows: 45 });
+    // Opened before the page loads: the window learns of sessions when it lists them.
+    const second = await client.terminal.open({ kind: 'local', shell: '/bin/sh' });
     browser = await launchChromium();
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' })).newPage();
     await page.addInitScript(MEASURE);
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
     await page.locator('.xterm').first().waitFor({ timeout: 60_000 });
     await sleep(1500);
     const renderer = (await page.locator('body').textContent())?.match(/(DOM|WebGL) renderer/)?.[0] ?? 'unknown renderer';
-    const second = await client.terminal.open({ kind: 'local', shell: '/bin/sh' });
+    await page.getByTestId(`terminal-tab-${session.id}`).click({ timeout: 30_000 });
     await sleep(1000);
 
     const marker = `END-${Date.now() % 100000}`;
