@@ -156,29 +156,16 @@ describe('ClusterWatch', () => {
       // Changes while offline, and the history they are in compacted away: the resumed watch gets 410 Gone and lists again.
       const lists = () => kube.requests.filter((x) => x.path === '/api/v1/nodes' && x.query.watch !== 'true').length;
       const listsBefore = lists();
+      // A time-out says what the watch last reported and what it last asked the server.
+      const explain = (e: Error) => {
+        const asked = kube.requests.filter((x) => x.path === '/api/v1/nodes').slice(-4);
+        throw new Error(`${e.message}: ${JSON.stringify(v.connection.get('nodes'))} ${JSON.stringify(asked.map((x) => [x.query, x.status]))}`);
+      };
       kube.addNode('edge-while-offline');
       kube.compact();
       await r.restore();
-      await until('online again', () => v.connection.get('nodes')?.connection.state === 'online', 40_000).catch((e: Error) => {
-        throw new Error(
-          `${e.message}: ${JSON.stringify(v.connection.get('nodes'))} ${JSON.stringify(
-            kube.requests
-              .filter((x) => x.path === '/api/v1/nodes')
-              .slice(-4)
-              .map((x) => [x.query, x.status]),
-          )}`,
-        );
-      });
-      await until('the change made while offline', () => v.names('nodes').includes('/edge-while-offline'), 20_000).catch((e: Error) => {
-        throw new Error(
-          `${e.message}: ${JSON.stringify(v.connection.get('nodes'))} ${JSON.stringify(
-            kube.requests
-              .filter((x) => x.path === '/api/v1/nodes')
-              .slice(-4)
-              .map((x) => [x.query, x.status]),
-          )}`,
-        );
-      });
+      await until('online again', () => v.connection.get('nodes')?.connection.state === 'online', 40_000).catch(explain);
+      await until('the change made while offline', () => v.names('nodes').includes('/edge-while-offline'), 20_000).catch(explain);
       expect(lists()).toBeGreaterThan(listsBefore);
     } finally {
       off();

@@ -19,6 +19,10 @@ export const en = {
     activeJobs: '{{count}} active job(s)',
     shortcuts: 'Keyboard: Alt+1…8 switches areas',
   },
+  serial: {
+    freed: '{{path}} is free.',
+    notHeld: 'Nothing on this station held {{path}} open.',
+  },
   notAvailable: {
     title: 'Not available yet',
     subtitle: 'This part of EdgeForge has not been built yet. Nothing here is simulated.',
@@ -836,8 +840,6 @@ export const en = {
         serialNo: 'Adapter serial',
         free: 'Free port',
         freeHelp: 'Closes whatever this station holds open on the port (a console, an earlier run).',
-        freed: '{{path}} is free.',
-        notHeld: 'This station did not hold {{path}} open.',
         addSelected: 'Add {{n}} selected',
         manual: 'Port by path',
         manualHelp: 'A device path (/dev/ttyUSB0) or COM1…COM999.',
@@ -1082,8 +1084,6 @@ export const en = {
       freeTitle: 'Free {{path}}?',
       freeHelp: 'This session ends and the port is closed, so that another program or a flash run can open it.',
       freeThis: 'Free {{path}}',
-      freed: '{{path}} is free.',
-      notHeld: 'Nothing on this station held {{path}}.',
     },
     hex: {
       toggle: 'Hex view',

@@ -21,6 +21,10 @@ export const zhCN: Messages = {
     activeJobs: '{{count}} 个进行中的作业',
     shortcuts: '键盘：Alt+1…8 切换功能区',
   },
+  serial: {
+    freed: '{{path}} 已释放。',
+    notHeld: '本工作站上没有占用 {{path}} 的任务或会话。',
+  },
   notAvailable: {
     title: '暂未提供',
     subtitle: 'EdgeForge 的这一部分尚未实现。这里没有任何模拟数据。',
@@ -830,8 +834,6 @@ export const zhCN: Messages = {
         serialNo: '适配器序列号',
         free: '释放串口',
         freeHelp: '关闭本工作站在该串口上打开的连接（控制台、之前的任务）。',
-        freed: '{{path}} 已释放。',
-        notHeld: '本工作站没有占用 {{path}}。',
         addSelected: '添加所选 {{n}} 个',
         manual: '按路径添加串口',
         manualHelp: '设备路径（/dev/ttyUSB0）或 COM1…COM999。',
@@ -1076,8 +1078,6 @@ export const zhCN: Messages = {
       freeTitle: '释放 {{path}}？',
       freeHelp: '此会话将结束并关闭端口，以便其他程序或刷机批次打开它。',
       freeThis: '释放 {{path}}',
-      freed: '{{path}} 已释放。',
-      notHeld: '本工作站上没有占用 {{path}} 的任务。',
     },
     hex: {
       toggle: '十六进制视图',

@@ -1,6 +1,6 @@
 import { DisconnectOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import { useMutation, useQuery } from '@tanstack/react-query';
-import { Alert, App, Button, Col, Empty, Form, Input, InputNumber, Row, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
+import { useQuery } from '@tanstack/react-query';
+import { Alert, Button, Col, Empty, Form, Input, InputNumber, Row, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../api/context';
@@ -8,6 +8,7 @@ import { errorText } from '../api/errors';
 import { usePreferences } from '../settings/preferences';
 import { rowKey, serialAddress, type BoxDraft } from './draft';
 import { nthCidr } from './model';
+import { useFreePort } from '../serial/useFreePort';
 
 type Port = { path: string; manufacturer: string | null; serialNumber: string | null };
 
@@ -18,14 +19,7 @@ const BAUDS = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600];
 
 function FreePortButton({ path, size = 'small' }: { path: string; size?: 'small' | 'middle' }) {
   const { t } = useTranslation();
-  const { client } = useApi();
-  const { lang } = usePreferences();
-  const { message } = App.useApp();
-  const free = useMutation({
-    mutationFn: () => client.flash.freeSerialPort({ path }),
-    onSuccess: (r) => void message.info(r.freed ? t('station.add.serial.freed', { path }) : t('station.add.serial.notHeld', { path })),
-    onError: (e) => void message.error(errorText(e, lang, t('errors.generic'))),
-  });
+  const free = useFreePort(path);
   return (
     <Tooltip title={t('station.add.serial.freeHelp')}>
       <Button size={size} icon={<DisconnectOutlined />} loading={free.isPending} onClick={() => free.mutate()} disabled={!path} data-testid="serial-free">

@@ -12,6 +12,7 @@ import { changedFingerprints, FINGERPRINT_RULE } from './hostKey';
 import { SerialFields } from './SerialFields';
 import { SshFields } from './SshFields';
 import { TERMINAL_FONT } from './theme';
+import { useFreePort } from '../serial/useFreePort';
 
 type Kind = TerminalOpen['kind'];
 
@@ -333,14 +334,7 @@ export function NewSessionModal({
 /** A port that would not open may be held by a flash job or another session: free it, then try again. */
 function FreePortHint({ path }: { path: string }) {
   const { t } = useTranslation();
-  const { client } = useApi();
-  const { lang } = usePreferences();
-  const { message } = App.useApp();
-  const free = useMutation({
-    mutationFn: () => client.flash.freeSerialPort({ path }),
-    onSuccess: (r) => void message.info(r.freed ? t('terminal.serial.freed', { path }) : t('terminal.serial.notHeld', { path })),
-    onError: (e) => void message.error(errorText(e, lang, t('errors.generic'))),
-  });
+  const free = useFreePort(path);
   return (
     <Button size="small" icon={<DisconnectOutlined />} loading={free.isPending} onClick={() => free.mutate()} data-testid="terminal-new-free-port">
       {t('terminal.serial.freeThis', { path })}

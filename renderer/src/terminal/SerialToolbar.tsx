@@ -7,6 +7,7 @@ import { useApi } from '../api/context';
 import { errorText } from '../api/errors';
 import { usePreferences } from '../settings/preferences';
 import { serialPath } from './model';
+import { useFreePort } from '../serial/useFreePort';
 
 /** A serial session's extras: what Enter sends, the hex view, and "free the port". */
 export function SerialToolbar({
@@ -32,14 +33,7 @@ export function SerialToolbar({
     onSuccess: onSession,
     onError: (e) => void message.error(errorText(e, lang, t('errors.generic'))),
   });
-  const free = useMutation({
-    mutationFn: () => client.flash.freeSerialPort({ path }),
-    onSuccess: (r) => {
-      void message.info(r.freed ? t('terminal.serial.freed', { path }) : t('terminal.serial.notHeld', { path }));
-      onFreed();
-    },
-    onError: (e) => void message.error(errorText(e, lang, t('errors.generic'))),
-  });
+  const free = useFreePort(path, onFreed);
   const confirmFree = () =>
     modal.confirm({
       title: t('terminal.serial.freeTitle', { path }),
