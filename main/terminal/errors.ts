@@ -7,7 +7,7 @@ export const TerminalErrors = {
   SHELL_MISSING: 'TERMINAL_SHELL_MISSING',
   SPAWN_FAILED: 'TERMINAL_SPAWN_FAILED',
   TARGET_MISSING: 'TERMINAL_TARGET_MISSING',
-  WORKER_GONE: 'TERMINAL_WORKER_GONE',
+  NOT_SERIAL: 'TERMINAL_NOT_SERIAL',
 } as const;
 
 export function sessionNotFound(id: string): AppError {
