@@ -199,7 +199,11 @@ export class TerminalService {
   setNewline(id: string, newline: 'cr' | 'lf' | 'crlf'): TerminalSession {
     const m = this.meta(id);
     if (m.view.kind !== 'serial')
-      throw new AppError(TerminalErrors.NOT_SERIAL, { en: 'Only a serial session has a newline mode.', zh: '只有串口会话有换行模式。' }, { field: ['newline'] });
+      throw new AppError(
+        TerminalErrors.NOT_SERIAL,
+        { en: 'Only a serial session has a newline mode.', zh: '只有串口会话有换行模式。' },
+        { field: ['newline'] },
+      );
     this.update(m, { newline });
     return m.view;
   }
