@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { bootstrapNetwork, openSerialShell, type SerialShell } from '../../main/provision/serial';
 import { Lab, ROOT_PASSWORD, TECH_USER, type Box } from './lab';
 import { refusal } from '../support/refusal';
@@ -31,6 +31,12 @@ describe('serial transport on a lab box (ttyS0: agetty + login)', { timeout: 600
     box = await lab.start({ name: 'serialbox' });
     await box.waitReady(180_000);
   }, 240_000);
+
+  beforeEach((ctx) => {
+    const from = logs.length;
+    // The transport's own log of what it saw and typed, for a failure that only shows on a loaded machine.
+    ctx.onTestFailed(() => console.error(`serial log of this test:\n${logs.slice(from).join('\n')}`));
+  });
 
   afterAll(async () => {
     await shell?.close().catch(() => undefined);

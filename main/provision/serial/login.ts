@@ -92,18 +92,24 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
         `${where} 有响应，但 EdgeForge 无法进入 shell。最后收到：“${tail(lastSeen)}”。请在终端中打开该串口查看设备显示的内容。`,
         { file: line.path },
       );
-    const text = await line.settle(longWait ? 6_000 : sentPassword ? 1_500 : beat, 400, 10_000, o.signal);
+    // After an echo alone, login may be in its failure delay (an empty user name): a probe typed now would be read as the next user name.
+    const afterEcho = blankAnswers > 0 && silences === 0 && !sentUser;
+    const text = await line.settle(longWait || afterEcho ? 6_000 : sentPassword ? 1_500 : beat, 400, 10_000, o.signal);
     longWait = false;
     if (text.trim()) {
       everHeard = true;
       lastSeen = text;
+      o.log(`${line.path}: saw "${tail(text)}"`);
     }
     const c = clean(text);
     if (answered(text)) {
       line.take();
       return sentPassword;
     }
-    if (sentPassword && (LOGIN_REFUSED.test(c) || LOGIN_PROMPT.test(c))) throw loginFailed(where, creds.username);
+    if (sentPassword && (LOGIN_REFUSED.test(c) || LOGIN_PROMPT.test(c))) {
+      o.log(`${line.path}: the login was refused`);
+      throw loginFailed(where, creds.username);
+    }
     if (LOGIN_PROMPT.test(c)) {
       o.log(`${line.path}: login prompt; logging in as ${creds.username}`);
       line.take();

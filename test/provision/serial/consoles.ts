@@ -90,8 +90,12 @@ export async function ptyConsole(dir: string, command: string, opts: { name?: st
   };
 }
 
-/** Writes the getty + login stand-in; it accepts one user and password, runs `sh -i` with a prompt of its own, and asks again after logout. */
-export function loginStandIn(dir: string, user: string, password: string): string {
+/**
+ * Writes the getty + login stand-in; it accepts one user and password, runs `sh -i` with a prompt of its own, and asks again after logout.
+ * With `slowRetry`, an empty name is refused as login(1) does after a failed attempt: "Login incorrect" after its failure delay,
+ * here 4 s (Debian's 3 s, on a slow box).
+ */
+export function loginStandIn(dir: string, user: string, password: string, o: { slowRetry?: boolean } = {}): string {
   const file = path.join(dir, 'login-stand-in.sh');
   fs.writeFileSync(
     file,
@@ -104,8 +108,9 @@ export function loginStandIn(dir: string, user: string, password: string): strin
       'while :; do',
       '  printf "box login: "',
       '  IFS= read -r u || continue',
-      '  # An empty name gets the prompt again, as from agetty and login.',
-      '  [ -n "$u" ] || continue',
+      ...(o.slowRetry
+        ? ['  [ -n "$u" ] || { sleep 4; printf "\\nLogin incorrect\\n"; continue; }']
+        : ['  # An empty name gets the prompt again, as from agetty and login.', '  [ -n "$u" ] || continue']),
       '  printf "Password: "',
       '  stty -echo; IFS= read -r p || { stty echo; continue; }; stty echo; printf "\\n"',
       `  if [ "$u" = '${user}' ] && [ "$p" = '${password}' ]; then`,

@@ -125,6 +125,16 @@ describe.skipIf(!hasSocat())('serial console on a pty pair (socat)', () => {
     expect((await shell.exec('echo ok')).stdout).toBe('ok\n');
   });
 
+  it('waits out login’s failure delay after its wake-up line feed instead of typing a probe that login would take for a user name', async () => {
+    // Seen in CI on a lab box: the wake-up reached login as an empty name, and a probe typed during the delay that follows became the next name.
+    const c = await consoleWith(`sh ${loginStandIn(tempDir(), 'tech', 'right', { slowRetry: true })}`);
+    const logs: string[] = [];
+    const shell = await open({ path: c.path, username: 'tech', password: 'right', log: (l) => logs.push(l) });
+    expect((await shell.exec('echo ok')).stdout).toBe('ok\n');
+    expect(logs.join('\n')).not.toContain('answering it empty');
+    expect(logs.join('\n')).toContain('Login incorrect');
+  });
+
   it('says SERIAL_NO_RESPONSE, naming the port and line settings, when nothing answers', async () => {
     const c = await consoleWith('sleep 600', { silent: true });
     const t0 = Date.now();
