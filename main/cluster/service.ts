@@ -19,7 +19,10 @@ export class ClusterService {
   private readonly live: ClusterWatch;
 
   constructor(private readonly store: ClusterStore) {
-    this.live = new ClusterWatch((id) => this.kubeconfig(id));
+    this.live = new ClusterWatch((id) => this.kubeconfig(id), {
+      load: (id, kind) => store.loadCache(id, kind),
+      save: (id, kind, cached) => store.saveCache(id, kind, cached),
+    });
   }
 
   /** The cluster's objects of these kinds, live, until the signal aborts (list + watch, batched). */

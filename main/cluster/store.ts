@@ -4,6 +4,7 @@
  * "Secrets"), and which boxes are its nodes.
  */
 import { randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Cluster } from '../api/contract';
 import { AppError } from '../api/errors';
 import type { SecretVault } from '../secrets';
@@ -47,8 +48,28 @@ export const clusterSchema: ModuleSchema = {
           ALTER TABLE cluster_clusters ADD COLUMN kubeconfig_at TEXT;
         `),
     },
+    {
+      version: 3,
+      name: 'the last known objects of a cluster, for the console offline and after a restart',
+      up: (db) =>
+        db.exec(`
+          CREATE TABLE cluster_cache (
+            cluster_id TEXT NOT NULL REFERENCES cluster_clusters(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            data BLOB NOT NULL,
+            synced_at TEXT NOT NULL,
+            PRIMARY KEY (cluster_id, kind)
+          );
+        `),
+    },
   ],
 };
+
+/** What the API server said last about one kind: its objects, and when. */
+export interface CachedKind {
+  items: Record<string, unknown>[];
+  syncedAt: string;
+}
 
 export const ClusterStoreErrors = {
   CLUSTER_NOT_FOUND: 'CLUSTER_NOT_FOUND',
@@ -145,10 +166,38 @@ export class ClusterStore {
   }
 
   /** The kubeconfig is withdrawn: the station can no longer reach the cluster until one is given again. */
+  /** Revoked: the credential goes, and so does what it let the station see. */
   revokeKubeconfig(id: string): Cluster {
     this.row(id);
-    this.db.prepare('UPDATE cluster_clusters SET kubeconfig=NULL, kubeconfig_at=? WHERE id=?').run(new Date().toISOString(), id);
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE cluster_clusters SET kubeconfig=NULL, kubeconfig_at=? WHERE id=?').run(new Date().toISOString(), id);
+      this.db.prepare('DELETE FROM cluster_cache WHERE cluster_id=?').run(id);
+    })();
     return this.get(id);
+  }
+
+  /** Keeps a kind's objects (sealed: pod specs carry environment values) for the console's next start. */
+  saveCache(id: string, kind: string, cached: CachedKind): void {
+    const data = this.vault.seal(gzipSync(Buffer.from(JSON.stringify(cached.items))));
+    this.db
+      .prepare(
+        'INSERT INTO cluster_cache (cluster_id, kind, data, synced_at) VALUES (?, ?, ?, ?) ON CONFLICT (cluster_id, kind) DO UPDATE SET data=excluded.data, synced_at=excluded.synced_at',
+      )
+      .run(id, kind, data, cached.syncedAt);
+  }
+
+  /** The kind's objects as last kept, or null; a copy that cannot be read is dropped (the next list brings it back). */
+  loadCache(id: string, kind: string): CachedKind | null {
+    const r = this.db.prepare('SELECT data, synced_at FROM cluster_cache WHERE cluster_id=? AND kind=?').get(id, kind) as
+      { data: Buffer; synced_at: string } | undefined;
+    if (!r) return null;
+    try {
+      const items = JSON.parse(gunzipSync(this.vault.open(r.data, `the kept ${kind} of a cluster`)).toString('utf8')) as Record<string, unknown>[];
+      return { items, syncedAt: r.synced_at };
+    } catch {
+      this.db.prepare('DELETE FROM cluster_cache WHERE cluster_id=? AND kind=?').run(id, kind);
+      return null;
+    }
   }
 
   /** Forgets the cluster: its record, token and kubeconfig (the cluster itself runs on). */

@@ -26,6 +26,14 @@ const BATCH_MS = 100;
 const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 /** A watch nobody has looked at for this long is stopped. */
 const IDLE_MS = 60_000;
+/** How often changed objects are kept for the next start (and once more when the watch stops). */
+const KEEP_EVERY_MS = 30_000;
+
+/** Where what the server said last is kept across restarts of the app (sealed in the store). */
+export interface WatchCache {
+  load(clusterId: string, kind: WatchKind): { items: Record<string, unknown>[]; syncedAt: string } | null;
+  save(clusterId: string, kind: WatchKind, cached: { items: Record<string, unknown>[]; syncedAt: string }): void;
+}
 
 type ListFn = () => Promise<KubernetesListObject<KubernetesObject>>;
 
@@ -109,6 +117,9 @@ class KindWatch {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private controller: AbortController | null = null;
+  private keepTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Changed since last kept in the cache. */
+  private unkept = false;
   private generation = 0;
   private resourceVersion: string | null = null;
   private failures = 0;
@@ -123,9 +134,17 @@ class KindWatch {
   constructor(
     kubeconfig: string,
     readonly kind: WatchKind,
+    private readonly cache: { load(): ReturnType<WatchCache['load']>; save: (c: Parameters<WatchCache['save']>[2]) => void } | null = null,
   ) {
     this.conn = connect(kubeconfig);
     this.src = source(this.conn, kind);
+    // What the server said last, before this start: shown at once, with its age, until the first list replaces it.
+    const kept = cache?.load();
+    if (kept) {
+      for (const obj of kept.items as KubernetesObject[]) this.objects.set(keyOf(obj), obj);
+      this.ready = true;
+      this.connection = { ...this.connection, lastSyncAt: kept.syncedAt };
+    }
   }
 
   start(): void {
@@ -160,6 +179,8 @@ class KindWatch {
         this.ready = true;
         this.setConnection('online', null);
         if (first) this.flush();
+        this.unkept = true;
+        this.keep();
         this.watch();
       },
       (e: unknown) => {
@@ -244,6 +265,21 @@ class KindWatch {
   private touch(): void {
     this.connection = { ...this.connection, lastSyncAt: new Date().toISOString() };
     if (this.ready) this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
+    this.unkept = true;
+    if (this.cache) this.keepTimer ??= setTimeout(() => this.keep(), KEEP_EVERY_MS);
+  }
+
+  /** Keeps the current objects for the next start; a failure to keep them never stops the watch. */
+  private keep(): void {
+    if (this.keepTimer) clearTimeout(this.keepTimer);
+    this.keepTimer = null;
+    if (!this.cache || !this.unkept || !this.connection.lastSyncAt) return;
+    this.unkept = false;
+    try {
+      this.cache.save({ items: [...this.objects.values()].map(slim), syncedAt: this.connection.lastSyncAt });
+    } catch {
+      // The store closed under us (the app is quitting): the previous copy stays.
+    }
   }
 
   private flush(): void {
@@ -300,10 +336,14 @@ class KindWatch {
     if (this.listeners.size === 0 && !this.stopped) this.idleTimer = setTimeout(() => this.onIdle?.(), IDLE_MS);
   }
 
-  async stop(): Promise<void> {
+  /** Stops watching; `keep` saves what changed since it was last kept (not when the cluster is forgotten or its credential revoked). */
+  async stop(keep = true): Promise<void> {
     this.stopped = true;
     this.next();
     for (const t of [this.flushTimer, this.idleTimer]) if (t) clearTimeout(t);
+    if (keep) this.keep();
+    else if (this.keepTimer) clearTimeout(this.keepTimer);
+    this.keepTimer = null;
   }
 }
 
@@ -311,7 +351,10 @@ class KindWatch {
 export class ClusterWatch {
   private readonly watches = new Map<string, KindWatch>();
 
-  constructor(private readonly kubeconfigOf: (clusterId: string) => string) {}
+  constructor(
+    private readonly kubeconfigOf: (clusterId: string) => string,
+    private readonly cache: WatchCache | null = null,
+  ) {}
 
   /**
    * Subscribes to kinds of a cluster: for each, its connection state, its
@@ -322,7 +365,12 @@ export class ClusterWatch {
       const key = `${clusterId}/${kind}`;
       let w = this.watches.get(key);
       if (!w) {
-        w = new KindWatch(this.kubeconfigOf(clusterId), kind);
+        const cache = this.cache;
+        w = new KindWatch(
+          this.kubeconfigOf(clusterId),
+          kind,
+          cache && { load: () => cache.load(clusterId, kind), save: (c) => cache.save(clusterId, kind, c) },
+        );
         this.watches.set(key, w);
         const mine = w;
         w.onIdle = () => {
@@ -340,7 +388,7 @@ export class ClusterWatch {
   async forget(clusterId: string): Promise<void> {
     const mine = [...this.watches.entries()].filter(([k]) => k.startsWith(`${clusterId}/`));
     for (const [k] of mine) this.watches.delete(k);
-    await Promise.all(mine.map(([, w]) => w.stop()));
+    await Promise.all(mine.map(([, w]) => w.stop(false)));
   }
 
   async close(): Promise<void> {

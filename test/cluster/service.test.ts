@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterWatchEvent } from '../../main/api/contract';
 import { ClusterService, ClusterStore, clusterSchema } from '../../main/cluster';
 import { Store } from '../../main/store';
 import { refusal } from '../support/refusal';
@@ -93,5 +94,65 @@ describe('clusters in the console', () => {
 
     expect(clusters.remove(gone.id).name).toBe('gone');
     expect(clusters.list().map((c) => c.name)).toEqual(['refused', 'with-token']);
+  });
+
+  it('keeps what the server said last across a restart of the app: shown at once with its age, sealed, and dropped when the credential is revoked', async () => {
+    const dir = tempDir();
+    const open = () => {
+      const db = Store.open(path.join(dir, 'station.db'), [clusterSchema]).db;
+      const store = new ClusterStore(db, unlockedVault(path.join(dir, 'keys')));
+      return { db, store, clusters: new ClusterService(store) };
+    };
+    const own = await startKubeStandIn();
+    own.seed({ nodes: 4, pods: 20, namespaces: 2 });
+    const first = open();
+    const c = first.clusters.import({ name: 'kept', kubeconfig: own.kubeconfig() });
+    const events = async (svc: ClusterService, until: (e: ClusterWatchEvent[]) => boolean) => {
+      const ac = new AbortController();
+      const seen: ClusterWatchEvent[] = [];
+      const timer = setTimeout(() => ac.abort(), 15_000);
+      for await (const e of svc.watch(c.id, ['nodes', 'pods'], ac.signal)) {
+        seen.push(e);
+        if (until(seen)) break;
+      }
+      clearTimeout(timer);
+      return seen;
+    };
+    const snapshots = (seen: ClusterWatchEvent[]) => seen.filter((e): e is ClusterWatchEvent & { type: 'snapshot' } => e.type === 'snapshot');
+    const live = await events(first.clusters, (seen) => snapshots(seen).length === 2);
+    expect(
+      snapshots(live)
+        .map((e) => e.items.length)
+        .sort((a, b) => a - b),
+    ).toEqual([4, 20]);
+    const syncedAt = (live.filter((e) => e.type === 'connection').at(-1) as { connection: { lastSyncAt: string } }).connection.lastSyncAt;
+    // Kept sealed: no pod name in the clear.
+    const rows = first.db.prepare('SELECT kind, data FROM cluster_cache ORDER BY kind').all() as { kind: string; data: Buffer }[];
+    expect(rows.map((r) => r.kind)).toEqual(['nodes', 'pods']);
+    expect(rows.every((r) => !r.data.toString('latin1').includes('default'))).toBe(true);
+    await first.clusters.close();
+    first.db.close();
+
+    // The app starts again with the API server gone: the last known objects come at once, with when they were synced.
+    await own.close();
+    const second = open();
+    const t0 = Date.now();
+    const offline = await events(second.clusters, (seen) => snapshots(seen).length === 2);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(
+      snapshots(offline)
+        .map((e) => e.items.length)
+        .sort((a, b) => a - b),
+    ).toEqual([4, 20]);
+    const conn = offline.find((e) => e.type === 'connection') as { connection: { state: string; lastSyncAt: string } };
+    expect(conn.connection.state).toBe('connecting');
+    expect(conn.connection.lastSyncAt).not.toBeNull();
+    expect(Date.parse(conn.connection.lastSyncAt)).toBeLessThanOrEqual(Date.parse(syncedAt) + 1_000);
+
+    // Revoking the credential drops what it let the station see.
+    second.clusters.revokeKubeconfig(c.id);
+    expect(second.db.prepare('SELECT COUNT(*) AS n FROM cluster_cache').get()).toEqual({ n: 0 });
+    await second.clusters.close();
+    second.db.close();
   });
 });
