@@ -82,8 +82,9 @@ export class SessionIO {
       .finally(() => {
         this.acking = false;
         this.acked = Math.max(this.acked, offset);
-        // What was written while this ack was in flight.
-        if (this.reached > this.acked) this.timer ??= setTimeout(() => this.flushAck(), ACK_MS);
+        // What was written while this ack was in flight: at once if it is a full step (a flood waits on it), else soon.
+        if (this.reached - this.acked >= ACK_CHARS) this.flushAck();
+        else if (this.reached > this.acked) this.timer ??= setTimeout(() => this.flushAck(), ACK_MS);
       });
   }
 
