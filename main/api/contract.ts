@@ -35,6 +35,8 @@ export const JobSchema = z.object({
   state: JobStateSchema,
   bytesDone: z.number().nonnegative(),
   bytesTotal: z.number().nonnegative().nullable(),
+  /** What bytesDone/bytesTotal count: bytes, or items (a drain's pods). */
+  unit: z.enum(['bytes', 'items']).default('bytes'),
   /** Bytes per second, smoothed over the last few seconds. */
   rateBps: z.number().nonnegative(),
   etaSeconds: z.number().nonnegative().nullable(),
@@ -1219,7 +1221,7 @@ export type ClusterStatus = z.infer<typeof ClusterStatusSchema>;
 export const WATCH_KINDS = ['nodes', 'pods', 'deployments', 'daemonsets', 'statefulsets', 'jobs', 'cronjobs', 'events'] as const;
 export const WatchKindSchema = z.enum(WATCH_KINDS);
 /** A Kubernetes object as the API server sends it (managed fields left out); the renderer reads what it shows. */
-const KubeObjectSchema = z.record(z.string(), z.unknown());
+export const KubeObjectSchema = z.record(z.string(), z.unknown());
 export const WatchConnectionSchema = z.object({
   state: z.enum(['connecting', 'online', 'offline']),
   since: z.string(),
@@ -1250,11 +1252,163 @@ export const ClusterImportSchema = z.object({
 });
 
 /*
+ * Cluster console: actions on a cluster's objects. What is shown comes from
+ * clusters.watch; these change things, each through the Kubernetes API.
+ */
+const ClusterIdRef = z.string().regex(/^cls_[0-9a-f]{16}$/);
+const K8S_NAME = z
+  .string()
+  .trim()
+  .refine(
+    (s) => s.length <= 253 && /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(s),
+    L('A Kubernetes name: up to 253 lowercase letters, digits, "-" and ".".', 'Kubernetes 名称：最多 253 个小写字母、数字、“-”和“.”。'),
+  );
+const K8S_NAMESPACE = z
+  .string()
+  .trim()
+  .refine(
+    (s) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(s),
+    L(
+      'A namespace has 1–63 lowercase letters, digits and "-", starting and ending with a letter or digit.',
+      '命名空间为 1–63 个小写字母、数字和“-”，以字母或数字开头和结尾。',
+    ),
+  );
+export const CONSOLE_KINDS = [
+  'nodes',
+  'pods',
+  'deployments',
+  'daemonsets',
+  'statefulsets',
+  'jobs',
+  'cronjobs',
+  'services',
+  'configmaps',
+  'namespaces',
+] as const;
+export const ConsoleKindSchema = z.enum(CONSOLE_KINDS);
+/** One object: a namespace for namespaced kinds, none for nodes and namespaces. */
+export const ObjectRefSchema = z.object({ clusterId: ClusterIdRef, kind: ConsoleKindSchema, namespace: K8S_NAMESPACE.optional(), name: K8S_NAME });
+export type ObjectRef = z.infer<typeof ObjectRefSchema>;
+const NodeRef = z.object({ clusterId: ClusterIdRef, node: K8S_NAME });
+export const TaintSchema = z.object({
+  key: z.string().refine((k) => LABEL_KEY.test(k), L('A taint key follows the label name rule.', '污点键名遵循标签名规则。')),
+  value: z
+    .string()
+    .refine((v) => v === '' || LABEL.test(v), L('A taint value follows the label value rule.', '污点值遵循标签值规则。'))
+    .default(''),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+});
+export type Taint = z.infer<typeof TaintSchema>;
+export const DrainInputSchema = NodeRef.extend({
+  /** Pods of DaemonSets are left where they are (their controller would recreate them at once). */
+  ignoreDaemonSets: z.boolean().default(true),
+  /** Pods with emptyDir volumes lose that data when evicted. */
+  deleteEmptyDirData: z.boolean().default(false),
+  /** Pods no controller owns are gone for good once evicted; without this the drain refuses them. */
+  force: z.boolean().default(false),
+  /** How long the drain keeps retrying evictions a disruption budget refuses. */
+  timeoutSeconds: z.number().int().min(10).max(3600).default(300),
+});
+export type DrainInput = z.infer<typeof DrainInputSchema>;
+export const WorkloadRefSchema = z.object({
+  clusterId: ClusterIdRef,
+  kind: z.enum(['deployments', 'daemonsets', 'statefulsets']),
+  namespace: K8S_NAMESPACE,
+  name: K8S_NAME,
+});
+export const RevisionSchema = z.object({
+  revision: z.number().int(),
+  createdAt: z.string().nullable(),
+  images: z.array(z.string()),
+  changeCause: z.string().nullable(),
+  current: z.boolean(),
+});
+export const LogsInputSchema = z.object({
+  clusterId: ClusterIdRef,
+  namespace: K8S_NAMESPACE,
+  pod: K8S_NAME,
+  container: z.string().max(63).optional(),
+  /** The previous (crashed or restarted) container's log. */
+  previous: z.boolean().default(false),
+  follow: z.boolean().default(true),
+  tailLines: z.number().int().min(1).max(100_000).optional(),
+  timestamps: z.boolean().default(false),
+});
+export type LogsInput = z.infer<typeof LogsInputSchema>;
+export const LogsEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('lines'), lines: z.array(z.string()) }),
+  /** The stream ended: the container stopped, the log was not following, or the connection dropped (with why). */
+  z.object({ type: z.literal('end'), problem: LocalizedTextSchema.nullable() }),
+]);
+export type LogsEvent = z.infer<typeof LogsEventSchema>;
+export const ApplyInputSchema = z.object({
+  clusterId: ClusterIdRef,
+  /** One or more YAML documents. */
+  yaml: z
+    .string()
+    .max(5_000_000)
+    .refine((s) => s.trim().length > 0, L('Enter the YAML to apply.', '请输入要应用的 YAML。')),
+  /** Checked by the server (dryRun=All), nothing changed. */
+  dryRun: z.boolean().default(false),
+  /** Take over fields another manager owns (after the user has seen the conflict). */
+  force: z.boolean().default(false),
+});
+export const ApplyResultSchema = z.object({
+  dryRun: z.boolean(),
+  objects: z.array(
+    z.object({
+      kind: z.string(),
+      namespace: z.string().nullable(),
+      name: z.string(),
+      action: z.enum(['created', 'configured', 'unchanged']),
+    }),
+  ),
+});
+export type ApplyResult = z.infer<typeof ApplyResultSchema>;
+export const NodeSelectorRequirementSchema = z.object({
+  key: z
+    .string()
+    .refine(
+      (k) => LABEL_KEY.test(k),
+      L('A label name: letters, digits, "-", "_" and ".", with an optional prefix/.', '标签名：字母、数字、“-”、“_”和“.”，可带 前缀/。'),
+    ),
+  operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+  values: z
+    .array(z.string().refine((v) => v === '' || LABEL.test(v), L('A label value follows the label value rule.', '标签值遵循标签值规则。')))
+    .max(64)
+    .default([]),
+});
+export const CatalogDeployInputSchema = z.object({
+  clusterId: ClusterIdRef,
+  appId: z.string().regex(APP_ID_PATTERN),
+  /** A published version of the app. */
+  version: z.number().int().positive(),
+  namespace: K8S_NAMESPACE.default('default'),
+  /** The nodes it runs on: every requirement must hold (label match). */
+  selector: z.array(NodeSelectorRequirementSchema).min(1).max(16),
+});
+export type CatalogDeployInput = z.infer<typeof CatalogDeployInputSchema>;
+export const CatalogDeployPreviewSchema = z.object({
+  /** Nodes whose labels match, each with whether it can run the app (its architecture) and why not. */
+  nodes: z.array(z.object({ name: z.string(), ready: z.boolean(), arch: z.string().nullable(), fits: z.boolean(), problem: LocalizedTextSchema.nullable() })),
+  /** The manifests that would be applied, with the node selector in them. */
+  yaml: z.string(),
+});
+export const MetricsSchema = z.object({
+  /** False when the cluster has no metrics-server (metrics.k8s.io is not served). */
+  available: z.boolean(),
+  nodes: z.array(z.object({ name: z.string(), cpuMillicores: z.number(), memoryBytes: z.number() })),
+  pods: z.array(z.object({ namespace: z.string(), name: z.string(), cpuMillicores: z.number(), memoryBytes: z.number() })),
+  at: z.string(),
+});
+export type Metrics = z.infer<typeof MetricsSchema>;
+
+/*
  * Terminal: one session interface, one transport each (local shell, SSH,
  * serial console). Sessions live in the native I/O process and outlive the
  * renderer: a reloaded window attaches again and replays what it missed.
  */
-export const TERMINAL_KINDS = ['local', 'ssh', 'serial'] as const;
+export const TERMINAL_KINDS = ['local', 'ssh', 'serial', 'pod'] as const;
 export const TerminalNewlineSchema = z.enum(['cr', 'lf', 'crlf']);
 const TERM_SIZE = { cols: z.number().int().min(2).max(1000).default(80), rows: z.number().int().min(1).max(500).default(24) };
 export const TerminalOpenSchema = z.discriminatedUnion('kind', [
@@ -1314,6 +1468,17 @@ export const TerminalOpenSchema = z.discriminatedUnion('kind', [
     newline: TerminalNewlineSchema.default('cr'),
     ...TERM_SIZE,
   }),
+  z.object({
+    kind: z.literal('pod'),
+    /** Exec into a pod's container over the Kubernetes channel protocol (v5, else v4). */
+    clusterId: ClusterIdRef,
+    namespace: K8S_NAMESPACE,
+    pod: K8S_NAME,
+    /** The pod's first container when omitted. */
+    container: z.string().max(63).optional(),
+    command: z.array(z.string().min(1).max(4096)).min(1).max(64).default(['/bin/sh']),
+    ...TERM_SIZE,
+  }),
 ]);
 export type TerminalOpen = z.infer<typeof TerminalOpenSchema>;
 export const TerminalSessionSchema = z.object({
@@ -1347,6 +1512,12 @@ export const TerminalEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('session'), session: TerminalSessionSchema }),
 ]);
 export type TerminalEvent = z.infer<typeof TerminalEventSchema>;
+/** The session list's feed: a session opened or changed, or closed and forgotten. */
+export const TerminalFeedEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('session'), session: TerminalSessionSchema }),
+  z.object({ type: z.literal('closed'), id: z.string() }),
+]);
+export type TerminalFeedEvent = z.infer<typeof TerminalFeedEventSchema>;
 const SessionRef = z.object({ id: z.string().regex(/^trm_[0-9a-f]{16}$/) });
 const BoxRef = z.object({ id: z.string().regex(/^fbx_[0-9a-f]{16}$/) });
 const RunRef = z.object({ id: z.string().regex(/^run_[0-9a-f]{16}$/) });
@@ -1536,6 +1707,55 @@ export const contract = {
     watch: oc
       .input(z.object({ id: z.string(), kinds: z.array(WatchKindSchema).min(1).max(WATCH_KINDS.length) }))
       .output(eventIterator(ClusterWatchEventSchema)),
+    /** Cordon (unschedulable: true) or uncordon a node. Returns the node as the server now has it. */
+    cordon: oc.input(NodeRef.extend({ unschedulable: z.boolean() })).output(KubeObjectSchema),
+    /** Cordons the node, then evicts its pods through the Eviction API (disruption budgets respected, refused evictions retried): a job with progress and cancel. */
+    drain: oc.input(DrainInputSchema).output(JobSchema),
+    /** Sets (value) or removes (null) labels on one or more nodes. */
+    setNodeLabels: oc
+      .input(
+        z.object({
+          clusterId: ClusterIdRef,
+          nodes: z.array(K8S_NAME).min(1).max(500),
+          set: NodeLabelsSchema.default({}),
+          remove: z.array(z.string().regex(LABEL_KEY)).max(64).default([]),
+        }),
+      )
+      .output(z.array(KubeObjectSchema)),
+    /** Replaces a node's taints. */
+    setNodeTaints: oc.input(NodeRef.extend({ taints: z.array(TaintSchema).max(64) })).output(KubeObjectSchema),
+    scale: oc
+      .input(
+        z.object({
+          clusterId: ClusterIdRef,
+          kind: z.enum(['deployments', 'statefulsets']),
+          namespace: K8S_NAMESPACE,
+          name: K8S_NAME,
+          replicas: z.number().int().min(0).max(10_000),
+        }),
+      )
+      .output(KubeObjectSchema),
+    /** A rolling restart (kubectl rollout restart): the pod template's restartedAt annotation. */
+    restart: oc.input(WorkloadRefSchema).output(KubeObjectSchema),
+    revisions: oc.input(WorkloadRefSchema).output(z.array(RevisionSchema)),
+    /** Back to an earlier revision's pod template (kubectl rollout undo --to-revision). */
+    rollback: oc.input(WorkloadRefSchema.extend({ revision: z.number().int().positive() })).output(KubeObjectSchema),
+    suspendCronJob: oc.input(z.object({ clusterId: ClusterIdRef, namespace: K8S_NAMESPACE, name: K8S_NAME, suspend: z.boolean() })).output(KubeObjectSchema),
+    deletePod: oc.input(z.object({ clusterId: ClusterIdRef, namespace: K8S_NAMESPACE, name: K8S_NAME })).output(z.object({ deleted: z.boolean() })),
+    /** A pod container's log: lines as they come (batched), then its end. */
+    logs: oc.input(LogsInputSchema).output(eventIterator(LogsEventSchema)),
+    /** The whole log as a file to save. */
+    logText: oc.input(LogsInputSchema.omit({ follow: true })).output(z.object({ fileName: z.string(), text: z.string() })),
+    /** An object as YAML (managed fields and status left out of what is edited). */
+    yaml: oc.input(ObjectRefSchema).output(z.object({ yaml: z.string(), resourceVersion: z.string().nullable() })),
+    /** Server-side apply (field manager "edgeforge"); a field another manager owns is refused with CLUSTER_APPLY_CONFLICT unless forced. */
+    apply: oc.input(ApplyInputSchema).output(ApplyResultSchema),
+    /** The nodes a label match selects, and the manifests a catalog app version would get. */
+    deployPreview: oc.input(CatalogDeployInputSchema).output(CatalogDeployPreviewSchema),
+    /** Applies a published catalog app version to the nodes its label match selects. */
+    deploy: oc.input(CatalogDeployInputSchema).output(ApplyResultSchema),
+    /** Node and pod usage from metrics-server, when the cluster has one. */
+    metrics: oc.input(z.object({ clusterId: ClusterIdRef })).output(MetricsSchema),
   },
   terminal: {
     sessions: oc.output(z.array(TerminalSessionSchema)),
@@ -1552,6 +1772,8 @@ export const contract = {
     close: oc.input(SessionRef).output(TerminalSessionSchema),
     /** The session's output from `from` on (what the replay buffer still has), then live, with its state changes. */
     attach: oc.input(SessionRef.extend({ from: z.number().int().min(0).default(0) })).output(eventIterator(TerminalEventSchema)),
+    /** Every session's changes (opened, state, ended), so that each window's tabs stay current. */
+    events: oc.output(eventIterator(TerminalFeedEventSchema)),
   },
   diagnostics: {
     /** Starts a job that streams a file through sha256. */

@@ -4,3 +4,8 @@ export { kubeconfigInfo, parseKubeconfig, rewriteServer } from './kubeconfig';
 export { listNodes, serverVersion, waitNodeReady } from './kube';
 export { ClusterService } from './service';
 export { ClusterWatch, slim, type WatchEvent, type WatchKind } from './watch';
+export { ConsoleService, type ConsoleDeps } from './console';
+export { ConsoleErrors } from './console-client';
+export { DRAIN_KIND, type DrainResult } from './drain';
+export { FIELD_MANAGER } from './apply';
+export { parseQuantity } from './metrics';

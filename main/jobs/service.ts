@@ -34,6 +34,8 @@ export interface JobKind<P extends Record<string, unknown> = Record<string, unkn
   pool?: { name: string; limit: () => number };
   /** Queued again at start, not marked interrupted: the job resumes from its own persisted steps. */
   resumeOnRestart?: boolean;
+  /** What its progress counts (bytes when omitted). */
+  unit?: 'bytes' | 'items';
 }
 
 export const JobErrors = {
@@ -293,6 +295,7 @@ export class JobService {
       state: r.state,
       bytesDone: r.bytes_done,
       bytesTotal: r.bytes_total,
+      unit: this.kinds.get(r.kind)?.unit ?? 'bytes',
       rateBps: rate,
       etaSeconds: r.state === 'running' && remaining !== null && rate > 0 ? remaining / rate : null,
       attempt: r.attempt,

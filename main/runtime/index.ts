@@ -11,7 +11,7 @@ import { AppService, CatalogDocuments, ComboService, ModelService, catalogSchema
 import { hashFileJob } from '../diagnostics';
 import { acquireHomeLock, ensureHome, type HomeLayout, type HomeLock } from '../home';
 import { JobService, jobsSchema } from '../jobs';
-import { ClusterService, ClusterStore, clusterSchema } from '../cluster';
+import { ClusterService, ClusterStore, ConsoleService, clusterSchema } from '../cluster';
 import { ActivationService, SeatLedger, StationKeys, StationService, licensingSchema } from '../licensing';
 import type { NativeHost } from '../native';
 import { FlashService, KnownHosts, provisionSchema } from '../provision';
@@ -107,9 +107,10 @@ export function openRuntime(options: RuntimeOptions): Runtime {
   const bundles = new BundleService({ batches, combos, models, apps, artifacts, keys, installerFile }, jobs, layout.bundles);
   const clusterStore = new ClusterStore(store.db, vault);
   const clusters = new ClusterService(clusterStore);
+  const clusterConsole = new ConsoleService({ clusters, jobs, apps, artifacts });
   const knownHosts = new KnownHosts(store.db);
   const flash = new FlashService({ db: store.db, jobs, vault, knownHosts, batches, combos, models, activation, clusters: clusterStore, settings });
-  const terminal = new TerminalService({ native: options.native, knownHosts, flash });
+  const terminal = new TerminalService({ native: options.native, knownHosts, flash, clusters });
   // Every job kind is registered now: unfinished jobs are marked interrupted, or queued again when they resume by themselves (flashing).
   const recovered = options.mode === 'owner' ? jobs.recoverInterrupted() : 0;
   const services: Services = {
@@ -120,6 +121,7 @@ export function openRuntime(options: RuntimeOptions): Runtime {
     bundles,
     catalog,
     clusters,
+    clusterConsole,
     combos,
     flash,
     jobs,

@@ -4,12 +4,12 @@
  */
 import { EventEmitter, on } from 'node:events';
 import { implement } from '@orpc/server';
-import { contract, type FlashEvent, type JobEvent } from '../api/contract';
+import { contract, type FlashEvent, type JobEvent, type TerminalFeedEvent } from '../api/contract';
 import type { TerminalService } from '../terminal';
 import { HASH_FILE_KIND } from '../diagnostics';
 import type { ArtifactService } from '../artifacts';
 import type { BatchService, BundleService } from '../bundles';
-import type { ClusterService } from '../cluster';
+import type { ClusterService, ConsoleService } from '../cluster';
 import type { FlashService, KnownHosts } from '../provision';
 import { freePort, listSerialPorts } from '../provision/serial';
 import type { ActivationService, StationKeys, StationService } from '../licensing';
@@ -27,6 +27,7 @@ export interface Services {
   bundles: BundleService;
   catalog: CatalogDocuments;
   clusters: ClusterService;
+  clusterConsole: ConsoleService;
   combos: ComboService;
   flash: FlashService;
   jobs: JobService;
@@ -197,6 +198,25 @@ export function createRouter(s: Services) {
       revokeKubeconfig: os.clusters.revokeKubeconfig.handler(({ input }) => s.clusters.revokeKubeconfig(input.id)),
       remove: os.clusters.remove.handler(({ input }) => s.clusters.remove(input.id)),
       watch: os.clusters.watch.handler(({ input, signal }) => s.clusters.watch(input.id, input.kinds, signal)),
+      cordon: os.clusters.cordon.handler(({ input, signal }) => s.clusterConsole.cordon(input.clusterId, input.node, input.unschedulable, signal)),
+      drain: os.clusters.drain.handler(({ input }) => s.clusterConsole.drain(input)),
+      setNodeLabels: os.clusters.setNodeLabels.handler(({ input, signal }) => s.clusterConsole.setNodeLabels(input, signal)),
+      setNodeTaints: os.clusters.setNodeTaints.handler(({ input, signal }) =>
+        s.clusterConsole.setNodeTaints(input.clusterId, input.node, input.taints, signal),
+      ),
+      scale: os.clusters.scale.handler(({ input, signal }) => s.clusterConsole.scale(input, signal)),
+      restart: os.clusters.restart.handler(({ input, signal }) => s.clusterConsole.restart(input, signal)),
+      revisions: os.clusters.revisions.handler(({ input, signal }) => s.clusterConsole.revisions(input, signal)),
+      rollback: os.clusters.rollback.handler(({ input, signal }) => s.clusterConsole.rollback(input, signal)),
+      suspendCronJob: os.clusters.suspendCronJob.handler(({ input, signal }) => s.clusterConsole.suspendCronJob(input, signal)),
+      deletePod: os.clusters.deletePod.handler(({ input, signal }) => s.clusterConsole.deletePod(input, signal)),
+      logs: os.clusters.logs.handler(({ input, signal }) => s.clusterConsole.logs(input, signal)),
+      logText: os.clusters.logText.handler(({ input, signal }) => s.clusterConsole.logText(input, signal)),
+      yaml: os.clusters.yaml.handler(({ input, signal }) => s.clusterConsole.yaml(input, signal)),
+      apply: os.clusters.apply.handler(({ input, signal }) => s.clusterConsole.apply(input, signal)),
+      deployPreview: os.clusters.deployPreview.handler(({ input, signal }) => s.clusterConsole.deployPreview(input, signal)),
+      deploy: os.clusters.deploy.handler(({ input, signal }) => s.clusterConsole.deploy(input, signal)),
+      metrics: os.clusters.metrics.handler(({ input, signal }) => s.clusterConsole.metrics(input.clusterId, signal)),
     },
     terminal: {
       sessions: os.terminal.sessions.handler(() => s.terminal.list()),
@@ -217,6 +237,15 @@ export function createRouter(s: Services) {
       setNewline: os.terminal.setNewline.handler(({ input }) => s.terminal.setNewline(input.id, input.newline)),
       close: os.terminal.close.handler(({ input }) => s.terminal.close(input.id)),
       attach: os.terminal.attach.handler(({ input, signal }) => s.terminal.attach(input.id, input.from, signal)),
+      events: os.terminal.events.handler(async function* ({ signal }) {
+        const emitter = new EventEmitter();
+        const off = s.terminal.subscribe((e) => emitter.emit('e', e));
+        try {
+          for await (const [event] of on(emitter, 'e', { signal })) yield event as TerminalFeedEvent;
+        } finally {
+          off();
+        }
+      }),
     },
     diagnostics: {
       hashFile: os.diagnostics.hashFile.handler(({ input }) => s.jobs.start(HASH_FILE_KIND, input)),

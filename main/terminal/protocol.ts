@@ -20,6 +20,27 @@ export const TERMINAL_EVENT = 'terminal';
  */
 export const FLOW = { chunkChars: 100_000, highWater: 500_000, lowWater: 100_000 } as const;
 
+/** How often a pod session pings its API server; two intervals without an answer mean the connection is gone. */
+export const POD_KEEPALIVE_MS = 20_000;
+
+/**
+ * How the native process reaches a cluster's API server: taken from the
+ * cluster's kubeconfig by the service, so that the worker needs no store
+ * and no kubeconfig parser. PEM texts, not base64.
+ */
+export interface KubeEndpoint {
+  /** The cluster's name, for the session's target and the messages. */
+  cluster: string;
+  server: string;
+  ca: string | null;
+  insecure: boolean;
+  serverName: string | null;
+  cert: string | null;
+  key: string | null;
+  token: string | null;
+  basic: { username: string; password: string } | null;
+}
+
 export type WorkerOpen = { id: string; cols: number; rows: number } & (
   | { kind: 'local'; shell: string; args: string[]; cwd: string }
   | {
@@ -30,6 +51,7 @@ export type WorkerOpen = { id: string; cols: number; rows: number } & (
       retrustFingerprint?: string;
     }
   | { kind: 'serial'; path: string; settings: SerialLineSettings }
+  | { kind: 'pod'; api: KubeEndpoint; namespace: string; pod: string; container: string | null; command: string[]; keepaliveMs: number }
 );
 
 export interface WorkerOpened {

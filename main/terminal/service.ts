@@ -11,14 +11,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import type { TerminalEvent, TerminalOpen, TerminalSession } from '../api/contract';
+import type { TerminalEvent, TerminalFeedEvent, TerminalOpen, TerminalSession } from '../api/contract';
 import { AppError, type LocalizedText } from '../api/errors';
+import { parseKubeconfig, type ClusterService } from '../cluster';
 import type { NativeHost } from '../native';
 import type { FlashService, KnownHosts } from '../provision';
 import { LEGACY_ALGORITHMS, type SshTarget } from '../provision/ssh';
 import { sessionEnded, sessionNotFound, TerminalErrors } from './errors';
 import { localShells } from './local';
-import { TERMINAL_EVENT, type TerminalWorkerEvent, type WorkerOpen, type WorkerOpened } from './protocol';
+import { POD_KEEPALIVE_MS, TERMINAL_EVENT, type KubeEndpoint, type TerminalWorkerEvent, type WorkerOpen, type WorkerOpened } from './protocol';
 
 /** Output kept per session for a window that attaches again (characters). */
 export const REPLAY_CHARS = 2_000_000;
@@ -35,8 +36,19 @@ interface Meta {
 
 export class TerminalService {
   private readonly sessions = new Map<string, Meta>();
+  /** Every window's session list: opened, changed, ended. */
+  private readonly watchers = new Set<(e: TerminalFeedEvent) => void>();
 
-  constructor(private readonly d: { native: NativeHost; knownHosts: KnownHosts; flash: Pick<FlashService, 'sshAccess'> }) {
+  constructor(
+    private readonly d: {
+      native: NativeHost;
+      knownHosts: KnownHosts;
+      flash: Pick<FlashService, 'sshAccess'>;
+      clusters: Pick<ClusterService, 'kubeconfig' | 'list'>;
+      /** How often pod sessions ping their API server (POD_KEEPALIVE_MS); tests shorten it. */
+      podKeepaliveMs?: number;
+    },
+  ) {
     d.native.on(TERMINAL_EVENT, (e) => this.onWorker(e as TerminalWorkerEvent));
     d.native.onExit(() => {
       for (const m of this.sessions.values())
@@ -51,6 +63,12 @@ export class TerminalService {
     });
   }
 
+  /** Calls `fn` with each session whenever it is opened or changes; returns the unsubscribe. */
+  subscribe(fn: (e: TerminalFeedEvent) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
   list(): TerminalSession[] {
     return [...this.sessions.values()].map((m) => m.view);
   }
@@ -63,7 +81,9 @@ export class TerminalService {
     const id = `trm_${randomBytes(8).toString('hex')}`;
     const base = { id, cols: input.cols, rows: input.rows };
     let spec: WorkerOpen;
+    // What the session is connected to; its tab shows the last part (a shell's or a port's name) unless tabTitle is set.
     let title: string;
+    let tabTitle: string | null = null;
     if (input.kind === 'local') {
       const shells = localShells();
       const shell = input.shell ?? shells[0]?.path;
@@ -84,6 +104,14 @@ export class TerminalService {
       const { baud, dataBits, parity, stopBits, flowControl } = input;
       spec = { ...base, kind: 'serial', path: input.path, settings: { baud, dataBits, parity, stopBits, flowControl } };
       title = input.path;
+    } else if (input.kind === 'pod') {
+      const api = this.kubeEndpoint(input.clusterId);
+      const { namespace, pod, command } = input;
+      const container = input.container?.trim() || null;
+      spec = { ...base, kind: 'pod', api, namespace, pod, container, command, keepaliveMs: this.d.podKeepaliveMs ?? POD_KEEPALIVE_MS };
+      // Until the worker has resolved an omitted container.
+      title = `${api.cluster}/${namespace}/${pod}${container ? `/${container}` : ''}`;
+      tabTitle = container ? `${pod}/${container}` : pod;
     } else {
       const target = this.sshTarget(input);
       const known = this.d.knownHosts.snapshot(target.host, target.port);
@@ -100,7 +128,7 @@ export class TerminalService {
       view: {
         id,
         kind: input.kind,
-        title: title.split(/[\\/]/).pop() ?? title,
+        title: tabTitle ?? title.split(/[\\/]/).pop() ?? title,
         target: title,
         state: 'connecting',
         status: null,
@@ -126,6 +154,7 @@ export class TerminalService {
       opened = await this.d.native.request<WorkerOpened & { title: string; target: string }>('terminal.open', spec, 60_000);
     } catch (e) {
       this.sessions.delete(id);
+      for (const w of this.watchers) w({ type: 'closed', id });
       throw e;
     }
     if (spec.kind === 'ssh' && opened.record) {
@@ -156,6 +185,25 @@ export class TerminalService {
     if (input.passphrase) target.passphrase = input.passphrase;
     if (input.legacyAlgorithms) target.algorithms = LEGACY_ALGORITHMS;
     return target;
+  }
+
+  /** What the native process needs to reach the cluster's API server, from its kubeconfig (the worker has no store). */
+  private kubeEndpoint(clusterId: string): KubeEndpoint {
+    const yaml = this.d.clusters.kubeconfig(clusterId);
+    const name = this.d.clusters.list().find((c) => c.id === clusterId)?.name ?? clusterId;
+    const { cluster, user } = parseKubeconfig(yaml, name);
+    const pem = (base64: string | undefined) => (base64 ? Buffer.from(base64, 'base64').toString('utf8') : null);
+    return {
+      cluster: name,
+      server: cluster.server,
+      ca: pem(cluster.caData),
+      insecure: cluster.skipTLSVerify,
+      serverName: cluster.tlsServerName ?? null,
+      cert: pem(user.certData),
+      key: pem(user.keyData),
+      token: user.token ?? null,
+      basic: user.username && user.password ? { username: user.username, password: user.password } : null,
+    };
   }
 
   private meta(id: string): Meta {
@@ -226,6 +274,7 @@ export class TerminalService {
     this.sessions.delete(id);
     m.gone = true;
     for (const l of m.listeners) l({ type: 'session', session: m.view });
+    for (const w of this.watchers) w({ type: 'closed', id });
     return m.view;
   }
 
@@ -316,5 +365,6 @@ export class TerminalService {
   private update(m: Meta, patch: Partial<TerminalSession> & { status?: LocalizedText | null }): void {
     m.view = { ...m.view, ...patch };
     for (const l of m.listeners) l({ type: 'session', session: m.view });
+    for (const w of this.watchers) w({ type: 'session', session: m.view });
   }
 }

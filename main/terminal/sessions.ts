@@ -7,6 +7,7 @@ import type { LocalizedText } from '../api/errors';
 import { sessionNotFound } from './errors';
 import { SessionOutput } from './flow';
 import { openLocal } from './local';
+import { openPod } from './pod';
 import type { TerminalWorkerEvent, WorkerOpen, WorkerOpened } from './protocol';
 import { openSerial } from './serial';
 import { openSsh } from './ssh';
@@ -56,6 +57,10 @@ export class WorkerSessions {
       }
       if (spec.kind === 'serial') {
         session.transport = await openSerial(spec, sink);
+        return { hostKey: null, record: null, title: session.transport.title, target: session.transport.target };
+      }
+      if (spec.kind === 'pod') {
+        session.transport = await openPod(spec, sink);
         return { hostKey: null, record: null, title: session.transport.title, target: session.transport.target };
       }
       const { transport, opened } = await openSsh(spec, sink);

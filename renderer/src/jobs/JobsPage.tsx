@@ -24,9 +24,11 @@ export function JobProgress({ job }: { job: Job }) {
   const { lang } = usePreferences();
   const percent = job.bytesTotal ? Math.min(100, Math.floor((100 * job.bytesDone) / Math.max(1, job.bytesTotal))) : job.state === 'succeeded' ? 100 : 0;
   const status = job.state === 'failed' ? 'exception' : job.state === 'succeeded' ? 'success' : job.state === 'running' ? 'active' : 'normal';
+  // A drain counts pods, not bytes.
+  const amount = (n: number) => (job.unit === 'items' ? String(Math.round(n)) : formatBytes(n));
   const detail = [
-    job.bytesTotal !== null ? `${formatBytes(job.bytesDone)} / ${formatBytes(job.bytesTotal)}` : formatBytes(job.bytesDone),
-    job.state === 'running' && job.rateBps > 0 ? t('jobs.rate', { rate: formatBytes(job.rateBps) }) : null,
+    job.bytesTotal !== null ? `${amount(job.bytesDone)} / ${amount(job.bytesTotal)}` : amount(job.bytesDone),
+    job.state === 'running' && job.rateBps > 0 && job.unit === 'bytes' ? t('jobs.rate', { rate: formatBytes(job.rateBps) }) : null,
     job.state === 'running' && job.etaSeconds !== null ? t('jobs.eta', { eta: formatDuration(job.etaSeconds, lang) }) : null,
   ].filter(Boolean);
   return (

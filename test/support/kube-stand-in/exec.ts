@@ -42,13 +42,24 @@ const require = createRequire(import.meta.url);
 
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io'];
 
+let served: readonly string[] = EXEC_PROTOCOLS;
+
+/**
+ * Narrows the subprotocols exec accepts, to play an older server (before
+ * Kubernetes 1.30 kube-apiserver has no v5); no argument restores them all.
+ * Process-wide: every stand-in of the test file.
+ */
+export function serveExecProtocols(protocols: readonly string[] = EXEC_PROTOCOLS): void {
+  served = protocols;
+}
+
 /** The subprotocol the server picks from the client's offer (in the client's order), or null. */
 export function negotiate(offer: string | undefined): string | null {
   const offered = (offer ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  return offered.find((p) => EXEC_PROTOCOLS.includes(p)) ?? null;
+  return offered.find((p) => served.includes(p)) ?? null;
 }
 
 export interface ExecRequest {

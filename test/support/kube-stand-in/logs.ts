@@ -81,6 +81,11 @@ export class ContainerLogs {
     for (const k of [...this.byContainer.keys()]) if (k.startsWith(`${podUid}/`)) this.byContainer.delete(k);
   }
 
+  /** Open follow streams of the container's current instance (a closed connection is no longer one). */
+  followers(podUid: string, container: string): number {
+    return this.byContainer.get(this.key(podUid, container))?.current.followers.size ?? 0;
+  }
+
   text(podUid: string, container: string, previous = false): string[] {
     const e = this.byContainer.get(this.key(podUid, container));
     return ((previous ? e?.previous : e?.current)?.lines ?? []).map((l) => l.text);

@@ -116,6 +116,8 @@ export interface KubeStandIn {
   appendLog(namespace: string, pod: string, container: string, text: string): void;
   /** A container's log lines as kept (current instance, or the previous one). */
   logLines(namespace: string, pod: string, container: string, opts?: { previous?: boolean }): string[];
+  /** How many followed log streams (follow=true) of a container are open: a client that hung up is no longer counted. */
+  logFollowers(namespace: string, pod: string, container: string): number;
   /** A container restarts as after a crash: restartCount + 1, lastState.terminated, the log kept as its previous log. */
   restartContainer(namespace: string, pod: string, container: string, exit?: { exitCode?: number; reason?: string }): KubeObject;
   /** Runs a CronJob now, as its schedule would; null (nothing created) when it is suspended. */
@@ -1239,6 +1241,7 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
     addNode: (name, o = {}) => store.create(nodes, nodeObject(name, o)),
     setNodeReady,
     appendLog: (namespace, name, container, text) => logs.append(pod(namespace, name).metadata.uid!, container, text),
+    logFollowers: (namespace, name, container) => logs.followers(pod(namespace, name).metadata.uid!, container),
     logLines: (namespace, name, container, o = {}) => logs.text(pod(namespace, name).metadata.uid!, container, o.previous),
     restartContainer: (namespace, name, container, exit) => cluster.restartContainer(namespace, name, container, exit),
     runCronJob: (namespace, name) => cluster.runCronJob(namespace, name),

@@ -1,0 +1,75 @@
+/**
+ * Node and pod usage from metrics-server (metrics.k8s.io/v1beta1, the
+ * resource metrics API:
+ * https://kubernetes.io/docs/tasks/debug/debug-cluster/resource-metrics-pipeline/).
+ * A cluster without it (the group is not served: 404, or its APIService is
+ * unavailable: 503) simply has no figures; that is not an error.
+ *
+ * Raw requests, not client-node's Metrics: that one takes no signal or
+ * deadline and reports an unreachable server as an HTTP 500, which would
+ * read as "no metrics-server" instead of "offline".
+ */
+import type { Metrics } from '../api/contract';
+import type { KubeClient } from './console-client';
+
+/** Decimal suffixes as powers of ten, binary ones as powers of two. */
+const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const BINARY: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
+
+/** n × 10^e, dividing for a negative e so that whole numbers stay exact (150000000n is 150m, not 150.00000000000003m). */
+const shift = (n: number, e: number) => (e >= 0 ? n * 10 ** e : n / 10 ** -e);
+
+/**
+ * A resource.Quantity in units of 10^scale of its base unit (cores, bytes):
+ * a decimal number, then a binary (Ki…Ei) or decimal (n, u, m, k…E) suffix
+ * or an exponent (12e3). CPU in millicores is parseQuantity(q, -3).
+ * https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
+ */
+export function parseQuantity(q: string, scale = 0): number {
+  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/.exec(q.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  const suffix = m[3] ?? '';
+  if (suffix in BINARY) return shift(n * 2 ** BINARY[suffix]!, -scale);
+  return shift(n, (m[2] ? Number(m[2].slice(1)) : DECIMAL[suffix]!) - scale);
+}
+
+interface Usage {
+  cpu?: string;
+  memory?: string;
+}
+interface NodeMetricsList {
+  items: { metadata: { name: string }; usage: Usage }[];
+}
+interface PodMetricsList {
+  items: { metadata: { name: string; namespace: string }; containers: { usage: Usage }[] }[];
+}
+
+/** A figure metrics-server could not give (or gave malformed) counts as 0. */
+const finite = (n: number) => (Number.isFinite(n) ? n : 0);
+const millicores = (u: Usage) => finite(parseQuantity(u.cpu ?? '0', -3));
+const bytes = (u: Usage) => finite(Math.round(parseQuantity(u.memory ?? '0')));
+
+/** The usage metrics-server last measured; available: false when the cluster has none. */
+export async function metrics(client: KubeClient, signal?: AbortSignal): Promise<Metrics> {
+  const at = new Date().toISOString();
+  const get = <T>(kind: 'nodes' | 'pods') =>
+    client.json<T>(
+      { en: `read ${kind} metrics (get ${kind}.metrics.k8s.io)`, zh: `读取${kind === 'nodes' ? '节点' : ' Pod '}用量（get ${kind}.metrics.k8s.io）` },
+      { method: 'GET', path: `/apis/metrics.k8s.io/v1beta1/${kind}` },
+      { signal, absent: [404, 503] },
+    );
+  const [nodes, pods] = await Promise.all([get<NodeMetricsList>('nodes'), get<PodMetricsList>('pods')]);
+  if (!nodes || !pods) return { available: false, nodes: [], pods: [], at };
+  return {
+    available: true,
+    nodes: nodes.items.map((n) => ({ name: n.metadata.name, cpuMillicores: millicores(n.usage), memoryBytes: bytes(n.usage) })),
+    pods: pods.items.map((p) => ({
+      namespace: p.metadata.namespace,
+      name: p.metadata.name,
+      cpuMillicores: p.containers.reduce((s, c) => s + millicores(c.usage), 0),
+      memoryBytes: p.containers.reduce((s, c) => s + bytes(c.usage), 0),
+    })),
+    at,
+  };
+}
