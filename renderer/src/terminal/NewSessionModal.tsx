@@ -1,4 +1,4 @@
-import { CodeOutlined, DisconnectOutlined, GlobalOutlined, SafetyCertificateOutlined, UsbOutlined } from '@ant-design/icons';
+import { CloudServerOutlined, CodeOutlined, DisconnectOutlined, GlobalOutlined, SafetyCertificateOutlined, UsbOutlined } from '@ant-design/icons';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Alert, App, Button, Descriptions, Form, Input, Modal, Segmented, Select, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
@@ -9,6 +9,7 @@ import { apiErrorData, errorText, formFieldErrors } from '../api/errors';
 import { usePreferences } from '../settings/preferences';
 import { ProblemAlert } from '../settings/StationLocked';
 import { changedFingerprints, FINGERPRINT_RULE } from './hostKey';
+import { PodFields, podInput, podIssues, type PodValues } from './PodFields';
 import { SerialFields } from './SerialFields';
 import { SshFields } from './SshFields';
 import { TERMINAL_FONT } from './theme';
@@ -16,7 +17,7 @@ import { useFreePort } from '../serial/useFreePort';
 
 type Kind = TerminalOpen['kind'];
 
-interface Values {
+interface Values extends PodValues {
   kind: Kind;
   shell?: string;
   sshVia: 'address' | 'box';
@@ -49,6 +50,8 @@ const DEFAULTS: Omit<Values, 'kind'> = {
   stopBits: 1,
   flowControl: 'none',
   newline: 'cr',
+  namespace: 'default',
+  command: '/bin/sh',
 };
 
 /** The form's fields, named as the API names them (so its field errors land on them). */
@@ -68,6 +71,11 @@ const FIELDS = [
   'stopBits',
   'flowControl',
   'newline',
+  'clusterId',
+  'namespace',
+  'pod',
+  'container',
+  'command',
 ] as const;
 
 const text = (s: string | undefined) => (s?.trim() ? s.trim() : undefined);
@@ -78,6 +86,7 @@ function openInput(v: Values, size: { cols: number; rows: number }, retrustFinge
     const { baud, dataBits, parity, stopBits, flowControl, newline } = v;
     return { kind: 'serial', path: (v.path ?? '').trim(), baud, dataBits, parity, stopBits, flowControl, newline, ...size };
   }
+  if (v.kind === 'pod') return podInput(v, size);
   const common = { kind: 'ssh' as const, legacyAlgorithms: false, port: 22, ...size, ...(retrustFingerprint ? { retrustFingerprint } : {}) };
   if (v.sshVia === 'box') return { ...common, ...(v.boxId ? { boxId: v.boxId } : {}) };
   const key = v.auth === 'key';
@@ -169,9 +178,10 @@ function HostKeyChanged({ error, onTrust, busy }: { error: unknown; onTrust: (fi
 }
 
 /**
- * A new session (Ctrl+Shift+T): a local shell, SSH, or a serial console.
- * Enter opens it, Esc cancels. The station checks the input; its field
- * errors show under the fields, in the UI's language.
+ * A new session (Ctrl+Shift+T): a local shell, SSH, a serial console, or a
+ * shell in a pod. Enter opens it, Esc cancels. The station checks the input;
+ * its field errors show under the fields, in the UI's language, as do the
+ * pod fields' own checks made here first.
  */
 export function NewSessionModal({
   sizeNow,
@@ -193,6 +203,8 @@ export function NewSessionModal({
   const [problem, setProblem] = useState<unknown>(null);
   /** The fields whose station error still shows (an edited field's goes away). */
   const [problemFields, setProblemFields] = useState<string[]>([]);
+  /** The dialog's own findings (i18n keys), shown like the station's until their field is edited. */
+  const [checks, setChecks] = useState<{ name: string; key: string }[]>([]);
 
   // The login shell (listed first) preselected.
   useEffect(() => {
@@ -201,12 +213,15 @@ export function NewSessionModal({
   }, [shells.data, form]);
 
   // Field errors in the current language: set again when the language changes.
-  const fieldErrors = formFieldErrors(problem, lang, FIELDS).filter((f) => problemFields.includes(String(f.name[0])));
+  const fieldErrors = [
+    ...formFieldErrors(problem, lang, FIELDS).filter((f) => problemFields.includes(String(f.name[0]))),
+    ...checks.map((c) => ({ name: [c.name], errors: [t(c.key)] })),
+  ];
   useEffect(() => {
     form.setFields(FIELDS.map((name) => ({ name, errors: fieldErrors.find((f) => f.name[0] === name)?.errors ?? [] })));
     // fieldErrors is derived from these.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [problem, problemFields, lang, form]);
+  }, [problem, problemFields, checks, lang, form]);
 
   const open = useMutation({
     mutationFn: (input: TerminalOpen) => client.terminal.open(input),
@@ -223,9 +238,11 @@ export function NewSessionModal({
   const submit = (retrustFingerprint?: string) => {
     if (open.isPending) return;
     const v = { ...DEFAULTS, ...form.getFieldsValue(true) } as Values;
+    const issues = v.kind === 'pod' ? podIssues(v) : [];
     setProblem(null);
     setProblemFields([]);
-    open.mutate(openInput(v, sizeNow(), retrustFingerprint));
+    setChecks(issues);
+    if (issues.length === 0) open.mutate(openInput(v, sizeNow(), retrustFingerprint));
   };
 
   // Enter opens the session from anywhere in the dialog, except where Enter means something else
@@ -260,7 +277,8 @@ export function NewSessionModal({
 
   const code = apiErrorData(problem)?.code;
   const serialPath = kind === 'serial' ? ((form.getFieldValue('path') as string | undefined)?.trim() ?? '') : '';
-  const general = problem && fieldErrors.length === 0 && code !== 'SSH_HOSTKEY_CHANGED';
+  // A refusal about a field shows only under it, and goes once the field is edited.
+  const general = problem && formFieldErrors(problem, lang, FIELDS).length === 0 && code !== 'SSH_HOSTKEY_CHANGED';
 
   return (
     <Modal
@@ -285,7 +303,11 @@ export function NewSessionModal({
           if (names.includes('kind')) {
             setProblem(null);
             setProblemFields([]);
-          } else if (names.some((n) => problemFields.includes(n))) setProblemFields(problemFields.filter((n) => !names.includes(n)));
+            setChecks([]);
+          } else {
+            if (names.some((n) => problemFields.includes(n))) setProblemFields(problemFields.filter((n) => !names.includes(n)));
+            if (checks.some((c) => names.includes(c.name))) setChecks(checks.filter((c) => !names.includes(c.name)));
+          }
         }}
       >
         <Form.Item name="kind" style={{ marginBottom: 16 }}>
@@ -296,6 +318,7 @@ export function NewSessionModal({
               { value: 'local', label: t('terminal.kind.local'), icon: <CodeOutlined /> },
               { value: 'ssh', label: t('terminal.kind.ssh'), icon: <GlobalOutlined /> },
               { value: 'serial', label: t('terminal.kind.serial'), icon: <UsbOutlined /> },
+              { value: 'pod', label: t('terminal.kind.pod'), icon: <CloudServerOutlined /> },
             ]}
           />
         </Form.Item>
@@ -312,6 +335,8 @@ export function NewSessionModal({
           </Form.Item>
         ) : kind === 'ssh' ? (
           <SshFields />
+        ) : kind === 'pod' ? (
+          <PodFields />
         ) : (
           <SerialFields />
         )}

@@ -9,9 +9,11 @@ import { useApi } from '../api/context';
 import { apiErrorData, errorText } from '../api/errors';
 import { usePreferences } from '../settings/preferences';
 import { ProblemAlert } from '../settings/StationLocked';
+import { hashPath } from '../shell/areas';
 import { useAreaPath } from '../shell/location';
 import { inTextField } from './clipboard';
 import { terminalKey } from './keys';
+import { useTerminalFeed } from './feed';
 import { byCreation } from './model';
 import { NewSessionModal } from './NewSessionModal';
 import { SessionTabs } from './SessionTabs';
@@ -23,9 +25,13 @@ const FIRST_SIZE = { cols: 120, rows: 32 };
 /**
  * The Terminal area: a tab per session of terminal.sessions (sessions live
  * on the station, so after a reload every running session's tab comes back
- * and its screen is replayed), the new-session dialog, and the keys that
- * work across tabs: Ctrl+Shift+T new, Ctrl+Shift+W close, Ctrl+PageUp /
- * Ctrl+PageDown switch. "#/terminal/<session>" is the shown tab.
+ * and its screen is replayed), kept live by terminal.events (a session
+ * opened or closed in another window, or by the cluster console, comes and
+ * goes), the new-session dialog, and the keys that work across tabs:
+ * Ctrl+Shift+T new, Ctrl+Shift+W close, Ctrl+PageUp / Ctrl+PageDown switch.
+ * "#/terminal/<session>" is the shown tab: a link there (the cluster
+ * console's Shell opens a pod session, then goes there) shows that session,
+ * also once it is listed after the page.
  */
 export function TerminalPage() {
   const { t } = useTranslation();
@@ -40,6 +46,17 @@ export function TerminalPage() {
   const [wanted] = useAreaPath();
   const [active, setActive] = useState<string | null>(wanted ?? null);
   const [creating, setCreating] = useState(false);
+  useTerminalFeed();
+
+  // A link followed while the area is open. The page's own address updates (replaceState below) fire no hashchange.
+  useEffect(() => {
+    const onHash = () => {
+      const id = hashPath(window.location.hash)[1];
+      if (id) setActive(id);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
   const confirming = useRef(false);
   const size = useRef(FIRST_SIZE);
 
