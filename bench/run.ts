@@ -5,6 +5,7 @@
 import { preflight } from './common';
 import { benchActivation } from './activation';
 import { benchBundle } from './bundle';
+import { benchClusterConsole } from './cluster-console';
 import { benchHash } from './hash';
 import { benchImport } from './import';
 import { benchSerial } from './serial';
@@ -21,6 +22,7 @@ const all: Record<string, () => void> = {
   serial: benchSerial,
   'station-grid': benchStationGrid,
   terminal: benchTerminal,
+  'cluster-console': benchClusterConsole,
 };
 const chosen = process.argv.slice(2);
 preflight();

@@ -50,7 +50,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   ComboSpecSchema,
   FlashRunCreateSchema,
@@ -72,9 +71,8 @@ import { openRuntime, type Runtime } from '../main/runtime';
 import { ensureOciFixtures } from '../test/lab/cache';
 import type { Browser } from 'playwright-core';
 import { CHROMIUM, launchChromium } from '../test/support/chromium';
-import { root } from './common';
+import { childBench, root } from './common';
 
-const self = fileURLToPath(import.meta.url);
 const LAB_LOCK = '/tmp/edgeforge-lab.lock';
 const BOXES = 50;
 const CHUNK = 32 * 1024;
@@ -703,30 +701,5 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * For bench/run.ts, and when run directly: in a child process (so it stays
- * synchronous to the caller), with the lab lock held, so that no lab QEMU
- * shares this machine's cores with the measurement (BENCH_GRID_LOCK=0 runs
- * it without waiting for the lock).
- */
-export function benchStationGrid(): void {
-  const env = { ...process.env, EDGEFORGE_BENCH_GRID_CHILD: '1' };
-  const node = [process.execPath, '--import', 'tsx', self];
-  const r =
-    process.env.BENCH_GRID_LOCK === '0'
-      ? spawnSync(node[0]!, node.slice(1), { stdio: 'inherit', env })
-      : spawnSync('flock', [LAB_LOCK, ...node], { stdio: 'inherit', env });
-  if (r.status !== 0) throw new Error(`bench station-grid failed (exit ${r.status})`);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  if (process.env.EDGEFORGE_BENCH_GRID_CHILD !== '1') benchStationGrid();
-  else
-    main().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        console.error(e);
-        process.exit(1);
-      },
-    );
-}
+// With the lab lock held, so that no lab QEMU shares the cores (BENCH_GRID_LOCK=0 runs it without waiting for the lock).
+export const benchStationGrid = childBench('station-grid', import.meta.url, main, process.env.BENCH_GRID_LOCK === '0' ? undefined : LAB_LOCK);

@@ -25,12 +25,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { CHROMIUM, launchChromium } from '../test/support/chromium';
+import { childBench } from './common';
 import { connectClient, startHostProcess } from '../test/support/host';
 
-const self = fileURLToPath(import.meta.url);
 const MB = Number(process.env.BENCH_TERM_MB ?? 200);
 
 /** Printable lines (base64 of random bytes, 76 columns): nothing a terminal would interpret. */
@@ -142,19 +141,4 @@ async function main(): Promise<void> {
   }
 }
 
-export function benchTerminal(): void {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self], { stdio: 'inherit', env: { ...process.env, EDGEFORGE_BENCH_TERM_CHILD: '1' } });
-  if (r.status !== 0) throw new Error(`bench terminal failed (exit ${r.status})`);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  if (process.env.EDGEFORGE_BENCH_TERM_CHILD !== '1') benchTerminal();
-  else
-    main().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        console.error(e);
-        process.exit(1);
-      },
-    );
-}
+export const benchTerminal = childBench('terminal', import.meta.url, main);
