@@ -1399,7 +1399,8 @@ export class Cluster {
       ...(Object.keys(disrupted).length ? { disruptedPods: disrupted } : {}),
       disruptionsAllowed: allowed,
       currentHealthy: healthy,
-      desiredHealthy: desired,
+      // Held: as a budget asking for every healthy pod it has, so that its status and the eviction's refusal agree.
+      desiredHealthy: held ? Math.max(desired, healthy) : desired,
       expectedPods: expected,
       conditions: [
         allowed > 0
