@@ -41,6 +41,14 @@ export interface AttachOptions {
 export const LOGIN_PROMPT = /(?:^|[\r\n])[^\r\n]*login:[ \t]*$/i;
 const PASSWORD_PROMPT = /password(?: for [^:]*)?:[ \t]*$/i;
 const LOGIN_REFUSED = /login incorrect|authentication fail|permission denied|access denied|incorrect password/i;
+/**
+ * How long after the password prompt has settled the password is typed. PAM prints its prompt, then turns echo off with
+ * TCSAFLUSH, which throws away input not read yet: a password typed in between is lost, and a slow box (a loaded VM) can
+ * take several hundred ms between the two.
+ */
+const PASSWORD_PAUSE_MS = 700;
+/** Silence after the password for this long means the console may have lost it (above): it is asked again once. */
+const SILENT_AFTER_PASSWORD_MS = 10_000;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]/g;
 
@@ -72,10 +80,23 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
   // About seven waits pass before a silent line is declared dead.
   const beat = Math.min(3_000, Math.max(500, o.responseTimeoutMs / 7));
   let lastSeen = '';
+  // A console that echoed the password (typed before echo went off) must not put it in a log or a message.
+  const masked = (t: string) => (creds.password ? t.split(creds.password).join('****') : t);
   let everHeard = false;
   let sentUser = false;
   let sentPassword = false;
+  let passwordAt = 0;
+  /** A line feed was sent into the silence after the password (an empty password, if the console lost ours). */
+  let nudged = false;
+  let retried = false;
   let silences = 0;
+  const loginAgain = () => {
+    o.log(`${line.path}: the console seems to have lost the password; logging in again`);
+    retried = true;
+    nudged = false;
+    sentUser = false;
+    sentPassword = false;
+  };
   // After an empty answer to a stale password prompt, login waits (FAIL_DELAY, 3 s on Debian) before it asks again.
   let longWait = false;
   let blankAnswers = 0;
@@ -88,8 +109,8 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
     if (Date.now() > deadline)
       throw serialError(
         SerialErrors.SERIAL_NO_SHELL,
-        `${where} answers, but EdgeForge could not reach a shell prompt on it. Last seen: "${tail(lastSeen)}". Open the port in the terminal to see what the box shows.`,
-        `${where} 有响应，但 EdgeForge 无法进入 shell。最后收到：“${tail(lastSeen)}”。请在终端中打开该串口查看设备显示的内容。`,
+        `${where} answers, but EdgeForge could not reach a shell prompt on it. Last seen: "${tail(masked(lastSeen))}". Open the port in the terminal to see what the box shows.`,
+        `${where} 有响应，但 EdgeForge 无法进入 shell。最后收到：“${tail(masked(lastSeen))}”。请在终端中打开该串口查看设备显示的内容。`,
         { file: line.path },
       );
     // After an echo alone, login may be in its failure delay (an empty user name): a probe typed now would be read as the next user name.
@@ -98,8 +119,8 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
     longWait = false;
     if (text.trim()) {
       everHeard = true;
+      if (text !== lastSeen) o.log(`${line.path}: saw "${tail(masked(text))}"`);
       lastSeen = text;
-      o.log(`${line.path}: saw "${tail(text)}"`);
     }
     const c = clean(text);
     if (answered(text)) {
@@ -107,8 +128,17 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
       return sentPassword;
     }
     if (sentPassword && (LOGIN_REFUSED.test(c) || LOGIN_PROMPT.test(c))) {
-      o.log(`${line.path}: the login was refused`);
-      throw loginFailed(where, creds.username);
+      if (!nudged || retried) {
+        o.log(`${line.path}: the login was refused`);
+        throw loginFailed(where, creds.username);
+      }
+      // Refused after the empty line sent into the silence: our password was most likely lost, not wrong. Once more.
+      loginAgain();
+      if (!LOGIN_PROMPT.test(c)) {
+        // Login asks again after its failure delay: nothing is typed before that (what came is kept: the prompt may be in it).
+        longWait = true;
+        continue;
+      }
     }
     if (LOGIN_PROMPT.test(c)) {
       o.log(`${line.path}: login prompt; logging in as ${creds.username}`);
@@ -133,10 +163,23 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
           `${where} 要求输入 ${creds.username} 的密码。请填写该设备的密码。`,
           { file: line.path, field: ['credentials', 'password'] },
         );
-      // PAM turns echo off and flushes input around its prompt; answer only once the prompt has settled.
-      await sleep(100);
+      await sleep(PASSWORD_PAUSE_MS);
       await line.write(`${creds.password}\n`);
       sentPassword = true;
+      passwordAt = Date.now();
+      continue;
+    }
+    // Only the password's own echo (typed before PAM turned echo off) is no answer either.
+    const silent = !(creds.password ? c.split(creds.password).join('') : c).trim();
+    if (sentPassword && silent && !nudged) {
+      // Nothing after the password: login may still be checking it (slow PAM, a long motd), or the console lost it. A probe
+      // typed now would become the password; wait, then send an empty line, which a shell ignores and login refuses.
+      if (Date.now() - passwordAt < SILENT_AFTER_PASSWORD_MS) continue;
+      o.log(`${line.path}: no answer ${SILENT_AFTER_PASSWORD_MS / 1000} s after the password; sending an empty line`);
+      nudged = true;
+      line.take();
+      await line.write('\n');
+      longWait = true;
       continue;
     }
     if (text && !text.trim() && blankAnswers < 2) {
@@ -179,7 +222,12 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
       sentPassword ? 6_000 : beat,
       o.signal,
     );
-    if (r === 'refused') throw loginFailed(where, creds.username);
+    if (r === 'refused') {
+      if (!nudged || retried) throw loginFailed(where, creds.username);
+      loginAgain();
+      longWait = true;
+      continue;
+    }
     if (r === 'shell') {
       line.take();
       return sentPassword;

@@ -94,8 +94,10 @@ export async function ptyConsole(dir: string, command: string, opts: { name?: st
  * Writes the getty + login stand-in; it accepts one user and password, runs `sh -i` with a prompt of its own, and asks again after logout.
  * With `slowRetry`, an empty name is refused as login(1) does after a failed attempt: "Login incorrect" after its failure delay,
  * here 4 s (Debian's 3 s, on a slow box).
+ * With `passwordFlush` (seconds: the first attempt, then the others), the password prompt behaves as PAM's on a slow box:
+ * echo goes off with TCSAFLUSH that long after the prompt is printed, and whatever was typed before is thrown away.
  */
-export function loginStandIn(dir: string, user: string, password: string, o: { slowRetry?: boolean } = {}): string {
+export function loginStandIn(dir: string, user: string, password: string, o: { slowRetry?: boolean; passwordFlush?: [number, number] } = {}): string {
   const file = path.join(dir, 'login-stand-in.sh');
   fs.writeFileSync(
     file,
@@ -112,6 +114,14 @@ export function loginStandIn(dir: string, user: string, password: string, o: { s
         ? ['  [ -n "$u" ] || { sleep 4; printf "\\nLogin incorrect\\n"; continue; }']
         : ['  # An empty name gets the prompt again, as from agetty and login.', '  [ -n "$u" ] || continue']),
       '  printf "Password: "',
+      ...(o.passwordFlush
+        ? [
+            '  attempt=$((${attempt:-0}+1))',
+            `  if [ "$attempt" -eq 1 ]; then sleep ${o.passwordFlush[0]}; else sleep ${o.passwordFlush[1]}; fi`,
+            '  # TCSAFLUSH: what was typed before echo went off is gone.',
+            '  stty -echo -icanon min 0 time 0; cat > /dev/null; stty icanon',
+          ]
+        : []),
       '  stty -echo; IFS= read -r p || { stty echo; continue; }; stty echo; printf "\\n"',
       `  if [ "$u" = '${user}' ] && [ "$p" = '${password}' ]; then`,
       '    printf "Last login: Sun Nov 22 10:00:00 UTC 2026 on ttyS0\\n"',

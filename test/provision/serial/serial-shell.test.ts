@@ -126,14 +126,39 @@ describe.skipIf(!hasSocat())('serial console on a pty pair (socat)', () => {
   });
 
   it('waits out login’s failure delay after its wake-up line feed instead of typing a probe that login would take for a user name', async () => {
-    // Seen in CI on a lab box: the wake-up reached login as an empty name, and a probe typed during the delay that follows became the next name.
+    // The wake-up reaches login as an empty name; a probe typed during the failure delay that follows would become the next name.
     const c = await consoleWith(`sh ${loginStandIn(tempDir(), 'tech', 'right', { slowRetry: true })}`);
+    const logs: string[] = [];
+    const shell = await open({ path: c.path, username: 'tech', password: 'right', log: (l) => logs.push(l) }).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${logs.join('\n')}`);
+    });
+    expect((await shell.exec('echo ok')).stdout).toBe('ok\n');
+    expect(logs.join('\n'), logs.join('\n')).not.toContain('answering it empty');
+    expect(logs.join('\n'), logs.join('\n')).toContain('Login incorrect');
+  });
+
+  it('types the password only once PAM can take it: a console that flushes input 0.4 s after its prompt still logs in', async () => {
+    // Seen in CI on a loaded lab box: the password went in before PAM turned echo off (TCSAFLUSH) and was thrown away.
+    const c = await consoleWith(`sh ${loginStandIn(tempDir(), 'tech', 'right', { passwordFlush: [0.4, 0.4] })}`);
     const logs: string[] = [];
     const shell = await open({ path: c.path, username: 'tech', password: 'right', log: (l) => logs.push(l) });
     expect((await shell.exec('echo ok')).stdout).toBe('ok\n');
-    expect(logs.join('\n')).not.toContain('answering it empty');
-    expect(logs.join('\n')).toContain('Login incorrect');
+    expect(logs.join('\n')).not.toContain('lost the password');
   });
+
+  it('logs in again, once, when the console lost the password (silence, then an empty line refused)', async () => {
+    const c = await consoleWith(`sh ${loginStandIn(tempDir(), 'tech', 'right', { passwordFlush: [1.5, 0.2] })}`);
+    const logs: string[] = [];
+    const shell = await open({ path: c.path, username: 'tech', password: 'right', log: (l) => logs.push(l) });
+    expect((await shell.exec('echo ok')).stdout).toBe('ok\n');
+    expect(logs.join('\n')).toContain('sending an empty line');
+    expect(logs.join('\n')).toContain('lost the password; logging in again');
+    // A wrong password is refused at once, without a second try.
+    const c2 = await consoleWith(`sh ${loginStandIn(tempDir(), 'tech', 'right', { passwordFlush: [0.2, 0.2] })}`);
+    const logs2: string[] = [];
+    expect((await refusal(open({ path: c2.path, username: 'tech', password: 'wrong', log: (l) => logs2.push(l) }))).code).toBe('SERIAL_LOGIN_FAILED');
+    expect(logs2.join('\n')).not.toContain('logging in again');
+  }, 60_000);
 
   it('says SERIAL_NO_RESPONSE, naming the port and line settings, when nothing answers', async () => {
     const c = await consoleWith('sleep 600', { silent: true });
