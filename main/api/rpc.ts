@@ -5,7 +5,11 @@
  * - AppError          -> ORPCError(code) carrying ApiErrorData
  * - input ValidationError -> INPUT_INVALID with per-field issues (en + zh)
  * - anything else     -> INTERNAL, logged here, no stack sent
+ *
+ * Also for errors an event stream raises while it runs (a watch whose
+ * credential is gone, a log the kubelet refuses), not only before it starts.
  */
+import { mapEventIterator } from '@orpc/client';
 import { ORPCError, ValidationError, type Context } from '@orpc/server';
 import type { StandardRPCHandlerOptions } from '@orpc/server/standard';
 import { AppError, ErrorCodes, internalErrorData, type ApiErrorData } from './errors';
@@ -46,11 +50,17 @@ export function rpcHandlerOptions<T extends Context>(log: ErrorLogger): Standard
   return {
     clientInterceptors: [
       async ({ next }) => {
+        let out;
         try {
-          return await next();
+          out = await next();
         } catch (error) {
           throw toApiError(error, log);
         }
+        if (typeof out !== 'object' || out === null || !(Symbol.asyncIterator in out)) return out;
+        return mapEventIterator(out as unknown as AsyncIterator<unknown>, {
+          value: async (v) => v,
+          error: async (error) => toApiError(error, log),
+        }) as typeof out;
       },
     ],
   };

@@ -109,4 +109,19 @@ describe('the cluster console over the host API', () => {
     expect((await apiError(client.clusters.metrics({ clusterId: offline }))).code).toBe('CLUSTER_UNREACHABLE');
     expect(Date.now() - t0).toBeLessThan(5000);
   });
+
+  it('gives an error raised while a stream runs its code too (a watch whose kubeconfig was revoked)', async () => {
+    const other = (await client.clusters.import({ name: 'line-revoked', kubeconfig: kube.kubeconfig() })).id;
+    await client.clusters.revokeKubeconfig({ id: other });
+    const stream = await client.clusters.watch({ id: other, kinds: ['nodes'] });
+    const e = await apiError(
+      (async () => {
+        for await (const _event of stream) {
+          // The refusal comes at the first read.
+        }
+      })(),
+    );
+    expect(e.code).toBe('CLUSTER_NO_KUBECONFIG');
+    expect(e.message.zh).not.toBe(e.message.en);
+  });
 });
