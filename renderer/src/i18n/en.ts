@@ -1,3 +1,5 @@
+import { clusters } from './clusters-en';
+
 export const en = {
   app: { name: 'EdgeForge', tagline: 'Edge appliance workstation' },
   nav: {
@@ -23,12 +25,7 @@ export const en = {
     freed: '{{path}} is free.',
     notHeld: 'Nothing on this station held {{path}} open.',
   },
-  notAvailable: {
-    title: 'Not available yet',
-    subtitle: 'This part of EdgeForge has not been built yet. Nothing here is simulated.',
-    station: 'Flash boxes over SSH or serial, tens in parallel: probe, upload, install, activate, join.',
-    clusters: 'Operate k3s edge clusters offline: nodes, workloads, pods, events and logs.',
-  },
+  clusters,
   catalog: {
     tabs: { artifacts: 'Artifacts', models: 'Hardware models', apps: 'Applications', combos: 'Appliance combos' },
     document: {

@@ -1,3 +1,4 @@
+import { clusters } from './clusters-zh-CN';
 import type { Messages } from './en';
 
 export const zhCN: Messages = {
@@ -25,12 +26,7 @@ export const zhCN: Messages = {
     freed: '{{path}} 已释放。',
     notHeld: '本工作站上没有占用 {{path}} 的任务或会话。',
   },
-  notAvailable: {
-    title: '暂未提供',
-    subtitle: 'EdgeForge 的这一部分尚未实现。这里没有任何模拟数据。',
-    station: '通过 SSH 或串口并行烧录数十台设备：探测、上传、安装、激活、加入集群。',
-    clusters: '离线运维 k3s 边缘集群：节点、工作负载、Pod、事件和日志。',
-  },
+  clusters,
   catalog: {
     tabs: { artifacts: '制品', models: '硬件型号', apps: '应用', combos: '软硬一体机' },
     document: {

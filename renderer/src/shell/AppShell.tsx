@@ -15,9 +15,9 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../api/context';
 import { ActivationPage } from '../activation';
-import { NotAvailable } from '../areas/NotAvailable';
 import { BundlesPage } from '../bundles/BundlesPage';
 import { CatalogPage } from '../catalog/CatalogPage';
+import { ClustersPage } from '../clusters';
 import { JOBS_LIST_INPUT, useJobsFeed } from '../jobs/feed';
 import { JobsPage } from '../jobs/JobsPage';
 import { usePreferences } from '../settings/preferences';
@@ -97,7 +97,7 @@ export function AppShell({ onLost }: { onLost: (listener: () => void) => void })
   else if (area === 'activation') content = <ActivationPage />;
   else if (area === 'settings') content = <SettingsPage />;
   else if (area === 'terminal') content = <TerminalPage />;
-  else content = <NotAvailable area={area} />;
+  else content = <ClustersPage />;
 
   return (
     <Layout style={{ minHeight: '100vh' }}>

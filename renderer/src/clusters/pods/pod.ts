@@ -1,0 +1,142 @@
+/** A Pod as the Pods view shows it (Kubernetes API: core/v1 Pod). */
+import { derived } from '../console/derive';
+import { metaOf, uidOf, type KubeObject } from '../console/objects';
+
+interface ContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: { startedAt?: string };
+  terminated?: { reason?: string; exitCode?: number; signal?: number; message?: string; finishedAt?: string };
+}
+
+export interface ContainerStatus {
+  name: string;
+  image?: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: ContainerState;
+  lastState?: ContainerState;
+}
+
+interface PodCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+interface PodShape {
+  spec?: {
+    nodeName?: string;
+    containers?: { name: string; image?: string }[];
+    initContainers?: { name: string; image?: string }[];
+    volumes?: { emptyDir?: unknown }[];
+  };
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    podIP?: string;
+    conditions?: PodCondition[];
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+}
+
+export type PodHealth = 'ok' | 'pending' | 'failed' | 'done';
+
+export interface PodRow {
+  uid: string;
+  name: string;
+  namespace: string;
+  object: KubeObject;
+  /** What kubectl prints as STATUS: the phase, or the reason that matters (CrashLoopBackOff, Init:0/1, Terminating…). */
+  status: string;
+  health: PodHealth;
+  ready: number;
+  total: number;
+  restarts: number;
+  node: string;
+  ip: string;
+  containers: string[];
+  /** The controller that owns it (kind and name), for drains and the details. */
+  owner: { kind: string; name: string } | null;
+  hasEmptyDir: boolean;
+  labels: Record<string, string>;
+  createdAt: string | undefined;
+}
+
+function terminatedText(t: NonNullable<ContainerState['terminated']>): string {
+  if (t.reason) return t.reason;
+  return t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode ?? '?'}`;
+}
+
+/** kubectl's printPod, in short (kubernetes/pkg/printers/internalversion/printers.go). */
+function statusOf(p: PodShape, deleting: boolean): string {
+  const st = p.status ?? {};
+  let reason = st.reason ?? st.phase ?? 'Unknown';
+  let initializing = false;
+  const inits = st.initContainerStatuses ?? [];
+  inits.forEach((c, i) => {
+    if (initializing) return;
+    const t = c.state?.terminated;
+    if (t && t.exitCode === 0) return;
+    initializing = true;
+    if (t) reason = `Init:${terminatedText(t)}`;
+    else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') reason = `Init:${c.state.waiting.reason}`;
+    else reason = `Init:${i}/${p.spec?.initContainers?.length ?? inits.length}`;
+  });
+  if (!initializing) {
+    let running = false;
+    for (const c of [...(st.containerStatuses ?? [])].reverse()) {
+      if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
+      else if (c.state?.terminated) reason = terminatedText(c.state.terminated);
+      else if (c.state?.running && c.ready) running = true;
+    }
+    if (reason === 'Completed' && running) reason = 'Running';
+  }
+  if (deleting) reason = st.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return reason;
+}
+
+function healthOf(status: string, phase: string | undefined): PodHealth {
+  if (status === 'Running') return 'ok';
+  if (status === 'Completed' || phase === 'Succeeded') return 'done';
+  if (['Pending', 'ContainerCreating', 'PodInitializing', 'Terminating'].includes(status) || /^Init:\d+\/\d+$/.test(status)) return 'pending';
+  return 'failed';
+}
+
+export const podRow = derived((o: KubeObject): PodRow => {
+  const m = metaOf(o);
+  const p = o as PodShape;
+  const statuses = p.status?.containerStatuses ?? [];
+  const containers = (p.spec?.containers ?? []).map((c) => c.name);
+  const status = statusOf(p, Boolean(m.deletionTimestamp));
+  const owner = m.ownerReferences?.find((r) => r.controller) ?? m.ownerReferences?.[0] ?? null;
+  return {
+    uid: uidOf(o),
+    name: m.name,
+    namespace: m.namespace ?? '',
+    object: o,
+    status,
+    health: healthOf(status, p.status?.phase),
+    ready: statuses.filter((c) => c.ready).length,
+    total: containers.length || statuses.length,
+    restarts: statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0),
+    node: p.spec?.nodeName ?? '',
+    ip: p.status?.podIP ?? '',
+    containers,
+    owner: owner ? { kind: owner.kind, name: owner.name } : null,
+    hasEmptyDir: (p.spec?.volumes ?? []).some((v) => v.emptyDir !== undefined),
+    labels: m.labels ?? {},
+    createdAt: m.creationTimestamp,
+  };
+});
+
+export const podConditions = (o: KubeObject): PodCondition[] => (o as PodShape).status?.conditions ?? [];
+export const containerStatuses = (o: KubeObject): { init: ContainerStatus[]; main: ContainerStatus[] } => ({
+  init: (o as PodShape).status?.initContainerStatuses ?? [],
+  main: (o as PodShape).status?.containerStatuses ?? [],
+});
+export const podImages = (o: KubeObject): Record<string, string> =>
+  Object.fromEntries([...((o as PodShape).spec?.initContainers ?? []), ...((o as PodShape).spec?.containers ?? [])].map((c) => [c.name, c.image ?? '']));
