@@ -100,6 +100,8 @@ async function main(): Promise<void> {
   console.log(`  2 cores; load average ${os.loadavg()[0]!.toFixed(2)} before`);
   const kube = await startKubeStandIn();
   kube.seed({ nodes: NODES, pods: PODS, namespaces: 10 });
+  // A new station seals the kubeconfig with its passphrase (as the tests' hosts do).
+  process.env.EDGEFORGE_PASSPHRASE ||= 'bench station passphrase';
   const host = await startHostProcess(path.join(dir, 'home'));
   let browser: Browser | null = null;
   try {
