@@ -1051,8 +1051,11 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
     const u = new URL(req.url ?? '/', 'http://stand-in');
     requestRecord(req, res, u, 'registration');
     try {
+      // The body is read before any refusal: a request whose body is left unread keeps its connection open after the
+      // answer, and the k3s stand-in (bash, reading until the connection closes) then waits for the server's time-out.
+      const body = await readBody(req);
       if (!tokenAccepted(req)) throw new StatusError(401, 'Unauthorized', 'Unauthorized: the k3s token does not match the cluster');
-      if (req.method === 'POST' && u.pathname === '/api/v1/nodes') return sendJson(res, 201, register(req, parseJsonBody(await readBody(req))));
+      if (req.method === 'POST' && u.pathname === '/api/v1/nodes') return sendJson(res, 201, register(req, parseJsonBody(body)));
       if (req.method === 'GET' && u.pathname === '/standin/kubeconfig') {
         const text = kubeconfigYaml('https://127.0.0.1:6443', pki);
         res.writeHead(200, { 'Content-Type': 'application/yaml', 'Content-Length': Buffer.byteLength(text) });
