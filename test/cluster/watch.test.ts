@@ -5,12 +5,12 @@
  * relisted, and an unreachable server shown as offline with the last known
  * objects kept, then caught up once it answers again.
  */
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterWatch, type WatchEvent } from '../../main/cluster';
 import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
+import { tcpRelay as relay } from '../support/relay';
 
 let kube: KubeStandIn;
 beforeAll(async () => {
@@ -53,40 +53,6 @@ async function until(what: string, check: () => boolean, timeoutMs = 15_000): Pr
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
-}
-
-/** A TCP relay to the stand-in that can be cut (a pulled cable) and restored on the same port. */
-async function relay(target: URL) {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | null = null;
-  let port = 0;
-  const listen = async () => {
-    server = net.createServer((c) => {
-      const up = net.connect(Number(target.port), target.hostname);
-      sockets.add(c).add(up);
-      c.pipe(up).pipe(c);
-      const gone = () => {
-        c.destroy();
-        up.destroy();
-      };
-      c.on('error', gone).on('close', gone);
-      up.on('error', gone).on('close', gone);
-    });
-    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
-    port = (server!.address() as net.AddressInfo).port;
-  };
-  await listen();
-  return {
-    url: () => `https://127.0.0.1:${port}`,
-    cut: async () => {
-      // Close waits for open connections to end: they are destroyed right after, as a pulled cable would.
-      const closed = new Promise<void>((r) => server!.close(() => r()));
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-      await closed;
-    },
-    restore: listen,
-  };
 }
 
 describe('ClusterWatch', () => {

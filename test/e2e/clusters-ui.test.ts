@@ -8,7 +8,6 @@
  * from the console is made through the API with a real OCI image import.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Locator } from 'playwright-core';
 import type { WebSocket } from 'ws';
@@ -19,43 +18,7 @@ import { appInBrowser, shot } from '../support/browser';
 import { connectClient, type TestClient } from '../support/host';
 import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
 import { tempDir } from '../support/tmp';
-
-/** A TCP relay to the stand-in that can be cut (a pulled cable) and restored on the same port. */
-async function relay(target: URL) {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | null = null;
-  let port = 0;
-  const listen = async () => {
-    server = net.createServer((c) => {
-      const up = net.connect(Number(target.port), target.hostname);
-      sockets.add(c).add(up);
-      c.pipe(up).pipe(c);
-      const gone = () => {
-        c.destroy();
-        up.destroy();
-      };
-      c.on('error', gone).on('close', gone);
-      up.on('error', gone).on('close', gone);
-    });
-    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
-    port = (server!.address() as net.AddressInfo).port;
-  };
-  await listen();
-  return {
-    url: () => `https://127.0.0.1:${port}`,
-    cut: async () => {
-      const closed = new Promise<void>((r) => server!.close(() => r()));
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-      await closed;
-    },
-    restore: listen,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => (server?.listening ? server.close(() => r()) : r()));
-    },
-  };
-}
+import { tcpRelay as relay } from '../support/relay';
 
 async function importedArtifact(client: TestClient, file: string): Promise<string> {
   const job = await client.artifacts.import({ path: file });
