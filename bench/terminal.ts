@@ -63,6 +63,48 @@ const MEASURE = `(() => {
   requestAnimationFrame(tick);
 })();`;
 
+/**
+ * CPU seconds used so far by each process under `root` (Linux /proc), by
+ * role: where the time goes on this machine's two cores.
+ */
+function cpuByRole(root: number): Map<string, number> {
+  const tick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const procs: { pid: number; ppid: number; cpu: number; role: string }[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Chromium rewrites its children's command lines into one string: the role is searched in the whole line.
+      const line = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      const cmd = line.split('\0');
+      const type = /--type=([\w-]+)/.exec(line)?.[1];
+      const role = cmd[0]!.includes('chrom')
+        ? `chromium ${type ?? 'browser'}`
+        : cmd.some((a) => a.includes('native-worker'))
+          ? 'native worker'
+          : cmd.includes('serve')
+            ? 'host (serve)'
+            : path.basename(cmd[0] ?? '?');
+      procs.push({ pid: Number(name), ppid: Number(rest[1]), cpu: (Number(rest[11]) + Number(rest[12])) / tick, role });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const under = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs)
+      if (!under.has(p.pid) && under.has(p.ppid)) {
+        under.add(p.pid);
+        grew = true;
+      }
+  }
+  const out = new Map<string, number>();
+  for (const p of procs) if (p.pid !== root && under.has(p.pid)) out.set(p.role, (out.get(p.role) ?? 0) + p.cpu);
+  return out;
+}
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0;
@@ -97,6 +139,16 @@ async function main(): Promise<void> {
     const marker = `END-${Date.now() % 100000}`;
     const [a, b] = [marker.slice(0, 4), marker.slice(4)];
     const windowStart = await page.evaluate(() => performance.now());
+    // BENCH_TERM_PROFILE=FILE: the page's CPU profile while the flood runs (DevTools' .cpuprofile).
+    const profiler = process.env.BENCH_TERM_PROFILE ? await page.context().newCDPSession(page) : null;
+    if (profiler) {
+      await profiler.send('Profiler.enable');
+      await profiler.send('Profiler.start');
+    }
+    // BENCH_TERM_TRACE=FILE: a Chromium trace (devtools.timeline) of the same window, for style, layout and paint times.
+    if (process.env.BENCH_TERM_TRACE)
+      await browser.startTracing(page, { path: process.env.BENCH_TERM_TRACE, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+    const cpu0 = cpuByRole(process.pid);
     const t0 = process.hrtime.bigint();
     // The marker is printed by the shell, split in the command so that the echoed command line does not contain it.
     await client.terminal.write({ id: session.id, data: `cat ${file}; echo ${a}""${b}\r` });
@@ -115,6 +167,9 @@ async function main(): Promise<void> {
       await sleep(100);
     }
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu1 = cpuByRole(process.pid);
+    if (process.env.BENCH_TERM_TRACE) await browser.stopTracing();
+    if (profiler) fs.writeFileSync(process.env.BENCH_TERM_PROFILE!, JSON.stringify((await profiler.send('Profiler.stop')).profile));
     const figures = (await page.evaluate(
       () => (window as unknown as { __efTerm: { longtasks: { start: number; duration: number }[]; frames: [number, number][] } }).__efTerm,
     )) as {
@@ -132,6 +187,13 @@ async function main(): Promise<void> {
     );
     console.log(
       `  while it ran: ${long.length} long tasks ≥ 50 ms, longest ${Math.round(Math.max(0, ...long.map((l) => l.duration)))} ms; frames ${frames.length} (${(frames.length / seconds).toFixed(1)}/s), p50 ${pct(frames, 50).toFixed(1)} ms, p95 ${pct(frames, 95).toFixed(1)} ms, max ${Math.round(Math.max(0, ...frames))} ms; a click on the other tab took ${clickMs} ms`,
+    );
+    const used = [...cpu1].map(([role, s]) => [role, s - (cpu0.get(role) ?? 0)] as const).filter(([, s]) => s >= 0.05);
+    console.log(
+      `  CPU seconds meanwhile, by process (${seconds.toFixed(1)} s of wall clock, 2 cores): ${used
+        .sort((x, y) => y[1] - x[1])
+        .map(([role, s]) => `${role} ${s.toFixed(1)}`)
+        .join(', ')}`,
     );
     ws.close();
   } finally {
