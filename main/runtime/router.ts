@@ -230,8 +230,8 @@ export function createRouter(s: Services) {
         await s.terminal.resize(input.id, input.cols, input.rows);
         return { ok: true };
       }),
-      ack: os.terminal.ack.handler(async ({ input }) => {
-        await s.terminal.ack(input.id, input.offset);
+      ack: os.terminal.ack.handler(({ input }) => {
+        s.terminal.ack(input.id, input.offset);
         return { ok: true };
       }),
       setNewline: os.terminal.setNewline.handler(({ input }) => s.terminal.setNewline(input.id, input.newline)),

@@ -231,17 +231,22 @@ export class TerminalService {
     this.update(m, { cols, rows });
   }
 
-  async ack(id: string, offset: number): Promise<void> {
-    const m = this.meta(id);
-    await this.ackTo(m, offset);
+  ack(id: string, offset: number): void {
+    this.ackTo(this.meta(id), offset);
   }
 
-  private async ackTo(m: Meta, offset: number): Promise<void> {
+  /**
+   * Passed on to the native process without waiting for its answer: the
+   * window's next acknowledgement must not wait for a round trip to the
+   * worker (in a flood that held the output to about one flow-control
+   * window per round trip). Requests reach the worker in order.
+   */
+  private ackTo(m: Meta, offset: number): void {
     const to = Math.min(offset, m.view.offset);
     if (to <= m.acked) return;
     const chars = to - m.acked;
     m.acked = to;
-    if (m.view.state !== 'exited') await this.d.native.request('terminal.ack', { id: m.view.id, chars }).catch(() => undefined);
+    if (m.view.state !== 'exited') this.d.native.request('terminal.ack', { id: m.view.id, chars }).catch(() => undefined);
   }
 
   setNewline(id: string, newline: 'cr' | 'lf' | 'crlf'): TerminalSession {
@@ -342,7 +347,7 @@ export class TerminalService {
       m.listeners.delete(listener);
       signal?.removeEventListener('abort', onAbort);
       // Nobody watching: the output is acknowledged here, so the session keeps running.
-      if (m.listeners.size === 0) void this.ackTo(m, m.view.offset);
+      if (m.listeners.size === 0) this.ackTo(m, m.view.offset);
     }
   }
 
@@ -356,7 +361,7 @@ export class TerminalService {
       m.view = { ...m.view, offset: m.view.offset + e.data.length };
       while (m.kept > REPLAY_CHARS && m.chunks.length > 1) m.kept -= m.chunks.shift()!.data.length;
       for (const l of m.listeners) l({ type: 'data', offset: chunk.offset, data: chunk.data });
-      if (m.listeners.size === 0) void this.ackTo(m, m.view.offset);
+      if (m.listeners.size === 0) this.ackTo(m, m.view.offset);
       return;
     }
     this.update(m, { state: e.state, status: e.status, exitCode: e.exitCode });

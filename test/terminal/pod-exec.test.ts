@@ -143,7 +143,7 @@ function watch(id: string, opts: { ack?: boolean } = {}) {
           w.text += e.data;
           w.chars += e.data.length;
           w.end = e.offset + e.data.length;
-          if (w.ack) void terminal.ack(id, w.end).catch(() => undefined);
+          if (w.ack) terminal.ack(id, w.end);
         } else if (e.type === 'session') w.session = e.session;
       }
     } catch {
@@ -244,7 +244,7 @@ describe('pod session (exec over the Kubernetes channel protocol, in the native 
     // Held well past the keep-alive window: the unread socket is not taken for a dead one.
     expect(w.session?.state).toBe('open');
     w.ack = true;
-    void terminal.ack(s.id, w.end).catch(() => undefined);
+    terminal.ack(s.id, w.end);
     await until('the end of the flood', () => w.text.includes('END-2-FLOOD'), 120_000);
     expect(Math.max(...(w.text.match(/x+/g) ?? ['']).map((r) => r.length))).toBe(total);
     w.stop();

@@ -74,7 +74,7 @@ function watch(id: string, opts: { from?: number; ack?: boolean } = {}) {
           w.chars += e.data.length;
           w.pieces++;
           w.end = e.offset + e.data.length;
-          if (w.ack) void terminal.ack(id, w.end).catch(() => undefined);
+          if (w.ack) terminal.ack(id, w.end);
         } else if (e.type === 'gap') {
           w.gaps.push({ from: e.from, to: e.to });
           w.end = e.to;
@@ -137,7 +137,7 @@ describe('local shell (node-pty in the native process)', () => {
     expect(w.chars).toBe(held);
     // The window catches up: everything arrives, in order, none lost.
     w.ack = true;
-    void terminal.ack(s.id, w.end).catch(() => undefined);
+    terminal.ack(s.id, w.end);
     await until('the end of the flood', () => w.text.includes('END-2-FLOOD'), 120_000);
     // One unbroken run of them (the typed command's own `x` is elsewhere).
     expect(Math.max(...(w.text.match(/x+/g) ?? ['']).map((r) => r.length))).toBe(total);

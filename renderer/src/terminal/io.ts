@@ -5,8 +5,11 @@
  *   so that they arrive in the order typed; what is typed meanwhile is
  *   gathered and sent as one write when the previous one returns.
  * - Acknowledgements (flow control, main/terminal/flow.ts): the offset xterm
- *   has written to the screen, sent at most every ACK_MS or every ACK_CHARS
- *   characters, and always eventually, so output never stays paused.
+ *   has written to the screen, sent every ACK_CHARS characters or, for what
+ *   is left, after ACK_MS, so output never stays paused. An acknowledgement
+ *   is an offset (the station keeps the highest), so one does not wait for
+ *   the one before it: waiting for each round trip (window, station, native
+ *   process and back) held a flood to about one window per round trip.
  */
 
 /** The contract's limit for one write is 1,000,000 characters; a big paste goes in pieces. */
@@ -28,7 +31,6 @@ export class SessionIO {
   /** The offset written to the screen, and the last one sent. */
   private reached = 0;
   private acked = 0;
-  private acking = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly link: SessionLink) {}
@@ -73,19 +75,10 @@ export class SessionIO {
   private flushAck(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    if (this.closed || this.acking || this.reached <= this.acked) return;
-    const offset = this.reached;
-    this.acking = true;
-    this.link
-      .ack(offset)
-      .catch(() => undefined)
-      .finally(() => {
-        this.acking = false;
-        this.acked = Math.max(this.acked, offset);
-        // What was written while this ack was in flight: at once if it is a full step (a flood waits on it), else soon.
-        if (this.reached - this.acked >= ACK_CHARS) this.flushAck();
-        else if (this.reached > this.acked) this.timer ??= setTimeout(() => this.flushAck(), ACK_MS);
-      });
+    if (this.closed || this.reached <= this.acked) return;
+    this.acked = this.reached;
+    // A lost acknowledgement is made good by the next one (offsets, not counts).
+    this.link.ack(this.acked).catch(() => undefined);
   }
 
   close(): void {
