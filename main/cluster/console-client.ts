@@ -52,6 +52,10 @@ export const ConsoleErrors = {
   CLUSTER_DEPLOY_NOT_CONTAINER: 'CLUSTER_DEPLOY_NOT_CONTAINER',
   CLUSTER_DEPLOY_NOT_PUBLISHED: 'CLUSTER_DEPLOY_NOT_PUBLISHED',
   CLUSTER_DEPLOY_NO_NODE: 'CLUSTER_DEPLOY_NO_NODE',
+  /** A clusters.watch stream ended: the cluster's kubeconfig was revoked while it ran. */
+  CLUSTER_CREDENTIAL_REVOKED: 'CLUSTER_CREDENTIAL_REVOKED',
+  /** A clusters.watch stream ended: the station forgot the cluster while it ran. */
+  CLUSTER_FORGOTTEN: 'CLUSTER_FORGOTTEN',
 } as const;
 
 /** How long one request may take before the server counts as unreachable: an offline cluster is told in seconds. */

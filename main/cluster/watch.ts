@@ -11,10 +11,14 @@
  * watch is restarted with a back-off once the server answers again.
  * Changes reach subscribers in batches (every BATCH_MS), so thousands of
  * pods changing do not mean thousands of messages.
+ *
+ * The watches follow the cluster's credential: a replaced kubeconfig moves
+ * every subscriber to fresh watches made with it (their streams go on), a
+ * revoked one or a forgotten cluster ends every subscription with the
+ * reason (ClusterWatch.renew, .end).
  */
 import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, Watch, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import type { LocalizedText } from '../api/errors';
-import { AppError } from '../api/errors';
+import { AppError, ErrorCodes, internalErrorData, type LocalizedText } from '../api/errors';
 import { clusterError, connect, type Connection } from './kube';
 
 import { WATCH_KINDS, type ClusterWatchEvent } from '../api/contract';
@@ -28,6 +32,8 @@ const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 const IDLE_MS = 60_000;
 /** How often changed objects are kept for the next start (and once more when the watch stops). */
 const KEEP_EVERY_MS = 30_000;
+/** A bookmark tells the listeners the new sync time only when what they were told is older than this. */
+const SYNC_TOLD_MS = 1_000;
 
 /** Where what the server said last is kept across restarts of the app (sealed in the store). */
 export interface WatchCache {
@@ -120,6 +126,9 @@ class KindWatch {
   private keepTimer: ReturnType<typeof setTimeout> | null = null;
   /** Changed since last kept in the cache. */
   private unkept = false;
+  /** The sync time last kept in the cache, and the one last told the listeners. */
+  private keptSyncAt: string | null = null;
+  private toldSyncAt: string | null = null;
   private generation = 0;
   private resourceVersion: string | null = null;
   private failures = 0;
@@ -131,19 +140,30 @@ class KindWatch {
   private readonly conn: Connection;
   private readonly src: { path: string; list: ListFn };
 
+  /** `previous`: the watch this one replaces (same cluster and kind, the kubeconfig replaced); it starts from what that one knew, not from the cache. */
   constructor(
     kubeconfig: string,
     readonly kind: WatchKind,
     private readonly cache: { load(): ReturnType<WatchCache['load']>; save: (c: Parameters<WatchCache['save']>[2]) => void } | null = null,
+    previous: KindWatch | null = null,
   ) {
     this.conn = connect(kubeconfig);
     this.src = source(this.conn, kind);
+    if (previous) {
+      // Its listeners hold these objects already: the first list with the new credential tells them only what differs.
+      for (const [k, obj] of previous.objects) this.objects.set(k, obj);
+      this.ready = previous.ready;
+      this.connection = { ...this.connection, lastSyncAt: previous.connection.lastSyncAt };
+      this.keptSyncAt = previous.keptSyncAt;
+      return;
+    }
     // What the server said last, before this start: shown at once, with its age, until the first list replaces it.
     const kept = cache?.load();
     if (kept) {
       for (const obj of kept.items as KubernetesObject[]) this.objects.set(keyOf(obj), obj);
       this.ready = true;
       this.connection = { ...this.connection, lastSyncAt: kept.syncedAt };
+      this.keptSyncAt = kept.syncedAt;
     }
   }
 
@@ -178,7 +198,8 @@ class KindWatch {
         const first = !this.ready;
         this.ready = true;
         this.setConnection('online', null);
-        if (first) this.flush();
+        // Even when the kind has no objects: listeners waiting for the first list get their (empty) snapshot.
+        if (first) this.flush(true);
         this.unkept = true;
         this.keep();
         this.watch();
@@ -208,8 +229,15 @@ class KindWatch {
       }
       const rv = o.metadata?.resourceVersion;
       if (rv) this.resourceVersion = rv;
+      if (type === 'BOOKMARK') {
+        // The server is in sync up to this resourceVersion ("Watch bookmarks"): what is shown is that fresh, even
+        // for a kind where nothing changes. Listeners are told at most once a SYNC_TOLD_MS, not per bookmark.
+        const told = this.toldSyncAt ? Date.parse(this.toldSyncAt) : 0;
+        if (this.connection.state !== 'online' || Date.now() - told >= SYNC_TOLD_MS) this.setConnection('online', null);
+        else this.connection = { ...this.connection, lastSyncAt: new Date().toISOString() };
+        return;
+      }
       if (this.connection.state !== 'online') this.setConnection('online', null);
-      if (type === 'BOOKMARK') return;
       if (type === 'DELETED') this.remove(o);
       else this.upsert(o);
     };
@@ -273,23 +301,28 @@ class KindWatch {
   private keep(): void {
     if (this.keepTimer) clearTimeout(this.keepTimer);
     this.keepTimer = null;
-    if (!this.cache || !this.unkept || !this.connection.lastSyncAt) return;
+    const syncedAt = this.connection.lastSyncAt;
+    // Unchanged objects are kept again only for a newer sync time (bookmarks since), so that the next start shows their true age.
+    if (!this.cache || !syncedAt || (!this.unkept && syncedAt === this.keptSyncAt)) return;
     this.unkept = false;
+    this.keptSyncAt = syncedAt;
     try {
-      this.cache.save({ items: [...this.objects.values()].map(slim), syncedAt: this.connection.lastSyncAt });
+      this.cache.save({ items: [...this.objects.values()].map(slim), syncedAt });
     } catch {
       // The store closed under us (the app is quitting): the previous copy stays.
     }
   }
 
-  private flush(): void {
+  /** Sends the pending changes; `always` sends them even when there are none (the first list of an empty kind). */
+  private flush(always = false): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    if (this.upserts.size === 0 && this.deletes.size === 0) return;
+    if (!always && this.upserts.size === 0 && this.deletes.size === 0) return;
     const event: WatchEvent = { type: 'changes', kind: this.kind, upserts: [...this.upserts.values()].map(slim), deletes: [...this.deletes.values()] };
     this.upserts = new Map();
     this.deletes = new Map();
-    for (const l of this.listeners) l(event);
+    // A copy: a listener waiting for its snapshot swaps itself in during the loop, and must not get this batch too.
+    for (const l of [...this.listeners]) l(event);
   }
 
   private setConnection(state: WatchConnection['state'], problem: LocalizedText | null): void {
@@ -300,20 +333,27 @@ class KindWatch {
       lastSyncAt: state === 'online' ? now : this.connection.lastSyncAt,
       problem,
     };
+    this.toldSyncAt = this.connection.lastSyncAt;
     const event: WatchEvent = { type: 'connection', kind: this.kind, connection: this.connection };
     for (const l of this.listeners) l(event);
   }
 
-  /** The connection, the current objects once listed (what the server said last), then every change, until unsubscribed. */
-  subscribe(listener: (e: WatchEvent) => void): () => void {
+  /**
+   * The connection, the current objects once listed (what the server said
+   * last), then every change, until unsubscribed. `known`: the listener
+   * holds these objects already (it comes from the watch this one replaced),
+   * so it gets no snapshot of them.
+   */
+  subscribe(listener: (e: WatchEvent) => void, known = false): () => void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     // Pending changes go to the earlier listeners first, so that the new one's snapshot is not followed by them again.
     if (this.ready) this.flush();
     this.listeners.add(listener);
     listener({ type: 'connection', kind: this.kind, connection: this.connection });
-    if (this.ready) listener({ type: 'snapshot', kind: this.kind, items: [...this.objects.values()].map(slim) });
-    else {
+    if (this.ready) {
+      if (!known) listener({ type: 'snapshot', kind: this.kind, items: [...this.objects.values()].map(slim) });
+    } else {
       // Not listed yet: the first list's objects reach this listener as one snapshot.
       const once = (e: WatchEvent) => {
         if (e.type !== 'changes') return listener(e);
@@ -336,6 +376,12 @@ class KindWatch {
     if (this.listeners.size === 0 && !this.stopped) this.idleTimer = setTimeout(() => this.onIdle?.(), IDLE_MS);
   }
 
+  /** Replaced by a watch with a new kubeconfig: the listeners get what is pending (the new watch starts from these objects), then this one stops. */
+  async retire(): Promise<void> {
+    if (this.ready) this.flush();
+    await this.stop();
+  }
+
   /** Stops watching; `keep` saves what changed since it was last kept (not when the cluster is forgotten or its credential revoked). */
   async stop(keep = true): Promise<void> {
     this.stopped = true;
@@ -347,9 +393,18 @@ class KindWatch {
   }
 }
 
+/** One subscribe call: its listener, how it is told that it ended, and how to leave each kind's current watch. */
+interface Subscription {
+  clusterId: string;
+  listener: (e: WatchEvent) => void;
+  ended: (error: AppError) => void;
+  offs: Map<WatchKind, () => void>;
+}
+
 /** Every watched kind of every cluster, started on first interest and stopped when nobody has looked for a while. */
 export class ClusterWatch {
   private readonly watches = new Map<string, KindWatch>();
+  private readonly subscriptions = new Set<Subscription>();
 
   constructor(
     private readonly kubeconfigOf: (clusterId: string) => string,
@@ -358,41 +413,100 @@ export class ClusterWatch {
 
   /**
    * Subscribes to kinds of a cluster: for each, its connection state, its
-   * objects as soon as they are listed, then batched changes.
+   * objects as soon as they are listed, then batched changes. `ended` is
+   * called once if the subscription ends from this side (the credential
+   * revoked, the cluster forgotten); nothing more comes after it.
    */
-  subscribe(clusterId: string, kinds: readonly WatchKind[], listener: (e: WatchEvent) => void): () => void {
-    const offs = kinds.map((kind) => {
-      const key = `${clusterId}/${kind}`;
-      let w = this.watches.get(key);
-      if (!w) {
-        const cache = this.cache;
-        w = new KindWatch(
-          this.kubeconfigOf(clusterId),
-          kind,
-          cache && { load: () => cache.load(clusterId, kind), save: (c) => cache.save(clusterId, kind, c) },
-        );
-        this.watches.set(key, w);
-        const mine = w;
-        w.onIdle = () => {
-          if (this.watches.get(key) === mine) this.watches.delete(key);
-          void mine.stop();
-        };
-        w.start();
-      }
-      return w.subscribe(listener);
-    });
-    return () => offs.forEach((off) => off());
+  subscribe(clusterId: string, kinds: readonly WatchKind[], listener: (e: WatchEvent) => void, ended: (error: AppError) => void = () => undefined): () => void {
+    const sub: Subscription = { clusterId, listener, ended, offs: new Map() };
+    try {
+      for (const kind of kinds) sub.offs.set(kind, this.watchOf(clusterId, kind).subscribe(listener));
+    } catch (e) {
+      for (const off of sub.offs.values()) off();
+      throw e;
+    }
+    this.subscriptions.add(sub);
+    return () => {
+      if (this.subscriptions.delete(sub)) for (const off of sub.offs.values()) off();
+    };
   }
 
-  /** The kubeconfig changed or was revoked: the cluster's watches start afresh on next interest. */
-  async forget(clusterId: string): Promise<void> {
+  /** The kind's running watch, or a new one, started (from `previous`'s objects when it replaces that one). */
+  private watchOf(clusterId: string, kind: WatchKind, previous: KindWatch | null = null): KindWatch {
+    const key = `${clusterId}/${kind}`;
+    const running = this.watches.get(key);
+    if (running) return running;
+    const cache = this.cache;
+    const w = new KindWatch(
+      this.kubeconfigOf(clusterId),
+      kind,
+      cache && { load: () => cache.load(clusterId, kind), save: (c) => cache.save(clusterId, kind, c) },
+      previous,
+    );
+    this.watches.set(key, w);
+    w.onIdle = () => {
+      if (this.watches.get(key) === w) this.watches.delete(key);
+      void w.stop();
+    };
+    w.start();
+    return w;
+  }
+
+  /** The cluster's watches, taken out of the map. */
+  private takeWatches(clusterId: string): KindWatch[] {
     const mine = [...this.watches.entries()].filter(([k]) => k.startsWith(`${clusterId}/`));
     for (const [k] of mine) this.watches.delete(k);
-    await Promise.all(mine.map(([, w]) => w.stop(false)));
+    return mine.map(([, w]) => w);
+  }
+
+  /**
+   * The cluster's kubeconfig was replaced: each watched kind starts again
+   * with the new one, from the objects the old watch knew, and its
+   * subscribers move to it without a new snapshot. Their streams go on:
+   * connecting, then only what differs once the new credential lists (or
+   * offline with the server's reason, if it refuses it). Unwatched kinds
+   * start afresh on next interest.
+   */
+  async renew(clusterId: string): Promise<void> {
+    // All in one turn, so that no subscribe comes between the old watches and their successors.
+    const old = this.takeWatches(clusterId);
+    const retiring = old.map((w) => w.retire());
+    try {
+      for (const w of old) {
+        const subs = [...this.subscriptions].filter((s) => s.clusterId === clusterId && s.offs.has(w.kind));
+        if (subs.length === 0) continue;
+        const fresh = this.watchOf(clusterId, w.kind, w);
+        for (const s of subs) {
+          s.offs.get(w.kind)!();
+          s.offs.set(w.kind, fresh.subscribe(s.listener, true));
+        }
+      }
+    } catch (e) {
+      // The new kubeconfig cannot be read back (the station locked meanwhile): the streams end with why, rather than fall silent.
+      await this.end(clusterId, e instanceof AppError ? e : new AppError(ErrorCodes.INTERNAL, internalErrorData().message, { cause: e }));
+    }
+    await Promise.all(retiring);
+  }
+
+  /**
+   * The cluster's credential was revoked or the cluster forgotten: its
+   * watches stop without keeping what they saw, and every subscription to
+   * it ends with `error`.
+   */
+  async end(clusterId: string, error: AppError): Promise<void> {
+    const stopping = this.takeWatches(clusterId).map((w) => w.stop(false));
+    const subs = [...this.subscriptions].filter((s) => s.clusterId === clusterId);
+    for (const s of subs) {
+      this.subscriptions.delete(s);
+      for (const off of s.offs.values()) off();
+      s.ended(error);
+    }
+    await Promise.all(stopping);
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.watches.values()].map((w) => w.stop()));
     this.watches.clear();
+    this.subscriptions.clear();
   }
 }

@@ -2,14 +2,18 @@
  * The cluster console's actions through the real headless host
  * (`edgeforge serve`, the API over WebSocket) against the Kubernetes API
  * stand-in: cordon, the drain job and its result, a followed log closed when
- * the caller aborts, and errors reaching the caller with their codes.
+ * the caller aborts, errors reaching the caller with their codes, and an
+ * open watch stream following the cluster's kubeconfig (replaced: it goes
+ * on; revoked or forgotten: it ends with the reason).
  */
 import path from 'node:path';
 import { ORPCError } from '@orpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterWatchEvent } from '../../main/api/contract';
 import type { ApiErrorData } from '../../main/api/errors';
 import { connectClient, startHostProcess, type RunningHost, type TestClient } from '../support/host';
 import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
+import { tcpRelay } from '../support/relay';
 import { tempDir } from '../support/tmp';
 import { eventually } from './wire';
 
@@ -123,5 +127,68 @@ describe('the cluster console over the host API', () => {
     );
     expect(e.code).toBe('CLUSTER_NO_KUBECONFIG');
     expect(e.message.zh).not.toBe(e.message.en);
+  });
+
+  /** Reads a watch stream in the background: the node names it shows, and how it ended. */
+  function reader(stream: AsyncIterable<ClusterWatchEvent>) {
+    const r = { nodes: new Set<string>(), snapshots: 0, error: null as ApiErrorData | null, done: false };
+    void (async () => {
+      try {
+        for await (const e of stream) {
+          if (e.kind !== 'nodes') continue;
+          const name = (o: Record<string, unknown>) => (o.metadata as { name: string }).name;
+          if (e.type === 'snapshot') {
+            r.snapshots++;
+            r.nodes = new Set(e.items.map(name));
+          } else if (e.type === 'changes') {
+            for (const o of e.upserts) r.nodes.add(name(o));
+            for (const d of e.deletes) r.nodes.delete(d.name);
+          }
+        }
+      } catch (e) {
+        r.error = e instanceof ORPCError ? (e.data as ApiErrorData) : { code: 'NOT_AN_API_ERROR', message: { en: String(e), zh: String(e) } };
+      } finally {
+        r.done = true;
+      }
+    })();
+    return r;
+  }
+
+  it('carries an open watch stream over to a replaced kubeconfig, then ends it with CLUSTER_CREDENTIAL_REVOKED when the kubeconfig is revoked', async () => {
+    const cable = await tcpRelay(new URL(kube.url));
+    try {
+      const id = (await client.clusters.import({ name: 'line-renewed', kubeconfig: kube.kubeconfig(cable.url()) })).id;
+      const r = reader(await client.clusters.watch({ id, kinds: ['nodes', 'pods'] }));
+      await eventually(() => expect(r.nodes.has('edge-1')).toBe(true));
+
+      // The new kubeconfig reaches the server directly; the old one's cable is pulled.
+      await client.clusters.replaceKubeconfig({ id, kubeconfig: kube.kubeconfig() });
+      await cable.cut();
+      kube.addNode('edge-after-replace');
+      await eventually(() => expect(r.nodes.has('edge-after-replace')).toBe(true), 15_000);
+      expect(r.snapshots).toBe(1);
+      expect(r.done).toBe(false);
+
+      const revoked = await client.clusters.revokeKubeconfig({ id });
+      await eventually(() => expect(r.done).toBe(true));
+      expect(r.error?.code).toBe('CLUSTER_CREDENTIAL_REVOKED');
+      expect(r.error?.message.en).toContain(
+        `The kubeconfig of cluster line-renewed was revoked at ${revoked.kubeconfigAt!.slice(0, 19).replace('T', ' ')} UTC`,
+      );
+      expect(r.error?.message.zh).toContain('已于');
+    } finally {
+      await cable.close();
+    }
+  });
+
+  it('ends an open watch stream with CLUSTER_FORGOTTEN when the station forgets the cluster', async () => {
+    const id = (await client.clusters.import({ name: 'line-forgotten', kubeconfig: kube.kubeconfig() })).id;
+    const r = reader(await client.clusters.watch({ id, kinds: ['nodes'] }));
+    await eventually(() => expect(r.nodes.size).toBeGreaterThan(0));
+    await client.clusters.remove({ id });
+    await eventually(() => expect(r.done).toBe(true));
+    expect(r.error?.code).toBe('CLUSTER_FORGOTTEN');
+    expect(r.error?.message.en).toMatch(/^This station forgot cluster line-forgotten at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    expect(r.error?.message.zh).toContain('移除集群 line-forgotten');
   });
 });

@@ -3,12 +3,16 @@
  * kind) against the Kubernetes API stand-in: snapshots then batched
  * changes, a dropped watch resumed from its last resourceVersion, a 410
  * relisted, and an unreachable server shown as offline with the last known
- * objects kept, then caught up once it answers again.
+ * objects kept, then caught up once it answers again; watch bookmarks
+ * keeping a quiet kind's sync time fresh; and the subscriptions following
+ * the cluster's credential (replaced: carried on; revoked: ended).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../main/api/errors';
 import { ClusterWatch, type WatchEvent } from '../../main/cluster';
+import type { WatchCache } from '../../main/cluster/watch';
 import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
 import { tcpRelay as relay } from '../support/relay';
 
@@ -45,6 +49,27 @@ function view() {
     },
   };
   return v;
+}
+
+/** The stand-in's kubeconfig with its bearer token instead of the client certificate: another credential for the same cluster. */
+const tokenKubeconfig = (k: KubeStandIn, server?: string) =>
+  k
+    .kubeconfig(server)
+    .replace(/^ {4}client-certificate-data: .*\n/m, '')
+    .replace(/^ {4}client-key-data: .*$/m, `    token: ${k.token}`);
+
+/** A cache in memory, recording what was kept. */
+function memoryCache() {
+  const kept = new Map<string, { items: Record<string, unknown>[]; syncedAt: string }>();
+  const saves: { key: string; syncedAt: string }[] = [];
+  const cache: WatchCache = {
+    load: (id, kind) => kept.get(`${id}/${kind}`) ?? null,
+    save: (id, kind, c) => {
+      kept.set(`${id}/${kind}`, c);
+      saves.push({ key: `${id}/${kind}`, syncedAt: c.syncedAt });
+    },
+  };
+  return { cache, kept, saves };
 }
 
 async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
@@ -138,4 +163,137 @@ describe('ClusterWatch', () => {
       await watch.close();
     }
   }, 90_000);
+
+  it('gives a kind without objects an empty snapshot, so that a window knows it is empty rather than not listed yet', async () => {
+    const watch = new ClusterWatch(() => kube.kubeconfig());
+    const v = view();
+    const off = watch.subscribe('c-empty', ['statefulsets'], (e) => v.on(e));
+    try {
+      await until('the empty snapshot', () => v.objects.has('statefulsets'));
+      expect(v.names('statefulsets')).toEqual([]);
+      expect(v.connection.get('statefulsets')?.connection.state).toBe('online');
+    } finally {
+      off();
+      await watch.close();
+    }
+  });
+
+  it('refreshes a quiet kind’s sync time from watch bookmarks, telling the window at most once a second, and keeps the newer time', async () => {
+    const quiet = await startKubeStandIn({ bookmarkIntervalMs: 50 });
+    const { cache, saves } = memoryCache();
+    const watch = new ClusterWatch(() => quiet.kubeconfig(), cache);
+    const v = view();
+    const off = watch.subscribe('c-bookmarks', ['cronjobs'], (e) => v.on(e));
+    try {
+      await until('online', () => v.connection.get('cronjobs')?.connection.state === 'online');
+      const first = v.connection.get('cronjobs')!.connection.lastSyncAt!;
+      const told = () => v.events.filter((e) => e.type === 'connection').length;
+      const toldBefore = told();
+      const t0 = Date.now();
+      // Nothing changes in this kind: only bookmarks can say that the server is still in sync.
+      await until('a newer sync time', () => (v.connection.get('cronjobs')!.connection.lastSyncAt ?? '') > first);
+      expect(v.connection.get('cronjobs')!.connection.state).toBe('online');
+      await sleep(2_500);
+      const bookmarks = Math.floor((Date.now() - t0) / 50);
+      // Twenty bookmarks a second arrive; the window hears of them about once a second (a loaded machine only means fewer).
+      expect(told() - toldBefore).toBeGreaterThanOrEqual(1);
+      expect(told() - toldBefore).toBeLessThanOrEqual(Math.ceil((Date.now() - t0) / 1000) + 1);
+      expect(told() - toldBefore).toBeLessThan(bookmarks);
+      expect(v.events.filter((e) => e.type !== 'connection')).toHaveLength(1);
+      expect(quiet.requests.filter((r) => r.path === '/apis/batch/v1/cronjobs' && r.query.watch !== 'true')).toHaveLength(1);
+      const keptAt = saves.at(-1)!.syncedAt;
+      off();
+      await watch.close();
+      // Stopped: the kept copy carries the last sync time a bookmark gave, though no object changed.
+      expect(saves.at(-1)!.syncedAt > keptAt).toBe(true);
+    } finally {
+      off();
+      await watch.close();
+      await quiet.close();
+    }
+  }, 30_000);
+
+  it('carries the subscriptions over to a replaced kubeconfig: the streams go on with the new credential, from what they hold (no new snapshot)', async () => {
+    const r = await relay(new URL(kube.url));
+    let kubeconfig = kube.kubeconfig(r.url());
+    const watch = new ClusterWatch(() => kubeconfig);
+    const v = view();
+    const ended: AppError[] = [];
+    const off = watch.subscribe(
+      'c3',
+      ['nodes', 'pods'],
+      (e) => v.on(e),
+      (e) => ended.push(e),
+    );
+    try {
+      await until('both snapshots', () => v.connection.get('nodes')?.connection.state === 'online' && v.objects.has('pods'));
+      const snapshots = () => v.events.filter((e) => e.type === 'snapshot').length;
+      const before = snapshots();
+      const requestsBefore = kube.requests.length;
+
+      // Another credential, another address; the old one's cable is pulled, so only the new one can bring news.
+      kubeconfig = tokenKubeconfig(kube);
+      const renewing = watch.renew('c3');
+      expect(v.connection.get('nodes')?.connection.state).toBe('connecting');
+      await renewing;
+      await r.cut();
+      kube.addNode('edge-after-renew');
+      await until('the node added after the renewal', () => v.names('nodes').includes('/edge-after-renew'));
+      await until('online again', () => v.connection.get('pods')?.connection.state === 'online');
+      expect(snapshots()).toBe(before);
+      expect(ended).toEqual([]);
+      // Listed and watched with the token. (An old watch that was still starting may have reached the server before the cut.)
+      const byToken = (watching: boolean) => () =>
+        kube.requests.slice(requestsBefore).some((x) => x.path === '/api/v1/nodes' && (x.query.watch === 'true') === watching && x.auth === 'token');
+      await until('a list with the new credential', byToken(false));
+      await until('a watch with the new credential', byToken(true));
+    } finally {
+      off();
+      await watch.close();
+      await r.close();
+    }
+  });
+
+  it('ends every subscription to a cluster whose credential is revoked, once, with the reason, and keeps nothing more of it', async () => {
+    const { cache, saves } = memoryCache();
+    const watch = new ClusterWatch(() => kube.kubeconfig(), cache);
+    const v = view();
+    const other = view();
+    const ended: AppError[] = [];
+    const off = watch.subscribe(
+      'c4',
+      ['nodes', 'pods'],
+      (e) => v.on(e),
+      (e) => ended.push(e),
+    );
+    const offOther = watch.subscribe('c5', ['nodes'], (e) => other.on(e));
+    try {
+      await until('the snapshots', () => v.objects.has('nodes') && v.objects.has('pods') && other.objects.has('nodes'));
+      const events = v.events.length;
+      const kept = saves.length;
+      const reason = new AppError('CLUSTER_CREDENTIAL_REVOKED', { en: 'revoked', zh: '已撤销' });
+      await watch.end('c4', reason);
+      expect(ended).toEqual([reason]);
+
+      kube.addNode('edge-after-revoke');
+      await until('the other cluster told', () => other.names('nodes').includes('/edge-after-revoke'));
+      await sleep(300);
+      expect(v.events.length).toBe(events);
+      expect(saves.slice(kept).filter((x) => x.key.startsWith('c4/'))).toEqual([]);
+      off();
+      expect(ended).toHaveLength(1);
+
+      // A later subscription starts afresh, with a list of its own.
+      const again = view();
+      const lists = () => kube.requests.filter((x) => x.path === '/api/v1/nodes' && x.query.watch !== 'true').length;
+      const listsBefore = lists();
+      const offAgain = watch.subscribe('c4', ['nodes'], (e) => again.on(e));
+      await until('a new list', () => lists() > listsBefore && again.names('nodes').includes('/edge-after-revoke'));
+      offAgain();
+    } finally {
+      off();
+      offOther();
+      await watch.close();
+    }
+  });
 });

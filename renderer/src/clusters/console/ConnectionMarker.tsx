@@ -1,8 +1,9 @@
-import { KeyOutlined } from '@ant-design/icons';
-import { Alert, Badge, Button, Tooltip } from 'antd';
+import { ArrowLeftOutlined, KeyOutlined } from '@ant-design/icons';
+import { Alert, Badge, Button, Result, Space, Tooltip } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { formatDuration, formatTime } from '../../i18n/format';
 import { usePreferences } from '../../settings/preferences';
+import { goTo } from '../../shell/areas';
 import { secondsSince, useNow } from './clock';
 import type { ConsoleConnection } from './objects';
 
@@ -29,7 +30,7 @@ export function ConnectionMarker({ connection }: { connection: ConsoleConnection
     <Tooltip title={connection.lastSyncAt ? t('clusters.connection.lastSyncAt', { time: formatTime(connection.lastSyncAt, lang) }) : undefined}>
       <span data-testid="console-connection" data-state={connection.state}>
         <Badge status={STATUS[connection.state]} text={t(`clusters.connection.state.${connection.state}`)} />
-        {connection.state !== 'online' && connection.state !== 'connecting' && (
+        {connection.state !== 'online' && connection.state !== 'connecting' && !connection.ended && (
           <>
             {' · '}
             <SyncAge at={connection.lastSyncAt} />
@@ -70,6 +71,38 @@ export function OfflineBanner({ connection, onReplace }: { connection: ConsoleCo
         <Button size="small" icon={<KeyOutlined />} onClick={onReplace} data-testid="console-replace-kubeconfig">
           {t('clusters.kubeconfig.replace')}
         </Button>
+      }
+    />
+  );
+}
+
+/**
+ * In place of the views once the stream ended for good: why (the station's
+ * message, with when the credential was revoked or the cluster forgotten),
+ * and the way back to the cluster list, focused so that Enter takes it; for a
+ * revoked credential also a new kubeconfig. Nothing of the cluster is shown:
+ * what the credential let the station see went with it.
+ */
+export function StreamEnded({ connection, onReplace }: { connection: ConsoleConnection; onReplace: () => void }) {
+  const { t } = useTranslation();
+  const { lang } = usePreferences();
+  return (
+    <Result
+      status="warning"
+      data-testid="console-ended"
+      data-reason={connection.ended ?? ''}
+      title={<span role="alert">{connection.problem?.[lang]}</span>}
+      extra={
+        <Space wrap style={{ justifyContent: 'center' }}>
+          <Button type="primary" icon={<ArrowLeftOutlined />} onClick={() => goTo('clusters')} autoFocus data-testid="console-ended-back">
+            {t('clusters.console.back')}
+          </Button>
+          {connection.ended === 'revoked' && (
+            <Button icon={<KeyOutlined />} onClick={onReplace} data-testid="console-ended-replace">
+              {t('clusters.kubeconfig.replace')}
+            </Button>
+          )}
+        </Space>
       }
     />
   );

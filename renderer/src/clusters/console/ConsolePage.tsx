@@ -13,7 +13,7 @@ import { PodsView } from '../pods/PodsView';
 import { WORKLOAD_KINDS, type WorkloadKind } from '../workloads/workload';
 import { WorkloadsView } from '../workloads/WorkloadsView';
 import { YamlDrawer } from '../yaml/YamlDrawer';
-import { ConnectionMarker, OfflineBanner } from './ConnectionMarker';
+import { ConnectionMarker, OfflineBanner, StreamEnded } from './ConnectionMarker';
 import { ConsoleContext, type ConsoleValue, type LogsRef, type YamlRef } from './context';
 import { HelpOverlay } from './HelpOverlay';
 import { FILTER_INPUT_ID } from './ListToolbar';
@@ -46,7 +46,9 @@ const onControl = (e: KeyboardEvent) => e.key === 'Enter' && (e.target as HTMLEl
  * One cluster's console: Nodes, Workloads, Pods, Events and Deploy, all fed
  * by one clusters.watch stream (no polling), with the connection shown
  * honestly, the shared YAML and logs panels, and k9s-like keys (`?`).
- * "#/clusters/<id>/<view>[/<workload kind>]" is the place shown.
+ * "#/clusters/<id>/<view>[/<workload kind>]" is the place shown. Once the
+ * stream ended for good (credential revoked, cluster forgotten) only why
+ * and the way back are shown.
  */
 export function ConsolePage({ cluster, view, workloadKind }: { cluster: Cluster; view: View; workloadKind: WorkloadKind }) {
   const { t } = useTranslation();
@@ -75,10 +77,21 @@ export function ConsolePage({ cluster, view, workloadKind }: { cluster: Cluster;
 
   const show = (v: View) => goTo('clusters', cluster.id, v, ...(v === 'workloads' ? [workloadKind] : []));
 
+  // Panels on the objects of an ended stream close with it (while rendering: React's "adjusting state when a prop changes").
+  const [ended, setEnded] = useState(connection.ended);
+  if (ended !== connection.ended) {
+    setEnded(connection.ended);
+    if (connection.ended) {
+      setYaml(null);
+      setLogs(null);
+      setHelp(false);
+    }
+  }
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape' && closeDrawer()) return e.preventDefault();
-      if (e.ctrlKey || e.metaKey || e.altKey || typing(e) || onControl(e) || overlayOpen()) return;
+      if (connection.ended || e.ctrlKey || e.metaKey || e.altKey || typing(e) || onControl(e) || overlayOpen()) return;
       const n = Number.parseInt(e.key, 10);
       if (e.key === '?') setHelp(true);
       else if (e.key === '/') document.getElementById(FILTER_INPUT_ID)?.focus();
@@ -111,38 +124,46 @@ export function ConsolePage({ cluster, view, workloadKind }: { cluster: Cluster;
             <Typography.Text type="secondary">{cluster.server}</Typography.Text>
             <ConnectionMarker connection={connection} />
           </Space>
-          <Tooltip title={t('clusters.keys.title')}>
-            <Button icon={<QuestionCircleOutlined />} onClick={() => setHelp(true)} data-testid="console-help-open">
-              ?
-            </Button>
-          </Tooltip>
+          {!connection.ended && (
+            <Tooltip title={t('clusters.keys.title')}>
+              <Button icon={<QuestionCircleOutlined />} onClick={() => setHelp(true)} data-testid="console-help-open">
+                ?
+              </Button>
+            </Tooltip>
+          )}
         </Space>
-        <OfflineBanner connection={connection} onReplace={() => setReplacing(true)} />
-        <Tabs
-          activeKey={view}
-          onChange={(k) => show(k as View)}
-          data-testid="console-views"
-          items={VIEWS.map((v, i) => ({
-            key: v,
-            label: (
-              <span data-testid={`console-view-${v}`}>
-                {t(`clusters.console.views.${v}`)}
-                <Typography.Text type="secondary" keyboard style={{ fontSize: 11, marginLeft: 6 }}>
-                  {i + 1}
-                </Typography.Text>
-              </span>
-            ),
-          }))}
-          tabBarStyle={{ marginBottom: 8 }}
-        />
-        {view === 'nodes' && <NodesView />}
-        {view === 'workloads' && <WorkloadsView kind={workloadKind} onKind={(k) => goTo('clusters', cluster.id, 'workloads', k)} />}
-        {view === 'pods' && <PodsView />}
-        {view === 'events' && <EventsView />}
-        {view === 'deploy' && <DeployView />}
-        {yaml && <YamlDrawer key={`${yaml.kind}/${yaml.namespace}/${yaml.name}`} target={yaml} onClose={() => setYaml(null)} />}
-        {logs && <LogsPanel key={`${logs.namespace}/${logs.pod}`} target={logs} onClose={() => setLogs(null)} />}
-        {help && <HelpOverlay onClose={() => setHelp(false)} />}
+        {connection.ended ? (
+          <StreamEnded connection={connection} onReplace={() => setReplacing(true)} />
+        ) : (
+          <>
+            <OfflineBanner connection={connection} onReplace={() => setReplacing(true)} />
+            <Tabs
+              activeKey={view}
+              onChange={(k) => show(k as View)}
+              data-testid="console-views"
+              items={VIEWS.map((v, i) => ({
+                key: v,
+                label: (
+                  <span data-testid={`console-view-${v}`}>
+                    {t(`clusters.console.views.${v}`)}
+                    <Typography.Text type="secondary" keyboard style={{ fontSize: 11, marginLeft: 6 }}>
+                      {i + 1}
+                    </Typography.Text>
+                  </span>
+                ),
+              }))}
+              tabBarStyle={{ marginBottom: 8 }}
+            />
+            {view === 'nodes' && <NodesView />}
+            {view === 'workloads' && <WorkloadsView kind={workloadKind} onKind={(k) => goTo('clusters', cluster.id, 'workloads', k)} />}
+            {view === 'pods' && <PodsView />}
+            {view === 'events' && <EventsView />}
+            {view === 'deploy' && <DeployView />}
+            {yaml && <YamlDrawer key={`${yaml.kind}/${yaml.namespace}/${yaml.name}`} target={yaml} onClose={() => setYaml(null)} />}
+            {logs && <LogsPanel key={`${logs.namespace}/${logs.pod}`} target={logs} onClose={() => setLogs(null)} />}
+            {help && <HelpOverlay onClose={() => setHelp(false)} />}
+          </>
+        )}
         {replacing && (
           <KubeconfigDialog
             cluster={cluster}

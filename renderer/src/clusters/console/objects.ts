@@ -44,6 +44,14 @@ class KindObjects {
   /** Set by the kind's first snapshot: until then, "no objects" means "not known yet". */
   listed = false;
 
+  /** Forgets every object: nothing is known of the kind any more. */
+  clear(): void {
+    this.byUid.clear();
+    this.byName.clear();
+    this.listed = false;
+    this.dirty = true;
+  }
+
   replace(items: KubeObject[]): void {
     this.byUid.clear();
     this.byName.clear();
@@ -92,21 +100,26 @@ class KindObjects {
   }
 }
 
+/** Why the console's stream ended for good: the credential was revoked, or the station forgot the cluster. */
+export type ConsoleEnd = 'revoked' | 'forgotten';
+
 /** The console's connection as one: the worst of the kinds', with the age of the oldest data shown. */
 export interface ConsoleConnection {
   state: 'connecting' | 'online' | 'offline' | 'no-credential';
   /** When the server was last heard from: how old what is shown is. */
   lastSyncAt: string | null;
   problem: LocalizedText | null;
+  /** Set when the stream ended for good (`problem` says why); nothing of the cluster is shown then. */
+  ended: ConsoleEnd | null;
 }
 
-const CONNECTING: ConsoleConnection = { state: 'connecting', lastSyncAt: null, problem: null };
+const CONNECTING: ConsoleConnection = { state: 'connecting', lastSyncAt: null, problem: null, ended: null };
 
 export class ConsoleObjects {
   readonly kinds = Object.fromEntries(WATCHED_KINDS.map((k) => [k, new KindObjects()])) as Record<WatchKind, KindObjects>;
   private readonly kindConnections = new Map<WatchKind, WatchConnection>();
   /** Why the stream itself could not be had (no kubeconfig, cluster forgotten), when it could not. */
-  private streamProblem: { state: 'offline' | 'no-credential'; problem: LocalizedText } | null = null;
+  private streamProblem: { state: 'offline' | 'no-credential'; problem: LocalizedText; ended?: ConsoleEnd } | null = null;
   private joined: ConsoleConnection = CONNECTING;
   private readonly listeners = new Map<string, Set<() => void>>();
 
@@ -135,6 +148,20 @@ export class ConsoleObjects {
     this.notify('connection');
   }
 
+  /**
+   * The stream ended for good (the credential revoked, the cluster
+   * forgotten): every object goes, as what the credential let the station
+   * see goes with it, and the console says why until a new stream brings
+   * events again.
+   */
+  ended(why: ConsoleEnd, problem: LocalizedText): void {
+    for (const kind of WATCHED_KINDS) this.kinds[kind].clear();
+    this.kindConnections.clear();
+    this.streamProblem = { state: 'no-credential', problem, ended: why };
+    this.joined = { state: 'no-credential', problem, lastSyncAt: null, ended: why };
+    for (const topic of [...WATCHED_KINDS, 'connection']) this.notify(topic);
+  }
+
   connection(): ConsoleConnection {
     return this.joined;
   }
@@ -145,19 +172,21 @@ export class ConsoleObjects {
     // Every kind's watch talks to the same server: the newest answer of any is when it was last heard from (a quiet kind had nothing to say).
     const lastSyncAt = syncs.reduce<string | null>((a, b) => (a === null || (b !== null && b > a) ? b : a), null);
     let next: ConsoleConnection;
-    if (this.streamProblem) next = { state: this.streamProblem.state, problem: this.streamProblem.problem, lastSyncAt: lastSyncAt ?? this.joined.lastSyncAt };
-    else if (all.length < WATCHED_KINDS.length && !all.some((c) => c.state === 'offline')) next = { ...CONNECTING, lastSyncAt };
+    if (this.streamProblem) {
+      const { state, problem, ended } = this.streamProblem;
+      next = ended ? { state, problem, lastSyncAt: null, ended } : { state, problem, lastSyncAt: lastSyncAt ?? this.joined.lastSyncAt, ended: null };
+    } else if (all.length < WATCHED_KINDS.length && !all.some((c) => c.state === 'offline')) next = { ...CONNECTING, lastSyncAt };
     else {
       const offline = all.find((c) => c.state === 'offline');
       const connecting = all.find((c) => c.state === 'connecting');
       next = offline
-        ? { state: 'offline', problem: offline.problem, lastSyncAt }
+        ? { state: 'offline', problem: offline.problem, lastSyncAt, ended: null }
         : connecting
-          ? { state: 'connecting', problem: connecting.problem, lastSyncAt }
-          : { state: 'online', problem: null, lastSyncAt };
+          ? { state: 'connecting', problem: connecting.problem, lastSyncAt, ended: null }
+          : { state: 'online', problem: null, lastSyncAt, ended: null };
     }
     const j = this.joined;
-    if (j.state !== next.state || j.lastSyncAt !== next.lastSyncAt || j.problem?.en !== next.problem?.en) this.joined = next;
+    if (j.state !== next.state || j.lastSyncAt !== next.lastSyncAt || j.problem?.en !== next.problem?.en || j.ended !== next.ended) this.joined = next;
   }
 
   subscribe(topic: string, listener: () => void): () => void {

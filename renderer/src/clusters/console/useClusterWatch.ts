@@ -4,7 +4,9 @@
  * console's store (console/objects.ts) on a frame, at most four times a
  * second. No polling. A stream that fails is opened again with a back-off;
  * meanwhile the last known objects stay and the console says it is
- * offline.
+ * offline. A replaced kubeconfig does not touch the stream (the station
+ * carries it on with the new credential); a revoked one, or the cluster
+ * forgotten, ends it for good: the objects go, and the console says why.
  */
 import i18next from 'i18next';
 import { useEffect, useState } from 'react';
@@ -12,13 +14,16 @@ import type { ClusterWatchEvent } from '../../../../main/api/contract';
 import { frameBatcher } from '../../api/coalesce';
 import { useApi } from '../../api/context';
 import { apiErrorData } from '../../api/errors';
-import { ConsoleObjects, WATCHED_KINDS } from './objects';
+import { ConsoleObjects, WATCHED_KINDS, type ConsoleEnd } from './objects';
 
 const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000];
 /** At most this often the console shows a new batch (5,000 churning pods would otherwise render every frame). */
 const UPDATE_MS = 250;
 
 const bothLanguages = (key: string) => ({ en: i18next.t(key, { lng: 'en' }), zh: i18next.t(key, { lng: 'zh-CN' }) });
+
+/** The codes a stream ends with for good (main/cluster/console-client.ts, ConsoleErrors): opening it again would not help. */
+const ENDS: Record<string, ConsoleEnd> = { CLUSTER_CREDENTIAL_REVOKED: 'revoked', CLUSTER_FORGOTTEN: 'forgotten' };
 
 /** The console's store, fed by the stream; a new `generation` opens the stream again (after a new kubeconfig). */
 export function useClusterWatch(clusterId: string, generation: number): ConsoleObjects {
@@ -48,11 +53,11 @@ export function useClusterWatch(clusterId: string, generation: number): ConsoleO
     let failures = 0;
 
     /**
-     * Why the stream failed. An error raised once the stream has started
-     * reaches the window without its code (the API maps only errors thrown
-     * before a stream is returned): the cluster's status is asked once
-     * instead, which says whether the credential is missing or refused, or
-     * the server unreachable, and why.
+     * Why the stream failed. An API error says so itself, with its code, also
+     * when the stream raised it while running (main/api/rpc.ts); anything
+     * else (the connection to the station dropped) has the cluster's status
+     * asked once instead, which says whether the credential is missing or
+     * refused, or the server unreachable, and why.
      */
     const explain = async (e: unknown) => {
       const d = apiErrorData(e);
@@ -80,6 +85,14 @@ export function useClusterWatch(clusterId: string, generation: number): ConsoleO
         }
       } catch (e) {
         if (controller.signal.aborted) return;
+        const d = apiErrorData(e);
+        const end = d ? ENDS[d.code] : undefined;
+        if (d && end) {
+          // Events still waiting for a frame would bring back what the credential showed.
+          queue.length = 0;
+          store.ended(end, d.message);
+          return;
+        }
         await explain(e);
       }
       if (controller.signal.aborted) return;
