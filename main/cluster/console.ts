@@ -112,8 +112,24 @@ export class ConsoleService {
     }
   }
 
-  logs(input: LogsInput, signal?: AbortSignal): AsyncGenerator<LogsEvent> {
-    return streamLogs(this.client(input.clusterId), input, signal);
+  /** A pod's log, live when following; it ends with the reason when the cluster's credential is revoked or the cluster forgotten. */
+  async *logs(input: LogsInput, signal?: AbortSignal): AsyncGenerator<LogsEvent> {
+    const client = this.client(input.clusterId);
+    const cut = new AbortController();
+    let reason = null as AppError | null;
+    const off = this.d.clusters.onCredentialEnded((id, why) => {
+      if (id !== input.clusterId) return;
+      reason = why;
+      cut.abort();
+    });
+    try {
+      yield* streamLogs(client, input, signal ? AbortSignal.any([signal, cut.signal]) : cut.signal);
+    } catch (e) {
+      if (!reason) throw e;
+    } finally {
+      off();
+    }
+    if (reason) throw reason;
   }
 
   logText(input: Omit<LogsInput, 'follow'>, signal?: AbortSignal) {

@@ -23,6 +23,8 @@ const utc = (iso: string) => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
 
 export class ClusterService {
   private readonly live: ClusterWatch;
+  /** What else holds a cluster's credential open (log streams, pod shells): told when it is revoked or the cluster forgotten. */
+  private readonly endListeners = new Set<(clusterId: string, reason: AppError) => void>();
 
   constructor(private readonly store: ClusterStore) {
     this.live = new ClusterWatch((id) => this.kubeconfig(id), {
@@ -96,7 +98,7 @@ export class ClusterService {
     const c = this.store.revokeKubeconfig(id);
     // In the same turn as the revocation: no watch keeps its objects again after the store dropped them.
     const at = utc(c.kubeconfigAt ?? new Date().toISOString());
-    void this.live.end(
+    this.ended(
       id,
       new AppError(ConsoleErrors.CLUSTER_CREDENTIAL_REVOKED, {
         en: `The kubeconfig of cluster ${c.name} was revoked at ${at}: the station no longer reaches the cluster, and what the console showed of it was dropped. Import a kubeconfig (Clusters › Replace kubeconfig) to watch it again.`,
@@ -110,7 +112,7 @@ export class ClusterService {
   remove(id: string): Cluster {
     const c = this.store.remove(id);
     const at = utc(new Date().toISOString());
-    void this.live.end(
+    this.ended(
       id,
       new AppError(ConsoleErrors.CLUSTER_FORGOTTEN, {
         en: `This station forgot cluster ${c.name} at ${at}: its kubeconfig, join token and kept objects are gone (the cluster itself keeps running). Import its kubeconfig again to watch it.`,
@@ -118,6 +120,21 @@ export class ClusterService {
       }),
     );
     return c;
+  }
+
+  /**
+   * Calls `fn` when a cluster's credential is revoked or the cluster
+   * forgotten: what still uses it (a log stream, a pod shell) ends with the
+   * reason. Returns the unsubscribe.
+   */
+  onCredentialEnded(fn: (clusterId: string, reason: AppError) => void): () => void {
+    this.endListeners.add(fn);
+    return () => this.endListeners.delete(fn);
+  }
+
+  private ended(id: string, reason: AppError): void {
+    void this.live.end(id, reason);
+    for (const l of [...this.endListeners]) l(id, reason);
   }
 
   /** The stored kubeconfig, or a refusal that says how to get one. */

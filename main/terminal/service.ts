@@ -32,6 +32,10 @@ interface Meta {
   listeners: Set<(e: TerminalEvent) => void>;
   /** Closed and forgotten: every attached window's stream ends. */
   gone: boolean;
+  /** A pod session's cluster: the session ends when that cluster's credential is revoked. */
+  clusterId: string | null;
+  /** Why the station hung it up, shown instead of what the transport says of its end. */
+  endedBy: LocalizedText | null;
 }
 
 export class TerminalService {
@@ -44,12 +48,16 @@ export class TerminalService {
       native: NativeHost;
       knownHosts: KnownHosts;
       flash: Pick<FlashService, 'sshAccess'>;
-      clusters: Pick<ClusterService, 'kubeconfig' | 'list'>;
+      clusters: Pick<ClusterService, 'kubeconfig' | 'list' | 'onCredentialEnded'>;
       /** How often pod sessions ping their API server (POD_KEEPALIVE_MS); tests shorten it. */
       podKeepaliveMs?: number;
     },
   ) {
     d.native.on(TERMINAL_EVENT, (e) => this.onWorker(e as TerminalWorkerEvent));
+    // A revoked credential or a forgotten cluster ends the pod shells opened with it (as it ends the console's watches).
+    d.clusters.onCredentialEnded((clusterId, reason) => {
+      for (const m of this.sessions.values()) if (m.clusterId === clusterId && m.view.state !== 'exited') void this.endWith(m, reason.text);
+    });
     d.native.onExit(() => {
       for (const m of this.sessions.values())
         if (m.view.state !== 'exited')
@@ -146,6 +154,8 @@ export class TerminalService {
       acked: 0,
       listeners: new Set(),
       gone: false,
+      clusterId: input.kind === 'pod' ? input.clusterId : null,
+      endedBy: null,
     };
     // Registered before the worker answers: its first output and state may come before the answer.
     this.sessions.set(id, meta);
@@ -283,6 +293,13 @@ export class TerminalService {
     return m.view;
   }
 
+  /** Hangs up a session that must not go on, saying why; it stays listed (ended) for its tab to show the reason. */
+  private async endWith(m: Meta, status: LocalizedText): Promise<void> {
+    m.endedBy = status;
+    await this.d.native.request('terminal.close', { id: m.view.id }).catch(() => undefined);
+    if (m.view.state !== 'exited') this.update(m, { state: 'exited', status });
+  }
+
   /** Closes the serial sessions on a port ("free the port"); says whether there were any. */
   async closeSerial(path: string): Promise<boolean> {
     const on = [...this.sessions.values()].filter((m) => m.view.kind === 'serial' && m.view.target.startsWith(`${path} `) && m.view.state !== 'exited');
@@ -364,7 +381,7 @@ export class TerminalService {
       if (m.listeners.size === 0) this.ackTo(m, m.view.offset);
       return;
     }
-    this.update(m, { state: e.state, status: e.status, exitCode: e.exitCode });
+    this.update(m, { state: e.state, status: e.state === 'exited' ? (m.endedBy ?? e.status) : e.status, exitCode: e.exitCode });
   }
 
   private update(m: Meta, patch: Partial<TerminalSession> & { status?: LocalizedText | null }): void {

@@ -333,6 +333,20 @@ describe('logs', () => {
     expect((await it.next()).done).toBe(true);
   });
 
+  it('ends a followed log with CLUSTER_CREDENTIAL_REVOKED when the kubeconfig is revoked, and closes it at the server', async () => {
+    const t = station();
+    const it = t.ops.logs({ clusterId: t.id, namespace: 'default', pod: 'pair', container: 'proxy', previous: false, follow: true, timestamps: false });
+    expect(await it.next()).toMatchObject({ value: { type: 'lines' } });
+    await eventually(() => expect(kube.logFollowers('default', 'pair', 'proxy')).toBe(1));
+    const pending = it.next();
+    t.clusters.revokeKubeconfig(t.id);
+    const e = await refusal(pending);
+    expect(e.code).toBe('CLUSTER_CREDENTIAL_REVOKED');
+    expect(e.text.en).toMatch(/^The kubeconfig of cluster line-a was revoked at /);
+    await eventually(() => expect(kube.logFollowers('default', 'pair', 'proxy')).toBe(0));
+    await t.clusters.close();
+  });
+
   it("reads the previous container's log, the last lines only, and refuses a container the pod does not have", async () => {
     const prev = s.ops.logs({ clusterId: s.id, namespace: 'default', pod: 'talker', previous: true, follow: false, timestamps: false, tailLines: 2 });
     const events: LogsEvent[] = [];

@@ -40,6 +40,7 @@ beforeAll(() => {
         throw new Error('no clusters in this test');
       },
       list: () => [],
+      onCredentialEnded: () => () => false,
     },
   });
 });
