@@ -16,7 +16,7 @@ import { catalogInputs } from '../catalog/station';
 import { api, eventually } from '../cluster/wire';
 import { appInBrowser, shot } from '../support/browser';
 import { connectClient, type TestClient } from '../support/host';
-import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
+import { startKubeStandIn, usageOf, type KubeStandIn } from '../support/kube-stand-in';
 import { tempDir } from '../support/tmp';
 import { tcpRelay as relay } from '../support/relay';
 
@@ -215,6 +215,26 @@ describe('Clusters in the browser: the edge cluster console', () => {
     await expect.poll(() => pods.getAttribute('data-count')).toBe('4');
     const name = kube.objects('pods', 'default')[0]!.metadata.name;
     expect(await row('pods-table', name).getByTestId('pod-status').getAttribute('data-status')).toBe('Running');
+    // Each pod's CPU and memory in use, as metrics-server measured them (millicores under a core).
+    const cpu = (pod: string) => Number(usageOf(`pod/default/${pod}/api`, 'container').cpu.slice(0, -1)) / 1e6;
+    await expect.poll(() => pods.locator('.ant-table-thead').textContent(), { timeout: 20_000 }).toContain('CPU used');
+    expect(await pods.locator('.ant-table-thead').textContent()).toContain('Mem. used');
+    expect(await row('pods-table', name).textContent()).toContain(`${cpu(name)}m`);
+    expect(await row('pods-table', name).textContent()).toMatch(/\d+\.\d MiB/);
+    // Sorted by CPU in use, the busiest first.
+    await pods.locator('.ant-table-thead th').filter({ hasText: 'CPU used' }).click();
+    await pods.locator('.ant-table-thead th').filter({ hasText: 'CPU used' }).click();
+    const busiest = kube
+      .objects('pods', 'default')
+      .map((p) => p.metadata.name)
+      .sort((a, b) => cpu(b) - cpu(a));
+    await expect.poll(() => s.page.locator('[data-testid="pods-table-row"]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-name')))).toEqual(busiest);
+    await picture('clusters-pods-usage-en');
+    await pods
+      .locator('.ant-table-thead th')
+      .filter({ hasText: /^Name$/ })
+      .click();
+
     await select('pods-table', name);
     await s.page.locator('body').press('Enter');
     const details = dialogOf('pod-drawer');
@@ -222,10 +242,68 @@ describe('Clusters in the browser: the edge cluster console', () => {
     await still();
     for (const condition of ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'])
       expect(await details.getByTestId('pod-conditions').textContent()).toContain(condition);
+    expect(await details.getByTestId('pod-cpu-usage').textContent()).toBe(`${cpu(name)}m`);
     await picture('clusters-pod-drawer-en');
     await s.page.keyboard.press('Escape');
     await details.waitFor({ state: 'detached' });
   });
+
+  it('says why there are no usage figures: metrics-server not answering (503), or not installed; the rest works on', async () => {
+    const note = s.page.getByTestId('metrics-unavailable');
+    const pods = s.page.getByTestId('pods-table');
+    /** Until the console has read metrics again: at once when a view opens (the last read is older than 5 s), or on the 15 s timer. */
+    const metricsState = async (state: string) => {
+      await expect
+        .poll(
+          async () => {
+            await view(1, 'nodes');
+            await view(3, 'pods');
+            return (await note.count()) > 0 ? note.getAttribute('data-state') : 'figures';
+          },
+          { timeout: 45_000, interval: 6_000 },
+        )
+        .toBe(state);
+    };
+
+    kube.setMetricsServer('unavailable');
+    await metricsState('unavailable');
+    expect(await note.textContent()).toBe('metrics-server not answering');
+    expect(await pods.locator('.ant-table-thead').textContent()).not.toContain('CPU used');
+    expect(await pods.getAttribute('data-count')).toBe('4');
+    await note.hover();
+    const tip = s.page.locator('.ant-tooltip:visible');
+    await tip.getByText('metrics-server is registered', { exact: false }).waitFor();
+    expect(await tip.textContent()).toContain('503 Service Unavailable');
+    await s.page.waitForTimeout(300);
+    await s.page.screenshot({ path: shot('clusters-pods-metrics-503-en') });
+    // The pod's details say the same, and its other actions still work.
+    const name = kube.objects('pods', 'default')[0]!.metadata.name;
+    await select('pods-table', name);
+    await s.page.locator('body').press('Enter');
+    const details = dialogOf('pod-drawer');
+    await details.waitFor();
+    await still();
+    expect(await details.getByTestId('pod-cpu-usage').textContent()).toBe('metrics-server not answering');
+    expect(await details.getByTestId('pod-drawer-logs').getAttribute('data-blocked')).toBe(null);
+    await s.page.keyboard.press('Escape');
+    await details.waitFor({ state: 'detached' });
+    // The Nodes view shows it too, without its usage columns.
+    await view(1, 'nodes');
+    expect(await note.getAttribute('data-state')).toBe('unavailable');
+    expect(await s.page.getByTestId('nodes-table').locator('.ant-table-thead').textContent()).not.toContain('CPU %');
+    expect(await s.page.getByTestId('nodes-table').getAttribute('data-count')).toBe('5');
+
+    kube.setMetricsServer(false);
+    await metricsState('absent');
+    expect(await note.textContent()).toBe('metrics-server not installed');
+    await note.hover();
+    await s.page.locator('.ant-tooltip:visible').getByText('The cluster has no metrics-server', { exact: false }).waitFor();
+    expect(await pods.getAttribute('data-count')).toBe('4');
+
+    kube.setMetricsServer(true);
+    await metricsState('figures');
+    await expect.poll(() => pods.locator('.ant-table-thead').textContent()).toContain('CPU used');
+  }, 120_000);
 
   it('cordons a node with c and shows SchedulingDisabled, then uncordons it', async () => {
     await view(1, 'nodes');
@@ -611,9 +689,10 @@ describe('Clusters in the browser: the edge cluster console', () => {
 
 /**
  * The console at the size the brief names: 500 nodes and 5,000 pods, with
- * 200 pod changes a second streaming in. Long tasks (main-thread work over
- * 50 ms, PerformanceObserver) are counted while the keys move through the
- * list and the filter is typed; the list must keep up.
+ * their usage from metrics-server and 200 pod changes a second streaming
+ * in. Long tasks (main-thread work over 50 ms, PerformanceObserver) are
+ * counted while the keys move through the list and the filter is typed;
+ * the list must keep up.
  */
 describe('Clusters in the browser: 500 nodes and 5,000 pods', () => {
   const s = appInBrowser();
@@ -622,7 +701,7 @@ describe('Clusters in the browser: 500 nodes and 5,000 pods', () => {
   let churn: { stop(): void; readonly emitted: number } | null = null;
 
   beforeAll(async () => {
-    kube = await startKubeStandIn({ podStartMs: 100 });
+    kube = await startKubeStandIn({ podStartMs: 100, metricsServer: true });
     kube.seed({ nodes: 500, pods: 5000, namespaces: 10 });
     const api = await connectClient(s.host);
     ws = api.ws;
@@ -647,6 +726,9 @@ describe('Clusters in the browser: 500 nodes and 5,000 pods', () => {
   it('shows 5,000 pods and 500 nodes, and stays responsive to keys and the filter under churn', async () => {
     const pods = s.page.getByTestId('pods-table');
     await expect.poll(() => pods.getAttribute('data-count'), { timeout: 60_000 }).toBe('5000');
+    // With every pod's usage from metrics-server.
+    await expect.poll(() => pods.locator('.ant-table-thead').textContent(), { timeout: 30_000 }).toContain('CPU used');
+    await expect.poll(() => s.page.locator('[data-testid="pods-table-row"][data-name="seed-pod-0"]').textContent()).toMatch(/\d+m/);
     // Only the rows in view are in the page.
     expect(await s.page.locator('[data-testid="pods-table-row"]').count()).toBeLessThan(100);
     await s.page.evaluate(() => {

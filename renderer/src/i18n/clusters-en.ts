@@ -53,6 +53,8 @@ export const clusters = {
     memory: 'Memory',
     cpuUsed: 'CPU %',
     memUsed: 'Mem. %',
+    cpuUsage: 'CPU used',
+    memUsage: 'Mem. used',
     age: 'Age',
     namespace: 'Namespace',
     ready: 'Ready',
@@ -145,8 +147,6 @@ export const clusters = {
     drain: 'Drain',
     usedHelp: 'In use now, of what is allocatable (from metrics-server, read every 15 s).',
     allocCapHelp: 'Allocatable / capacity: what pods may use, of what the node has.',
-    metricsUnavailable: 'No usage figures',
-    noMetricsServer: 'The cluster has no metrics-server, so CPU and memory use are not known.',
     arch: 'Architecture',
     os: 'OS',
     runtime: 'Container runtime',
@@ -157,6 +157,13 @@ export const clusters = {
     allocatable: 'Allocatable',
     podsOnNode: 'Pods on this node',
     noPods: 'No pods on this node.',
+  },
+  metrics: {
+    absent: 'metrics-server not installed',
+    unavailable: 'metrics-server not answering',
+    failed: 'No usage figures',
+    absentHelp:
+      'The cluster has no metrics-server (metrics.k8s.io is not served), so CPU and memory use are not known. k3s installs it unless started with --disable metrics-server.',
   },
   drain: {
     title: 'Drain node {{name}}',
@@ -282,6 +289,9 @@ export const clusters = {
     state: 'State',
     lastState: 'Last state',
     init: 'init',
+    usageHelp: 'In use now by the pod’s containers together (from metrics-server, read every 15 s); amber from 75 % of the pod’s limit, red from 90 %.',
+    usageOfLimit: '{{used}} of {{limit}} limit ({{percent}} %)',
+    noUsage: 'Not measured (metrics-server measures running pods only).',
   },
   logs: {
     title: 'Logs: {{pod}}',

@@ -6,8 +6,11 @@
  * memory in kibibytes ("…Ki"). The figures are deterministic, derived from
  * the object's name, so tests can assert them; only Running pods have
  * metrics, as metrics-server reports only what the kubelet measured.
+ * Registered but not answering (`metricsServer: 'unavailable'`), the group
+ * stays listed in /apis and every path under it gets kube-aggregator's 503.
  */
 import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { KubeObject } from './types';
 
 export const METRICS_GROUP_VERSION = 'metrics.k8s.io/v1beta1';
@@ -58,3 +61,13 @@ export const metricsDiscovery = () => ({
     { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
   ],
 });
+
+/**
+ * kube-aggregator's answer while the APIService is not Available
+ * (kube-aggregator/pkg/apiserver/handler_proxy.go: proxyError, that is
+ * http.Error): a plain-text 503, not a Status.
+ */
+export function sendMetricsUnavailable(res: ServerResponse): void {
+  res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  res.end('service unavailable\n');
+}

@@ -17,7 +17,7 @@ import { apply, recordUpdate } from './apply';
 import { applyDefaults, Cluster, randomSuffix, RT } from './cluster';
 import { negotiate, runExec } from './exec';
 import { ContainerLogs } from './logs';
-import { METRICS_GROUP_VERSION, metricsDiscovery, nodeMetrics, podMetrics } from './metrics';
+import { METRICS_GROUP_VERSION, metricsDiscovery, nodeMetrics, podMetrics, sendMetricsUnavailable } from './metrics';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
 import { kubeconfigYaml, makePki } from './pki';
 import { apiResources, apiVersionOf, RESOURCES, typeKey, type ResourceType } from './resources';
@@ -53,9 +53,12 @@ export interface KubeStandInOptions {
   jobRunMs?: number;
   /** When > 0, every running container writes a log line this often. Default 0 (off). */
   logEveryMs?: number;
-  /** Serve metrics.k8s.io/v1beta1, as when metrics-server is installed. Default false. */
-  metricsServer?: boolean;
+  /** Serve metrics.k8s.io/v1beta1, as when metrics-server is installed; 'unavailable': registered but answering 503. Default false. */
+  metricsServer?: MetricsServer;
 }
+
+/** metrics-server: installed, absent, or registered but not answering (its APIService not Available). */
+export type MetricsServer = boolean | 'unavailable';
 
 export interface StandInRequest {
   method: string;
@@ -124,8 +127,8 @@ export interface KubeStandIn {
   runCronJob(namespace: string, name: string): KubeObject | null;
   /** While held, a PodDisruptionBudget allows no disruption (disruptionsAllowed 0) whatever its numbers. */
   holdDisruptionBudget(namespace: string, name: string, hold: boolean): void;
-  /** Installs or removes the metrics server: metrics.k8s.io in discovery and its paths, or 404. */
-  setMetricsServer(on: boolean): void;
+  /** Installs or removes the metrics server: metrics.k8s.io in discovery and its paths, or 404; 'unavailable': listed, its paths 503. */
+  setMetricsServer(on: MetricsServer): void;
   /** Creates nodes, namespaces and running pods in memory at once (no controller delays), for benchmarks. */
   seed(opts: SeedOptions): { nodes: string[]; namespaces: string[]; pods: number };
   /** A sustained rate of MODIFIED events: pods' (default) or nodes' annotation edits, round robin. */
@@ -887,6 +890,7 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
     const record = requestRecord(req, res, u, authenticate(req));
     try {
       if (record.auth === 'none') throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+      if (metricsOn === 'unavailable' && u.pathname.startsWith('/apis/metrics.k8s.io/')) return sendMetricsUnavailable(res);
       const method = req.method ?? 'GET';
       const info = method === 'GET' ? discovery(u.pathname) : undefined;
       if (info !== undefined) return sendJson(res, 200, info);

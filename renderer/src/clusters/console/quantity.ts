@@ -35,3 +35,9 @@ export function parseQuantity(q: unknown): number | null {
 export function formatCores(cores: number): string {
   return cores >= 10 ? String(Math.round(cores)) : String(Math.round(cores * 100) / 100);
 }
+
+/** CPU as Kubernetes writes it (kubectl top, resources.requests): millicores under a core ("250m", "<1m"), cores from one ("1.5"). */
+export function formatMillicores(millicores: number): string {
+  if (millicores > 0 && millicores < 0.5) return '<1m';
+  return Math.round(millicores) >= 1000 ? formatCores(millicores / 1000) : `${Math.round(millicores)}m`;
+}

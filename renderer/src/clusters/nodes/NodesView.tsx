@@ -1,17 +1,19 @@
-import { CodeOutlined, ExportOutlined, InfoCircleOutlined, PauseCircleOutlined, PlayCircleOutlined, TagsOutlined, WarningOutlined } from '@ant-design/icons';
-import { useMutation, useQuery } from '@tanstack/react-query';
-import { App, Tag, Tooltip } from 'antd';
+import { ExportOutlined, PauseCircleOutlined, PlayCircleOutlined, TagsOutlined } from '@ant-design/icons';
+import { useMutation } from '@tanstack/react-query';
+import { App } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/context';
 import { errorText } from '../../api/errors';
 import { usePreferences } from '../../settings/preferences';
-import { ActionButton, useConsole, useEmptyText, useGuard, useViewVerbs } from '../console/context';
+import { useConsole, useEmptyText, useGuard, useViewVerbs } from '../console/context';
 import { useObjectList } from '../console/list';
 import { ListToolbar } from '../console/ListToolbar';
+import { MetricsNote, useMetrics } from '../console/metrics';
 import { useKind } from '../console/objects';
 import { ObjectTable } from '../console/ObjectTable';
-import { keyOf, type Verb } from '../console/verbs';
+import { detailsAction, VerbButtons, YAML_ACTION, type VerbAction } from '../console/VerbButtons';
+import type { Verb } from '../console/verbs';
 import { useNodeColumns } from './columns';
 import { DrainDialog } from './DrainDialog';
 import { LabelsDialog } from './LabelsDialog';
@@ -19,30 +21,7 @@ import { nodeRow, type NodeRow } from './node';
 import { NodeDrawer } from './NodeDrawer';
 import { TaintsDialog } from './TaintsDialog';
 
-const METRICS_MS = 15_000;
-
 type Dialog = { kind: 'drain'; node: NodeRow } | { kind: 'labels'; nodes: NodeRow[] } | { kind: 'taints'; node: NodeRow };
-
-/** Node usage from metrics-server, read every 15 s while this view is open and the cluster answers. */
-function useMetrics(clusterId: string, online: boolean) {
-  const { orpc } = useApi();
-  return useQuery({ ...orpc.clusters.metrics.queryOptions({ input: { clusterId } }), refetchInterval: METRICS_MS, retry: false, enabled: online });
-}
-
-function MetricsNote({ metrics }: { metrics: ReturnType<typeof useMetrics> }) {
-  const { t } = useTranslation();
-  const { lang } = usePreferences();
-  if (metrics.data?.available) return null;
-  const why = metrics.error ? errorText(metrics.error, lang, t('errors.generic')) : metrics.data ? t('clusters.nodes.noMetricsServer') : null;
-  if (!why) return null;
-  return (
-    <Tooltip title={why}>
-      <Tag icon={<WarningOutlined />} data-testid="metrics-unavailable">
-        {t('clusters.nodes.metricsUnavailable')}
-      </Tag>
-    </Tooltip>
-  );
-}
 
 /** The Nodes view: every node live, with cordon, drain, labels and taints. */
 export function NodesView() {
@@ -50,13 +29,13 @@ export function NodesView() {
   const { client } = useApi();
   const { lang } = usePreferences();
   const { message } = App.useApp();
-  const { cluster, store, connection, openYaml } = useConsole();
+  const { cluster, store, openYaml } = useConsole();
   const guard = useGuard();
   const { items, listed } = useKind(store, 'nodes');
   const emptyText = useEmptyText(listed, t('clusters.nodes.empty'));
   const rows = useMemo(() => items.map(nodeRow), [items]);
-  const metrics = useMetrics(cluster.id, connection.state === 'online');
-  const columns = useNodeColumns(cluster.id, metrics.data);
+  const { metrics, problem } = useMetrics();
+  const columns = useNodeColumns(cluster.id, metrics);
   const list = useObjectList(rows, columns, { sort: { key: 'name', order: 'ascend' } });
   const [checked, setChecked] = useState<string[]>([]);
   const [details, setDetails] = useState<string | null>(null);
@@ -92,57 +71,30 @@ export function NodesView() {
     return true;
   });
 
-  const none = target ? null : t('clusters.list.selectFirst');
-  const hint = (verb: Verb, label: string) => `${label} (${keyOf(verb)})`;
+  /** The verbs on a node, above the table (with the checked nodes for labels) and in its drawer. */
+  const nodeActions = (row: NodeRow | null, nodes: NodeRow[] = []): VerbAction[] => [
+    {
+      verb: 'cordon',
+      label: t(row?.unschedulable ? 'clusters.nodes.uncordon' : 'clusters.nodes.cordon'),
+      icon: row?.unschedulable ? <PlayCircleOutlined /> : <PauseCircleOutlined />,
+      loading: cordon.isPending,
+    },
+    { verb: 'drain', label: t('clusters.nodes.drain'), icon: <ExportOutlined /> },
+    {
+      verb: 'labels',
+      label: nodes.length > 1 ? t('clusters.labels.forNodes', { count: nodes.length }) : t('clusters.labels.edit'),
+      icon: <TagsOutlined />,
+      ...(nodes.length > 0 ? { unavailable: null } : {}),
+    },
+    { verb: 'taints', label: t('clusters.taints.edit') },
+    YAML_ACTION,
+  ];
   const detailRow = rows.find((r) => r.uid === details) ?? null;
   return (
     <>
       <ListToolbar list={list} total={rows.length} namespaced={false}>
-        <MetricsNote metrics={metrics} />
-        <ActionButton
-          local
-          icon={<InfoCircleOutlined />}
-          unavailable={none}
-          hint={hint('open', t('clusters.list.details'))}
-          onClick={() => act('open')}
-          data-testid="node-details"
-        >
-          {t('clusters.list.details')}
-        </ActionButton>
-        <ActionButton
-          icon={target?.unschedulable ? <PlayCircleOutlined /> : <PauseCircleOutlined />}
-          unavailable={none}
-          hint={hint('cordon', t(target?.unschedulable ? 'clusters.nodes.uncordon' : 'clusters.nodes.cordon'))}
-          loading={cordon.isPending}
-          onClick={() => act('cordon')}
-          data-testid="node-cordon"
-        >
-          {t(target?.unschedulable ? 'clusters.nodes.uncordon' : 'clusters.nodes.cordon')}
-        </ActionButton>
-        <ActionButton
-          icon={<ExportOutlined />}
-          unavailable={none}
-          hint={hint('drain', t('clusters.nodes.drain'))}
-          onClick={() => act('drain')}
-          data-testid="node-drain"
-        >
-          {t('clusters.nodes.drain')}
-        </ActionButton>
-        <ActionButton
-          icon={<TagsOutlined />}
-          unavailable={checkedRows.length === 0 ? none : null}
-          hint={hint('labels', checkedRows.length > 1 ? t('clusters.labels.forNodes', { count: checkedRows.length }) : t('clusters.labels.edit'))}
-          onClick={() => act('labels')}
-          data-testid="node-labels"
-        >
-          {checkedRows.length > 1 ? t('clusters.labels.forNodes', { count: checkedRows.length }) : t('clusters.labels.edit')}
-        </ActionButton>
-        <ActionButton unavailable={none} hint={hint('taints', t('clusters.taints.edit'))} onClick={() => act('taints')} data-testid="node-taints">
-          {t('clusters.taints.edit')}
-        </ActionButton>
-        <ActionButton icon={<CodeOutlined />} unavailable={none} hint={hint('yaml', 'YAML')} onClick={() => act('yaml')} data-testid="node-yaml">
-          YAML
-        </ActionButton>
+        <MetricsNote problem={problem} />
+        <VerbButtons actions={[detailsAction(t), ...nodeActions(target, checkedRows)]} selected={target !== null} onVerb={act} testId="node" />
       </ListToolbar>
       <ObjectTable
         list={list}
@@ -153,7 +105,7 @@ export function NodesView() {
         onChecked={setChecked}
         emptyText={emptyText}
       />
-      {detailRow && <NodeDrawer row={detailRow} onClose={() => setDetails(null)} onVerb={(v) => act(v, detailRow)} />}
+      {detailRow && <NodeDrawer row={detailRow} actions={nodeActions(detailRow)} onVerb={(v) => act(v, detailRow)} onClose={() => setDetails(null)} />}
       {dialog?.kind === 'drain' && <DrainDialog node={dialog.node} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'labels' && <LabelsDialog nodes={dialog.nodes} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'taints' && <TaintsDialog node={dialog.node} onClose={() => setDialog(null)} />}

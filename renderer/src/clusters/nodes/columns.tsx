@@ -8,7 +8,9 @@ import { formatBytes } from '../../i18n/format';
 import { JOBS_LIST_INPUT } from '../../jobs/feed';
 import { Age } from '../console/Age';
 import { byNumber, byText, type Column } from '../console/list';
+import { UsageText } from '../console/metrics';
 import { formatCores } from '../console/quantity';
+import { percentOf } from '../console/usage';
 import type { NodeRow } from './node';
 
 /** The job kind of a drain (main/cluster/drain.ts); its params are the drain's input. */
@@ -71,25 +73,22 @@ function bytesPair(alloc: number | null, cap: number | null): string {
   return unitA === unitC ? `${a} / ${formatBytes(cap)}` : `${formatBytes(alloc)} / ${formatBytes(cap)}`;
 }
 
-const percent = (used: number, of: number | null) => (of ? Math.round((100 * used) / of) : null);
-
 function Usage({ value }: { value: number | null }) {
-  if (value === null) return <Typography.Text type="secondary">—</Typography.Text>;
-  return <Typography.Text type={value >= 90 ? 'danger' : value >= 75 ? 'warning' : undefined}>{value}%</Typography.Text>;
+  return <UsageText text={value === null ? null : `${value}%`} percent={value} />;
 }
 
 /** The Nodes table's columns; the usage columns appear only while metrics are available. */
-export function useNodeColumns(clusterId: string, metrics: Metrics | undefined): Column<NodeRow>[] {
+export function useNodeColumns(clusterId: string, metrics: Metrics | null): Column<NodeRow>[] {
   const { t } = useTranslation();
   return useMemo(() => {
     const usage = metrics?.available ? new Map(metrics.nodes.map((n) => [n.name, n])) : null;
     const cpuUsed = (r: NodeRow) => {
       const u = usage?.get(r.name);
-      return u ? percent(u.cpuMillicores / 1000, r.cpuAllocatable) : null;
+      return u ? percentOf(u.cpuMillicores / 1000, r.cpuAllocatable) : null;
     };
     const memUsed = (r: NodeRow) => {
       const u = usage?.get(r.name);
-      return u ? percent(u.memoryBytes, r.memoryAllocatable) : null;
+      return u ? percentOf(u.memoryBytes, r.memoryAllocatable) : null;
     };
     const cpu: Column<NodeRow> = {
       key: 'cpu',

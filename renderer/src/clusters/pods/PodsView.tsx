@@ -1,23 +1,52 @@
-import { CodeOutlined, DeleteOutlined, FileTextOutlined, InfoCircleOutlined } from '@ant-design/icons';
-import { Typography } from 'antd';
+import { CodeOutlined, DeleteOutlined, FileTextOutlined } from '@ant-design/icons';
+import { Tooltip, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { formatBytes } from '../../i18n/format';
 import { Age } from '../console/Age';
-import { ActionButton, useConsole, useEmptyText, useViewVerbs } from '../console/context';
+import { useConsole, useEmptyText, useViewVerbs } from '../console/context';
 import { byNumber, byText, useObjectList, type Column } from '../console/list';
 import { ListToolbar } from '../console/ListToolbar';
+import { MetricsNote, UsageText, useMetrics } from '../console/metrics';
 import { useKind } from '../console/objects';
 import { ObjectTable } from '../console/ObjectTable';
-import { keyOf, type Verb } from '../console/verbs';
+import { formatMillicores } from '../console/quantity';
+import { percentOf, podUsageIndex, podUsageOf, type PodUsage } from '../console/usage';
+import { detailsAction, VerbButtons, type VerbAction } from '../console/VerbButtons';
+import type { Verb } from '../console/verbs';
 import { podRow, type PodRow } from './pod';
 import { PodDrawer } from './PodDrawer';
 import { PodStatusTag } from './PodStatusTag';
 import { usePodActions } from './usePodActions';
 
-function usePodColumns(): Column<PodRow>[] {
+/** The figures in use the Pods view shows: metrics-server's, each against the pod's limit of it. */
+const IN_USE = [
+  { key: 'cpuUsage', width: 105, used: (u: PodUsage) => u.cpuMillicores, limit: (r: PodRow) => r.limits.cpuMillicores, format: formatMillicores },
+  { key: 'memUsage', width: 115, used: (u: PodUsage) => u.memoryBytes, limit: (r: PodRow) => r.limits.memoryBytes, format: formatBytes },
+] as const;
+
+/** The pods' columns; CPU and memory in use appear while metrics-server gives figures (`usage`). */
+function usePodColumns(usage: Map<string, PodUsage> | null): Column<PodRow>[] {
   const { t } = useTranslation();
-  return useMemo(
-    () => [
+  return useMemo(() => {
+    const usageColumns = (usage ? IN_USE : []).map((c): Column<PodRow> => {
+      const used = (r: PodRow) => {
+        const u = podUsageOf(usage, r);
+        return u && c.used(u);
+      };
+      return {
+        key: c.key,
+        title: <Tooltip title={t('clusters.pods.usageHelp')}>{t(`clusters.col.${c.key}`)}</Tooltip>,
+        width: c.width,
+        live: true,
+        render: (r) => {
+          const v = used(r);
+          return <UsageText text={v === null ? null : c.format(v)} percent={v === null ? null : percentOf(v, c.limit(r))} />;
+        },
+        sort: (a, b) => byNumber(used(a), used(b)),
+      };
+    });
+    return [
       {
         key: 'name',
         title: t('clusters.col.name'),
@@ -41,6 +70,7 @@ function usePodColumns(): Column<PodRow>[] {
         render: (r) => <Typography.Text type={r.restarts > 0 ? 'warning' : undefined}>{r.restarts}</Typography.Text>,
         sort: (a, b) => byNumber(a.restarts, b.restarts),
       },
+      ...usageColumns,
       { key: 'node', title: t('clusters.col.node'), width: 160, render: (r) => r.node || '—', sort: (a, b) => byText(a.node, b.node) },
       { key: 'ip', title: t('clusters.col.ip'), width: 120, render: (r) => r.ip || '—', sort: (a, b) => byText(a.ip, b.ip) },
       {
@@ -50,22 +80,25 @@ function usePodColumns(): Column<PodRow>[] {
         render: (r) => <Age since={r.createdAt} />,
         sort: (a, b) => byText(b.createdAt ?? '', a.createdAt ?? ''),
       },
-    ],
-    [t],
-  );
+    ];
+  }, [t, usage]);
 }
 
 /** What the filter box also finds a pod by: its node and status. */
 const podText = (r: PodRow) => `${r.node} ${r.status}`;
 
-/** The Pods view: every pod live, with logs, shell, YAML and delete. */
+/** The Pods view: every pod live, with its usage, logs, shell, YAML and delete. */
 export function PodsView() {
   const { t } = useTranslation();
   const { store } = useConsole();
   const { items, listed } = useKind(store, 'pods');
   const emptyText = useEmptyText(listed, t('clusters.pods.empty'));
   const rows = useMemo(() => items.map(podRow), [items]);
-  const columns = usePodColumns();
+  const metrics = useMetrics();
+  // Indexed again only when the figures change: a tick that brings the same ones renders nothing.
+  const figures = metrics.metrics?.pods;
+  const usage = useMemo(() => (figures ? podUsageIndex(figures) : null), [figures]);
+  const columns = usePodColumns(usage);
   const list = useObjectList(rows, columns, { sort: { key: 'name', order: 'ascend' }, more: podText });
   const actions = usePodActions();
   const [details, setDetails] = useState<string | null>(null);
@@ -85,57 +118,32 @@ export function PodsView() {
   };
   useViewVerbs((verb) => act(verb));
 
-  const none = target ? null : t('clusters.list.selectFirst');
-  const hint = (verb: Verb, label: string) => `${label} (${keyOf(verb)})`;
+  /** The verbs on a pod, above the table and in its drawer. */
+  const podVerbs: VerbAction[] = [
+    { verb: 'logs', label: t('clusters.pods.logs'), icon: <FileTextOutlined /> },
+    { verb: 'shell', label: t('clusters.pods.shell'), icon: <CodeOutlined />, loading: actions.opening },
+    { verb: 'yaml', label: 'YAML' },
+    { verb: 'delete', label: t('clusters.pods.delete'), icon: <DeleteOutlined />, danger: true },
+  ];
   const detailRow = rows.find((r) => r.uid === details) ?? null;
   return (
     <>
       <ListToolbar list={list} total={rows.length} namespaced>
-        <ActionButton
-          local
-          icon={<InfoCircleOutlined />}
-          unavailable={none}
-          hint={hint('open', t('clusters.list.details'))}
-          onClick={() => act('open')}
-          data-testid="pod-details"
-        >
-          {t('clusters.list.details')}
-        </ActionButton>
-        <ActionButton
-          icon={<FileTextOutlined />}
-          unavailable={none}
-          hint={hint('logs', t('clusters.pods.logs'))}
-          onClick={() => act('logs')}
-          data-testid="pod-logs"
-        >
-          {t('clusters.pods.logs')}
-        </ActionButton>
-        <ActionButton
-          icon={<CodeOutlined />}
-          unavailable={none}
-          hint={hint('shell', t('clusters.pods.shell'))}
-          loading={actions.opening}
-          onClick={() => act('shell')}
-          data-testid="pod-shell"
-        >
-          {t('clusters.pods.shell')}
-        </ActionButton>
-        <ActionButton unavailable={none} hint={hint('yaml', 'YAML')} onClick={() => act('yaml')} data-testid="pod-yaml">
-          YAML
-        </ActionButton>
-        <ActionButton
-          danger
-          icon={<DeleteOutlined />}
-          unavailable={none}
-          hint={hint('delete', t('clusters.pods.delete'))}
-          onClick={() => act('delete')}
-          data-testid="pod-delete"
-        >
-          {t('clusters.pods.delete')}
-        </ActionButton>
+        <MetricsNote problem={metrics.problem} />
+        <VerbButtons actions={[detailsAction(t), ...podVerbs]} selected={target !== null} onVerb={act} testId="pod" />
       </ListToolbar>
       <ObjectTable list={list} columns={columns} testId="pods-table" onOpen={(r) => act('open', r)} emptyText={emptyText} />
-      {detailRow && <PodDrawer row={detailRow} actions={actions} onClose={() => setDetails(null)} />}
+      {detailRow && (
+        <PodDrawer
+          row={detailRow}
+          verbs={podVerbs}
+          onVerb={(v) => act(v, detailRow)}
+          actions={actions}
+          metrics={metrics}
+          usage={podUsageOf(usage, detailRow)}
+          onClose={() => setDetails(null)}
+        />
+      )}
     </>
   );
 }

@@ -1,6 +1,7 @@
 /** A Pod as the Pods view shows it (Kubernetes API: core/v1 Pod). */
 import { derived } from '../console/derive';
 import { metaOf, uidOf, type KubeObject } from '../console/objects';
+import { parseQuantity } from '../console/quantity';
 
 interface ContainerState {
   waiting?: { reason?: string; message?: string };
@@ -25,10 +26,16 @@ interface PodCondition {
   lastTransitionTime?: string;
 }
 
+interface ContainerSpec {
+  name: string;
+  image?: string;
+  resources?: { limits?: Record<string, string> };
+}
+
 interface PodShape {
   spec?: {
     nodeName?: string;
-    containers?: { name: string; image?: string }[];
+    containers?: ContainerSpec[];
     initContainers?: { name: string; image?: string }[];
     volumes?: { emptyDir?: unknown }[];
   };
@@ -62,6 +69,8 @@ export interface PodRow {
   /** The controller that owns it (kind and name), for drains and the details. */
   owner: { kind: string; name: string } | null;
   hasEmptyDir: boolean;
+  /** The pod's limits, its containers' summed: null when a container has none (the pod may then use what the node has). */
+  limits: { cpuMillicores: number | null; memoryBytes: number | null };
   labels: Record<string, string>;
   createdAt: string | undefined;
 }
@@ -99,6 +108,17 @@ function statusOf(p: PodShape, deleting: boolean): string {
   return reason;
 }
 
+/** The sum of every container's limit of `resource`, in the quantity's base unit; null when one has no limit. */
+function limitOf(containers: ContainerSpec[], resource: 'cpu' | 'memory'): number | null {
+  let sum = 0;
+  for (const c of containers) {
+    const v = parseQuantity(c.resources?.limits?.[resource]);
+    if (v === null) return null;
+    sum += v;
+  }
+  return containers.length > 0 ? sum : null;
+}
+
 function healthOf(status: string, phase: string | undefined): PodHealth {
   if (status === 'Running') return 'ok';
   if (status === 'Completed' || phase === 'Succeeded') return 'done';
@@ -110,7 +130,9 @@ export const podRow = derived((o: KubeObject): PodRow => {
   const m = metaOf(o);
   const p = o as PodShape;
   const statuses = p.status?.containerStatuses ?? [];
-  const containers = (p.spec?.containers ?? []).map((c) => c.name);
+  const specs = p.spec?.containers ?? [];
+  const containers = specs.map((c) => c.name);
+  const cpuLimit = limitOf(specs, 'cpu');
   const status = statusOf(p, Boolean(m.deletionTimestamp));
   const owner = m.ownerReferences?.find((r) => r.controller) ?? m.ownerReferences?.[0] ?? null;
   return {
@@ -128,6 +150,7 @@ export const podRow = derived((o: KubeObject): PodRow => {
     containers,
     owner: owner ? { kind: owner.kind, name: owner.name } : null,
     hasEmptyDir: (p.spec?.volumes ?? []).some((v) => v.emptyDir !== undefined),
+    limits: { cpuMillicores: cpuLimit === null ? null : cpuLimit * 1000, memoryBytes: limitOf(specs, 'memory') },
     labels: m.labels ?? {},
     createdAt: m.creationTimestamp,
   };

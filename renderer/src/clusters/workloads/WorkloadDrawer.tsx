@@ -1,9 +1,12 @@
-import { Descriptions, Drawer, Space, Table, Tag, Typography } from 'antd';
+import { Descriptions, Table } from 'antd';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Age } from '../console/Age';
 import { useConsole } from '../console/context';
+import { ConditionsTable, DrawerSection, LabelList, ObjectDrawer, type Condition } from '../console/ObjectDrawer';
 import { metaOf, useKind, type KubeObject } from '../console/objects';
+import type { VerbAction } from '../console/VerbButtons';
+import type { Verb } from '../console/verbs';
 import { podRow, type PodRow } from '../pods/pod';
 import { PodStatusTag } from '../pods/PodStatusTag';
 import { Images, JobStateTag } from './columns';
@@ -51,84 +54,72 @@ function useWorkloadPods(row: WorkloadRow): PodRow[] {
   }, [pods, jobs, row]);
 }
 
-const conditionsOf = (o: KubeObject) =>
-  (o.status as { conditions?: { type: string; status: string; reason?: string; message?: string }[] } | undefined)?.conditions ?? [];
+const conditionsOf = (o: KubeObject): Condition[] => (o.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
 
-/** A workload's details: its counts, conditions, images and its pods, live. */
-export function WorkloadDrawer({ row, onClose }: { row: WorkloadRow; onClose: () => void }) {
+/** A workload's details: its counts, conditions, images and its pods, live; with the verbs its kind takes. */
+export function WorkloadDrawer({
+  row,
+  actions,
+  onVerb,
+  onClose,
+}: {
+  row: WorkloadRow;
+  actions: VerbAction[];
+  onVerb: (verb: Verb) => void;
+  onClose: () => void;
+}) {
   const { t } = useTranslation();
   const pods = useWorkloadPods(row);
+  const conditions = conditionsOf(row.object);
   return (
-    <Drawer open size="large" title={`${row.namespace}/${row.name}`} onClose={onClose} data-testid="workload-drawer">
-      <Space orientation="vertical" size="large" style={{ width: '100%' }}>
-        <Descriptions size="small" column={2} bordered>
-          <Descriptions.Item label={t('clusters.col.kind')}>{t(`clusters.workloads.kinds.${row.kind}`)}</Descriptions.Item>
-          <Descriptions.Item label={t('clusters.col.age')}>
-            <Age since={row.createdAt} />
+    <ObjectDrawer title={`${row.namespace}/${row.name}`} testId="workload-drawer" actions={actions} onVerb={onVerb} onClose={onClose}>
+      <Descriptions size="small" column={2} bordered>
+        <Descriptions.Item label={t('clusters.col.kind')}>{t(`clusters.workloads.kinds.${row.kind}`)}</Descriptions.Item>
+        <Descriptions.Item label={t('clusters.col.age')}>
+          <Age since={row.createdAt} />
+        </Descriptions.Item>
+        {row.desired !== null && (
+          <Descriptions.Item label={t('clusters.col.ready')}>
+            {row.ready ?? 0}/{row.desired}
           </Descriptions.Item>
-          {row.desired !== null && (
-            <Descriptions.Item label={t('clusters.col.ready')}>
-              {row.ready ?? 0}/{row.desired}
-            </Descriptions.Item>
-          )}
-          {row.upToDate !== null && <Descriptions.Item label={t('clusters.col.upToDate')}>{row.upToDate}</Descriptions.Item>}
-          {row.available !== null && <Descriptions.Item label={t('clusters.col.available')}>{row.available}</Descriptions.Item>}
-          {row.jobState && (
-            <Descriptions.Item label={t('clusters.col.status')}>
-              <JobStateTag row={row} />
-            </Descriptions.Item>
-          )}
-          {row.schedule !== null && <Descriptions.Item label={t('clusters.col.schedule')}>{row.schedule}</Descriptions.Item>}
-          {row.kind === 'cronjobs' && (
-            <Descriptions.Item label={t('clusters.col.suspend')}>{row.suspended ? t('common.yes') : t('common.no')}</Descriptions.Item>
-          )}
-          <Descriptions.Item label={t('clusters.col.images')} span={2}>
-            <Images images={row.images} />
-          </Descriptions.Item>
-        </Descriptions>
-        {conditionsOf(row.object).length > 0 && (
-          <section>
-            <Typography.Title level={5}>{t('clusters.workloads.conditions')}</Typography.Title>
-            <Table
-              size="small"
-              rowKey="type"
-              pagination={false}
-              dataSource={conditionsOf(row.object)}
-              columns={[
-                { title: t('clusters.col.type'), dataIndex: 'type', width: 140 },
-                { title: t('clusters.col.status'), dataIndex: 'status', width: 80 },
-                { title: t('clusters.col.reason'), dataIndex: 'reason', width: 200, ellipsis: true },
-                { title: t('clusters.col.message'), dataIndex: 'message', ellipsis: true },
-              ]}
-            />
-          </section>
         )}
-        <section>
-          <Typography.Title level={5}>{t('clusters.workloads.pods', { count: pods.length })}</Typography.Title>
-          <Table
-            size="small"
-            rowKey="uid"
-            dataSource={pods}
-            pagination={pods.length > 20 ? { pageSize: 20, size: 'small' } : false}
-            data-testid="workload-pods"
-            columns={[
-              { title: t('clusters.col.name'), key: 'name', ellipsis: true, render: (_, p) => p.name },
-              { title: t('clusters.col.status'), key: 'status', width: 150, render: (_, p) => <PodStatusTag row={p} /> },
-              { title: t('clusters.col.ready'), key: 'ready', width: 70, render: (_, p) => `${p.ready}/${p.total}` },
-              { title: t('clusters.col.node'), key: 'node', width: 150, ellipsis: true, render: (_, p) => p.node || '—' },
-              { title: t('clusters.col.age'), key: 'age', width: 100, render: (_, p) => <Age since={p.createdAt} /> },
-            ]}
-          />
-        </section>
-        <section>
-          <Typography.Title level={5}>{t('clusters.col.labels')}</Typography.Title>
-          <Space size={[4, 4]} wrap>
-            {Object.entries(row.labels).map(([k, v]) => (
-              <Tag key={k}>{`${k}=${v}`}</Tag>
-            ))}
-          </Space>
-        </section>
-      </Space>
-    </Drawer>
+        {row.upToDate !== null && <Descriptions.Item label={t('clusters.col.upToDate')}>{row.upToDate}</Descriptions.Item>}
+        {row.available !== null && <Descriptions.Item label={t('clusters.col.available')}>{row.available}</Descriptions.Item>}
+        {row.jobState && (
+          <Descriptions.Item label={t('clusters.col.status')}>
+            <JobStateTag row={row} />
+          </Descriptions.Item>
+        )}
+        {row.schedule !== null && <Descriptions.Item label={t('clusters.col.schedule')}>{row.schedule}</Descriptions.Item>}
+        {row.kind === 'cronjobs' && <Descriptions.Item label={t('clusters.col.suspend')}>{row.suspended ? t('common.yes') : t('common.no')}</Descriptions.Item>}
+        <Descriptions.Item label={t('clusters.col.images')} span={2}>
+          <Images images={row.images} />
+        </Descriptions.Item>
+      </Descriptions>
+      {conditions.length > 0 && (
+        <DrawerSection title={t('clusters.workloads.conditions')}>
+          <ConditionsTable conditions={conditions} />
+        </DrawerSection>
+      )}
+      <DrawerSection title={t('clusters.workloads.pods', { count: pods.length })}>
+        <Table
+          size="small"
+          rowKey="uid"
+          dataSource={pods}
+          pagination={pods.length > 20 ? { pageSize: 20, size: 'small' } : false}
+          data-testid="workload-pods"
+          columns={[
+            { title: t('clusters.col.name'), key: 'name', ellipsis: true, render: (_, p) => p.name },
+            { title: t('clusters.col.status'), key: 'status', width: 150, render: (_, p) => <PodStatusTag row={p} /> },
+            { title: t('clusters.col.ready'), key: 'ready', width: 70, render: (_, p) => `${p.ready}/${p.total}` },
+            { title: t('clusters.col.node'), key: 'node', width: 150, ellipsis: true, render: (_, p) => p.node || '—' },
+            { title: t('clusters.col.age'), key: 'age', width: 100, render: (_, p) => <Age since={p.createdAt} /> },
+          ]}
+        />
+      </DrawerSection>
+      <DrawerSection title={t('clusters.col.labels')}>
+        <LabelList labels={row.labels} />
+      </DrawerSection>
+    </ObjectDrawer>
   );
 }

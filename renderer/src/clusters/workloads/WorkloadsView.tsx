@@ -1,12 +1,4 @@
-import {
-  CodeOutlined,
-  HistoryOutlined,
-  InfoCircleOutlined,
-  PauseCircleOutlined,
-  PlayCircleOutlined,
-  ReloadOutlined,
-  ColumnHeightOutlined,
-} from '@ant-design/icons';
+import { ColumnHeightOutlined, HistoryOutlined, PauseCircleOutlined, PlayCircleOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useMutation } from '@tanstack/react-query';
 import { App, Segmented } from 'antd';
 import { useMemo, useState } from 'react';
@@ -14,12 +6,13 @@ import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/context';
 import { errorText } from '../../api/errors';
 import { usePreferences } from '../../settings/preferences';
-import { ActionButton, useConsole, useEmptyText, useGuard, useViewVerbs } from '../console/context';
+import { useConsole, useEmptyText, useGuard, useViewVerbs } from '../console/context';
 import { useObjectList } from '../console/list';
 import { ListToolbar } from '../console/ListToolbar';
 import { useCounts, useKind } from '../console/objects';
 import { ObjectTable } from '../console/ObjectTable';
-import { keyOf, type Verb } from '../console/verbs';
+import { detailsAction, VerbButtons, YAML_ACTION, type VerbAction } from '../console/VerbButtons';
+import type { Verb } from '../console/verbs';
 import { useWorkloadColumns } from './columns';
 import { RollbackDialog } from './RollbackDialog';
 import { ScaleDialog } from './ScaleDialog';
@@ -86,74 +79,32 @@ function WorkloadTable({ kind }: { kind: WorkloadKind }) {
   };
   useViewVerbs((verb) => act(verb));
 
-  const none = target ? null : t('clusters.list.selectFirst');
-  const hint = (verb: Verb, label: string) => `${label} (${keyOf(verb)})`;
+  /** The verbs this kind takes, above the table and in the drawer. */
+  const workloadActions = (row: WorkloadRow | null): VerbAction[] => {
+    const actions: VerbAction[] = [];
+    if (SCALABLE.includes(kind)) actions.push({ verb: 'scale', label: t('clusters.workloads.scale'), icon: <ColumnHeightOutlined /> });
+    if (ROLLABLE.includes(kind))
+      actions.push(
+        { verb: 'restart', label: t('clusters.workloads.restart'), icon: <ReloadOutlined />, loading: restart.isPending },
+        { verb: 'rollback', label: t('clusters.workloads.rollback'), icon: <HistoryOutlined /> },
+      );
+    if (kind === 'cronjobs')
+      actions.push({
+        verb: 'suspend',
+        label: t(row?.suspended ? 'clusters.workloads.resume' : 'clusters.workloads.suspend'),
+        icon: row?.suspended ? <PlayCircleOutlined /> : <PauseCircleOutlined />,
+        loading: suspend.isPending,
+      });
+    return [...actions, YAML_ACTION];
+  };
   const detailRow = rows.find((r) => r.uid === details) ?? null;
   return (
     <>
       <ListToolbar list={list} total={rows.length} namespaced>
-        <ActionButton
-          local
-          icon={<InfoCircleOutlined />}
-          unavailable={none}
-          hint={hint('open', t('clusters.list.details'))}
-          onClick={() => act('open')}
-          data-testid="workload-details"
-        >
-          {t('clusters.list.details')}
-        </ActionButton>
-        {SCALABLE.includes(kind) && (
-          <ActionButton
-            icon={<ColumnHeightOutlined />}
-            unavailable={none}
-            hint={hint('scale', t('clusters.workloads.scale'))}
-            onClick={() => act('scale')}
-            data-testid="workload-scale"
-          >
-            {t('clusters.workloads.scale')}
-          </ActionButton>
-        )}
-        {ROLLABLE.includes(kind) && (
-          <>
-            <ActionButton
-              icon={<ReloadOutlined />}
-              unavailable={none}
-              hint={hint('restart', t('clusters.workloads.restart'))}
-              loading={restart.isPending}
-              onClick={() => act('restart')}
-              data-testid="workload-restart"
-            >
-              {t('clusters.workloads.restart')}
-            </ActionButton>
-            <ActionButton
-              icon={<HistoryOutlined />}
-              unavailable={none}
-              hint={hint('rollback', t('clusters.workloads.rollback'))}
-              onClick={() => act('rollback')}
-              data-testid="workload-rollback"
-            >
-              {t('clusters.workloads.rollback')}
-            </ActionButton>
-          </>
-        )}
-        {kind === 'cronjobs' && (
-          <ActionButton
-            icon={target?.suspended ? <PlayCircleOutlined /> : <PauseCircleOutlined />}
-            unavailable={none}
-            hint={hint('suspend', t(target?.suspended ? 'clusters.workloads.resume' : 'clusters.workloads.suspend'))}
-            loading={suspend.isPending}
-            onClick={() => act('suspend')}
-            data-testid="workload-suspend"
-          >
-            {t(target?.suspended ? 'clusters.workloads.resume' : 'clusters.workloads.suspend')}
-          </ActionButton>
-        )}
-        <ActionButton icon={<CodeOutlined />} unavailable={none} hint={hint('yaml', 'YAML')} onClick={() => act('yaml')} data-testid="workload-yaml">
-          YAML
-        </ActionButton>
+        <VerbButtons actions={[detailsAction(t), ...workloadActions(target)]} selected={target !== null} onVerb={act} testId="workload" />
       </ListToolbar>
       <ObjectTable list={list} columns={columns} testId="workloads-table" onOpen={(r) => act('open', r)} emptyText={emptyText} />
-      {detailRow && <WorkloadDrawer row={detailRow} onClose={() => setDetails(null)} />}
+      {detailRow && <WorkloadDrawer row={detailRow} actions={workloadActions(detailRow)} onVerb={(v) => act(v, detailRow)} onClose={() => setDetails(null)} />}
       {dialog?.kind === 'scale' && <ScaleDialog row={dialog.row} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'rollback' && <RollbackDialog row={dialog.row} onClose={() => setDialog(null)} />}
     </>
