@@ -248,6 +248,29 @@ describe('Clusters in the browser: the edge cluster console', () => {
     await details.waitFor({ state: 'detached' });
   });
 
+  it("edits the labels of a drawer's node only, even with other nodes checked in the table", async () => {
+    await view(1, 'nodes');
+    for (const n of ['edge-2', 'edge-3']) await row('nodes-table', n).locator('input[type="checkbox"]').check();
+    await select('nodes-table', 'edge-1');
+    await s.page.locator('body').press('Enter');
+    const drawer = dialogOf('node-drawer');
+    await drawer.waitFor();
+    await still();
+    await drawer.getByTestId('node-drawer-labels').click();
+    const labels = dialogOf('labels-dialog');
+    await labels.waitFor();
+    await still();
+    expect(await labels.locator('.ant-modal-title').textContent()).toContain('edge-1');
+    expect(await labels.textContent()).not.toContain('edge-2');
+    await s.page.keyboard.press('Escape');
+    await labels.waitFor({ state: 'detached' });
+    await s.page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'detached' });
+    for (const n of ['edge-2', 'edge-3']) await row('nodes-table', n).locator('input[type="checkbox"]').uncheck();
+    // Where the test before left the console.
+    await view(3, 'pods');
+  });
+
   it('says why there are no usage figures: metrics-server not answering (503), or not installed; the rest works on', async () => {
     const note = s.page.getByTestId('metrics-unavailable');
     const pods = s.page.getByTestId('pods-table');

@@ -49,9 +49,10 @@ export function NodesView() {
 
   const target = list.selectedRow;
   const checkedRows = rows.filter((r) => checked.includes(r.uid));
-  const act = (verb: Verb, row: NodeRow | null = target): boolean => {
+  /** `checkedToo`: labels go to the checked nodes when there are any (the toolbar); a drawer's verbs are for its node only. */
+  const act = (verb: Verb, row: NodeRow | null = target, checkedToo = true): boolean => {
     if (verb === 'labels') {
-      const nodes = checkedRows.length > 0 ? checkedRows : row ? [row] : [];
+      const nodes = checkedToo && checkedRows.length > 0 ? checkedRows : row ? [row] : [];
       if (nodes.length > 0) guard(() => setDialog({ kind: 'labels', nodes }));
       return nodes.length > 0;
     }
@@ -105,7 +106,7 @@ export function NodesView() {
         onChecked={setChecked}
         emptyText={emptyText}
       />
-      {detailRow && <NodeDrawer row={detailRow} actions={nodeActions(detailRow)} onVerb={(v) => act(v, detailRow)} onClose={() => setDetails(null)} />}
+      {detailRow && <NodeDrawer row={detailRow} actions={nodeActions(detailRow)} onVerb={(v) => act(v, detailRow, false)} onClose={() => setDetails(null)} />}
       {dialog?.kind === 'drain' && <DrainDialog node={dialog.node} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'labels' && <LabelsDialog nodes={dialog.nodes} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'taints' && <TaintsDialog node={dialog.node} onClose={() => setDialog(null)} />}
