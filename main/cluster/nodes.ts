@@ -115,6 +115,16 @@ export async function setNodeTaints(client: KubeClient, node: string, taints: Ta
         },
         { field: ['taints', i, 'key'] },
       );
+    // Kubernetes refuses a node whose taints repeat a key and effect pair (validateNodeTaints); said here, next to the row.
+    if (taints.findIndex((o) => o.key === t.key && o.effect === t.effect) < i)
+      throw new AppError(
+        ConsoleErrors.CLUSTER_NODE_CHANGE_REFUSED,
+        {
+          en: `Taint "${t.key}" with effect ${t.effect} is given twice: a node has at most one taint for each key and effect. Remove one of them.`,
+          zh: `污点“${t.key}”（效果 ${t.effect}）重复填写：同一节点上每个键和效果的组合只能有一个污点。请删除其中一个。`,
+        },
+        { field: ['taints', i, 'key'] },
+      );
   });
   const read = { en: `read node "${node}" (get nodes)`, zh: `读取节点“${node}”（get nodes）` };
   const write = { en: `set the taints of node "${node}" (patch nodes)`, zh: `设置节点“${node}”的污点（patch nodes）` };

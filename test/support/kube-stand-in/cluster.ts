@@ -7,6 +7,9 @@
  *
  *   - Defaulting on every write (pods, workloads, services, namespaces): the
  *     fields kube-apiserver's defaulting fills that a console shows.
+ *     Validation only of a node's labels and taints (the label rule, taint
+ *     effects, one taint per key and effect): 422 Invalid as kube-apiserver
+ *     words it.
  *   - Deployment (pkg/controller/deployment): one ReplicaSet per pod template
  *     (named <deployment>-<pod-template-hash>), annotation
  *     deployment.kubernetes.io/revision incremented for each new template,
@@ -26,11 +29,14 @@
  *     theirs), bound through the scheduler by node affinity on
  *     metadata.name; NotReady nodes get theirs when they turn Ready. A
  *     template change replaces all pods at once.
- *     ControllerRevisions record the templates.
+ *     ControllerRevisions record the templates (with the DaemonSet's
+ *     annotations, change-cause included); a template seen before gets its
+ *     revision back under the next number (a rollback).
  *   - StatefulSet: pods <name>-0…<name>-N-1, OrderedReady (the next ordinal
  *     after the previous is Ready) or Parallel; scale-down from the highest
  *     ordinal; a template change replaces pods from the highest ordinal, one
- *     at a time. ControllerRevisions, currentRevision/updateRevision.
+ *     at a time. ControllerRevisions as for DaemonSets (labelled
+ *     controller.kubernetes.io/hash), currentRevision/updateRevision.
  *   - Job: pods (parallelism, completions) that run to Succeeded
  *     `jobRunMs` after they start; spec.suspend honoured; Complete
  *     condition. CronJob: spec.suspend honoured by runCronJob() (there is no
@@ -69,7 +75,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ContainerLogs } from './logs';
 import { apiVersionOf, resourceType, type ResourceType } from './resources';
 import { labelsMatch, selectorRequirements, type LabelSelector } from './selectors';
-import { notFound } from './status';
+import { notFound, StatusError } from './status';
 import type { Store, StoreEvent } from './store';
 import { isPlainObject, now, type KubeObject, type OwnerReference } from './types';
 
@@ -263,9 +269,112 @@ function defaultPodSpec(spec: Record<string, unknown> | undefined): void {
 
 const tpl = (o: KubeObject) => (o.spec ??= {}).template as { metadata?: Record<string, unknown>; spec?: Record<string, unknown> } | undefined;
 
-/** Mutates `o` (a copy about to be stored) with the defaults kube-apiserver applies to `rt`. */
+// -- validation (what kube-apiserver's validation refuses; pkg/apis/core/validation) -------------
+//
+// Only a node's labels and taints are checked here: the cluster console edits them, and a stand-in that took
+// what kube-apiserver refuses would let a console's mistake through. Messages and causes are worded as
+// apimachinery's field.Error and errors.NewInvalid word them (k8s.io/apimachinery/pkg/util/validation).
+
+type FieldError = { type: 'FieldValueInvalid' | 'FieldValueDuplicate' | 'FieldValueNotSupported'; field: string; body: string };
+
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const NAME_MSG =
+  "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const SUBDOMAIN_MSG =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const VALUE_MSG =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
+/** IsQualifiedName: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters. */
+function qualifiedNameProblems(key: string): string[] {
+  const parts = key.split('/');
+  if (parts.length > 2)
+    return [
+      "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+    ];
+  const name = parts.pop()!;
+  const out: string[] = [];
+  if (parts.length === 1) {
+    const prefix = parts[0]!;
+    if (prefix.length === 0) out.push('prefix part must be non-empty');
+    else {
+      if (prefix.length > 253) out.push('prefix part must be no more than 253 characters');
+      if (!DNS1123_SUBDOMAIN.test(prefix)) out.push(`prefix part ${SUBDOMAIN_MSG}`);
+    }
+  }
+  if (name.length === 0) out.push('name part must be non-empty');
+  else if (name.length > 63) out.push('name part must be no more than 63 characters');
+  if (name.length > 0 && !QUALIFIED_NAME.test(name)) out.push(NAME_MSG);
+  return out;
+}
+
+/** IsValidLabelValue. */
+function labelValueProblems(value: string): string[] {
+  const out: string[] = [];
+  if (value.length > 63) out.push('must be no more than 63 characters');
+  if (value !== '' && !QUALIFIED_NAME.test(value)) out.push(VALUE_MSG);
+  return out;
+}
+
+const TAINT_EFFECTS = ['NoExecute', 'NoSchedule', 'PreferNoSchedule'];
+
+/** Go's %#v of a core.Taint, as field.Duplicate prints it. */
+const goTaint = (t: Taint & { timeAdded?: string }) =>
+  `core.Taint{Key:${JSON.stringify(t.key)}, Value:${JSON.stringify(t.value ?? '')}, Effect:${JSON.stringify(t.effect)}, TimeAdded:${t.timeAdded ? '(*v1.Time)(…)' : '(*v1.Time)(nil)'}}`;
+
+/** ValidateNode's label and taint checks (ValidateObjectMeta labels, validateNodeTaints). */
+function nodeProblems(o: Readonly<KubeObject>): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const [k, v] of Object.entries((o.metadata.labels ?? {}) as Record<string, unknown>)) {
+    for (const m of qualifiedNameProblems(k))
+      errs.push({ type: 'FieldValueInvalid', field: 'metadata.labels', body: `Invalid value: ${JSON.stringify(k)}: ${m}` });
+    for (const m of labelValueProblems(String(v)))
+      errs.push({ type: 'FieldValueInvalid', field: 'metadata.labels', body: `Invalid value: ${JSON.stringify(v)}: ${m}` });
+  }
+  const seen = new Set<string>();
+  ((o.spec?.taints ?? []) as (Taint & { timeAdded?: string })[]).forEach((t, i) => {
+    const at = `spec.taints[${i}]`;
+    for (const m of qualifiedNameProblems(String(t.key ?? '')))
+      errs.push({ type: 'FieldValueInvalid', field: `${at}.key`, body: `Invalid value: ${JSON.stringify(t.key ?? '')}: ${m}` });
+    const value = String(t.value ?? '');
+    if (labelValueProblems(value).length)
+      errs.push({ type: 'FieldValueInvalid', field: `${at}.value`, body: `Invalid value: ${JSON.stringify(value)}: ${labelValueProblems(value).join(';')}` });
+    if (!TAINT_EFFECTS.includes(t.effect))
+      errs.push({
+        type: 'FieldValueNotSupported',
+        field: `${at}.effect`,
+        body: `Unsupported value: ${JSON.stringify(t.effect ?? '')}: supported values: ${TAINT_EFFECTS.map((e) => JSON.stringify(e)).join(', ')}`,
+      });
+    const pair = `${t.effect}\u0000${t.key}`;
+    if (seen.has(pair))
+      errs.push({ type: 'FieldValueDuplicate', field: at, body: `Duplicate value: ${goTaint(t)}: taints must be unique by key and effect pair` });
+    seen.add(pair);
+  });
+  return errs;
+}
+
+/** errors.NewInvalid: 422 with every field error as a cause; the message holds one, or all in brackets. */
+function refuseInvalid(kind: string, name: string, errs: FieldError[]): StatusError {
+  const texts = [...new Set(errs.map((e) => `${e.field}: ${e.body}`))];
+  return new StatusError(422, 'Invalid', `${kind} ${JSON.stringify(name)} is invalid: ${texts.length === 1 ? texts[0] : `[${texts.join(', ')}]`}`, {
+    name,
+    kind,
+    causes: errs.map((e) => ({ reason: e.type, message: e.body, field: e.field })),
+  });
+}
+
+/**
+ * Mutates `o` (a copy about to be stored) with the defaults kube-apiserver applies to `rt`; refuses (a 422
+ * StatusError) what its validation refuses, for the fields checked above.
+ */
 export function applyDefaults(rt: ResourceType, o: KubeObject, creating: boolean): void {
   switch (rt.plural) {
+    case 'nodes': {
+      const errs = nodeProblems(o);
+      if (errs.length) throw refuseInvalid('Node', o.metadata.name, errs);
+      break;
+    }
     case 'namespaces':
       o.metadata.labels = { ...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name };
       o.spec = { finalizers: ['kubernetes'], ...o.spec };
@@ -1050,11 +1159,16 @@ export class Cluster {
     const max = Math.max(0, ...revisions.map((r) => Number(r.revision ?? 0)));
     const existing = revisions.find((r) => r.metadata.name === name);
     if (!existing) {
+      // As the StatefulSet controller (history.NewControllerRevision, then the set's annotations copied) and the
+      // DaemonSet controller (snapshot) make it: the template's labels plus the hash, the owner's annotations
+      // (so its kubernetes.io/change-cause is the revision's, which kubectl rollout history shows).
+      const hashLabel = rt === RT.statefulsets ? 'controller.kubernetes.io/hash' : 'controller-revision-hash';
       this.store.create(RT.controllerrevisions, {
         metadata: {
           name,
           namespace,
-          labels: { ...owner.spec?.selector?.matchLabels, 'controller-revision-hash': hash },
+          labels: { ...owner.spec?.template?.metadata?.labels, [hashLabel]: hash },
+          ...(owner.metadata.annotations ? { annotations: structuredClone(owner.metadata.annotations) } : {}),
           ownerReferences: [ownerRef(owner as KubeObject, rt)],
         },
         data: { spec: { template: { ...template, $patch: 'replace' } } },

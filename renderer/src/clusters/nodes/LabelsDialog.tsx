@@ -42,6 +42,16 @@ export function LabelsDialog({ nodes, onClose }: { nodes: NodeRow[]; onClose: ()
   const [removed, setRemoved] = useState<Set<string>>(new Set());
   const existing = useMemo(() => unionOf(nodes), [nodes]);
 
+  /** A refusal about one label goes next to its row (and is not said again above the buttons). */
+  const rowErrors = (e: unknown) => {
+    const rows = (form.getFieldValue('set') as Values['set'] | undefined) ?? [];
+    const d = apiErrorData(e);
+    const issues = d?.fields?.length ? d.fields : d?.field ? [{ path: d.field, message: d.message }] : [];
+    return issues.flatMap((f) => {
+      const i = f.path[0] === 'set' ? rows.findIndex((r) => r?.key?.trim() === f.path[1]) : -1;
+      return i === -1 ? [] : [{ name: ['set', i, 'key'], errors: [f.message[lang]] }];
+    });
+  };
   const save = useMutation({
     mutationFn: (v: Values) => {
       const set = Object.fromEntries(v.set.map((r) => [r.key.trim(), r.value.trim()]));
@@ -51,17 +61,7 @@ export function LabelsDialog({ nodes, onClose }: { nodes: NodeRow[]; onClose: ()
       void message.success(t('clusters.labels.saved', { count: nodes.length }));
       onClose();
     },
-    onError: (e) => {
-      // A refusal about one label goes next to its row.
-      const rows = form.getFieldValue('set') as Values['set'];
-      const d = apiErrorData(e);
-      const issues = d?.fields?.length ? d.fields : d?.field ? [{ path: d.field, message: d.message }] : [];
-      const fields = issues.flatMap((f) => {
-        const i = f.path[0] === 'set' ? rows.findIndex((r) => r.key.trim() === f.path[1]) : -1;
-        return i === -1 ? [] : [{ name: ['set', i, 'key'], errors: [f.message[lang]] }];
-      });
-      form.setFields(fields as never);
-    },
+    onError: (e) => form.setFields(rowErrors(e) as never),
   });
 
   const toggle = (key: string) =>
@@ -157,7 +157,13 @@ export function LabelsDialog({ nodes, onClose }: { nodes: NodeRow[]; onClose: ()
       <Typography.Paragraph type="secondary" style={{ fontSize: 12 }}>
         {t('clusters.labels.ruleHelp')}
       </Typography.Paragraph>
-      <Form form={form} initialValues={{ set: [] }} onFinish={(v) => save.mutate(v)} data-testid="labels-form">
+      <Form
+        form={form}
+        initialValues={{ set: [] }}
+        // Enter saves as the dialog's button does: not while the cluster is out of reach or a save is under way.
+        onFinish={(v) => blocked === null && !save.isPending && save.mutate(v)}
+        data-testid="labels-form"
+      >
         <Form.List name="set">
           {(fields, { add, remove }) => (
             <>
@@ -178,8 +184,10 @@ export function LabelsDialog({ nodes, onClose }: { nodes: NodeRow[]; onClose: ()
             </>
           )}
         </Form.List>
+        {/* Enter in a field saves: the form's submit button (the dialog's own button sits outside the form). */}
+        <button type="submit" hidden />
       </Form>
-      {save.error && (
+      {save.error && rowErrors(save.error).length === 0 && (
         <Alert type="error" showIcon style={{ marginTop: 12 }} title={errorText(save.error, lang, t('errors.generic'))} data-testid="labels-error" />
       )}
     </Modal>

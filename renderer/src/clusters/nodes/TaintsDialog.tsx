@@ -24,6 +24,8 @@ export function TaintsDialog({ node, onClose }: { node: NodeRow; onClose: () => 
   const { cluster, blocked } = useConsole();
   const [form] = Form.useForm<{ taints: Taint[] }>();
   const owned = node.taints.filter(ownedByControllers);
+  /** The API's refusals about one taint's key, value or effect: shown next to it, not again above the buttons. */
+  const rowErrors = (e: unknown) => formFieldErrors(e, lang, ['taints']).filter((f) => f.name.length > 2);
   const save = useMutation({
     mutationFn: (v: { taints: Taint[] }) =>
       client.clusters.setNodeTaints({
@@ -35,12 +37,21 @@ export function TaintsDialog({ node, onClose }: { node: NodeRow; onClose: () => 
       void message.success(t('clusters.taints.saved', { name: node.name }));
       onClose();
     },
-    onError: (e) => form.setFields(formFieldErrors(e, lang, ['taints']) as never),
+    onError: (e) => form.setFields(rowErrors(e) as never),
   });
   const rule = (problem: (s: string) => string | null) => ({
     validator: (_: unknown, v: string | undefined) => {
       const p = problem((v ?? '').trim());
       return p ? Promise.reject(new Error(t(`clusters.labels.rule.${p}`))) : Promise.resolve();
+    },
+  });
+  // Kubernetes keeps one taint per key and effect (validateNodeTaints): the later of two is marked.
+  const unique = (i: number) => ({
+    validator: (_: unknown, key: string | undefined) => {
+      const rows = (form.getFieldValue('taints') as Partial<Taint>[] | undefined) ?? [];
+      const effect = rows[i]?.effect;
+      const twice = rows.slice(0, i).some((r) => r?.key?.trim() === key?.trim() && r?.effect === effect);
+      return twice ? Promise.reject(new Error(t('clusters.labels.rule.duplicate'))) : Promise.resolve();
     },
   });
   return (
@@ -68,7 +79,8 @@ export function TaintsDialog({ node, onClose }: { node: NodeRow; onClose: () => 
       <Form
         form={form}
         initialValues={{ taints: node.taints.filter((x) => !ownedByControllers(x)).map((x) => ({ ...x, value: x.value ?? '' })) }}
-        onFinish={(v) => save.mutate(v)}
+        // Enter saves as the dialog's button does: not while the cluster is out of reach or a save is under way.
+        onFinish={(v) => blocked === null && !save.isPending && save.mutate(v)}
         data-testid="taints-form"
       >
         <Form.List name="taints">
@@ -76,7 +88,13 @@ export function TaintsDialog({ node, onClose }: { node: NodeRow; onClose: () => 
             <>
               {fields.map((f) => (
                 <Space key={f.key} align="start" style={{ display: 'flex' }}>
-                  <Form.Item name={[f.name, 'key']} rules={[rule(labelKeyProblem)]} style={{ width: 280, marginBottom: 8 }}>
+                  <Form.Item
+                    name={[f.name, 'key']}
+                    rules={[rule(labelKeyProblem), unique(f.name)]}
+                    dependencies={[['taints', f.name, 'effect']]}
+                    validateFirst
+                    style={{ width: 280, marginBottom: 8 }}
+                  >
                     <Input placeholder={t('clusters.taints.key')} data-testid="taint-key" autoComplete="off" />
                   </Form.Item>
                   <Form.Item name={[f.name, 'value']} rules={[rule(labelValueProblem)]} style={{ width: 200, marginBottom: 8 }}>
@@ -98,8 +116,10 @@ export function TaintsDialog({ node, onClose }: { node: NodeRow; onClose: () => 
             </>
           )}
         </Form.List>
+        {/* Enter in a field saves: the form's submit button (the dialog's own button sits outside the form). */}
+        <button type="submit" hidden />
       </Form>
-      {save.error && (
+      {save.error && rowErrors(save.error).length === 0 && (
         <Alert type="error" showIcon style={{ marginTop: 12 }} title={errorText(save.error, lang, t('errors.generic'))} data-testid="taints-error" />
       )}
     </Modal>

@@ -7,7 +7,8 @@
  * kubernetes.io labels, which only it knows.
  */
 const NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
-const PREFIX = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+/** A DNS subdomain (RFC 1123): dot-separated labels, each alphanumeric at both ends ("a..b" and "a.-b" are not), at most 253. */
+const PREFIX = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 type LabelProblem = 'keyRequired' | 'keyPrefix' | 'keyName' | 'value';
 
