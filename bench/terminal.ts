@@ -147,7 +147,10 @@ async function main(): Promise<void> {
     }
     // BENCH_TERM_TRACE=FILE: a Chromium trace (devtools.timeline) of the same window, for style, layout and paint times.
     if (process.env.BENCH_TERM_TRACE)
-      await browser.startTracing(page, { path: process.env.BENCH_TERM_TRACE, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+      await browser.startTracing(page, {
+        path: process.env.BENCH_TERM_TRACE,
+        categories: (process.env.BENCH_TERM_TRACE_CATS ?? 'devtools.timeline,disabled-by-default-devtools.timeline').split(','),
+      });
     const cpu0 = cpuByRole(process.pid);
     const t0 = process.hrtime.bigint();
     // The marker is printed by the shell, split in the command so that the echoed command line does not contain it.
