@@ -592,7 +592,8 @@ export const APP_ID_PATTERN = /^app_[0-9a-f]{16}$/;
 
 /** Reference (node labels): letters, digits, '-', '_' and '.', alphanumeric at both ends; a value may be empty. */
 const LABEL = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
-const LABEL_KEY = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+/** An optional prefix, a DNS-1123 subdomain of at most 253 characters (`example..com` is refused, as kube-apiserver does), then "/". */
+const LABEL_KEY = /^((?=[^/]{1,253}\/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 export const NodeLabelsSchema = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
   for (const [k, v] of Object.entries(labels)) {
     if (!LABEL_KEY.test(k))

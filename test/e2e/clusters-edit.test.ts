@@ -204,17 +204,17 @@ describe('Clusters in the browser: editing taints, labels and a StatefulSet’s 
       const rv = before();
       const texts = {
         en: {
-          keyName: 'A label name has letters, digits, "-", "_" and ".", at most 63 characters, starting and ending with a letter or digit.',
+          keyName: 'A taint key has letters, digits, "-", "_" and ".", at most 63 characters, starting and ending with a letter or digit.',
           keyPrefix: 'The prefix before "/" is a DNS subdomain',
-          value: 'A label value is empty, or letters, digits, "-", "_" and ".", at most 63 characters',
-          duplicate: 'This name is given twice.',
+          value: 'A taint value is empty, or letters, digits, "-", "_" and ".", at most 63 characters',
+          duplicate: 'This key is given twice with the same effect.',
           owned: 'belongs to the node controllers',
         },
         zh: {
-          keyName: '标签名称由字母、数字、“-”、“_”和“.”组成，最多 63 个字符，以字母或数字开头和结尾。',
+          keyName: '污点的键由字母、数字、“-”、“_”和“.”组成，最多 63 个字符，以字母或数字开头和结尾。',
           keyPrefix: '“/”之前的前缀是 DNS 子域名',
-          value: '标签值为空，或由字母、数字、“-”、“_”和“.”组成',
-          duplicate: '此名称重复填写。',
+          value: '污点的值为空，或由字母、数字、“-”、“_”和“.”组成',
+          duplicate: '此键以相同效果重复填写。',
           owned: '归节点控制器所有',
         },
       };

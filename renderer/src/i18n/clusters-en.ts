@@ -241,6 +241,13 @@ export const clusters = {
     remove: 'Remove this taint',
     save: 'Save taints',
     saved: 'Taints of {{name}} saved.',
+    rule: {
+      keyRequired: 'Give the taint a key.',
+      keyPrefix: 'The prefix before "/" is a DNS subdomain: lowercase letters, digits, "-" and ".", at most 253, starting and ending with a letter or digit.',
+      keyName: 'A taint key has letters, digits, "-", "_" and ".", at most 63 characters, starting and ending with a letter or digit.',
+      value: 'A taint value is empty, or letters, digits, "-", "_" and ".", at most 63 characters, starting and ending with a letter or digit.',
+      duplicate: 'This key is given twice with the same effect.',
+    },
   },
   workloads: {
     kinds: { deployments: 'Deployments', daemonsets: 'DaemonSets', statefulsets: 'StatefulSets', jobs: 'Jobs', cronjobs: 'CronJobs' },

@@ -240,6 +240,13 @@ export const clusters: ClustersMessages = {
     remove: '删除此污点',
     save: '保存污点',
     saved: '已保存 {{name}} 的污点。',
+    rule: {
+      keyRequired: '请填写污点的键。',
+      keyPrefix: '“/”之前的前缀是 DNS 子域名：小写字母、数字、“-”和“.”，最多 253 个字符，以字母或数字开头和结尾。',
+      keyName: '污点的键由字母、数字、“-”、“_”和“.”组成，最多 63 个字符，以字母或数字开头和结尾。',
+      value: '污点的值为空，或由字母、数字、“-”、“_”和“.”组成，最多 63 个字符，以字母或数字开头和结尾。',
+      duplicate: '此键以相同效果重复填写。',
+    },
   },
   workloads: {
     kinds: { deployments: 'Deployment', daemonsets: 'DaemonSet', statefulsets: 'StatefulSet', jobs: 'Job', cronjobs: 'CronJob' },

@@ -42,7 +42,7 @@ export function TaintsDialog({ node, onClose }: { node: NodeRow; onClose: () => 
   const rule = (problem: (s: string) => string | null) => ({
     validator: (_: unknown, v: string | undefined) => {
       const p = problem((v ?? '').trim());
-      return p ? Promise.reject(new Error(t(`clusters.labels.rule.${p}`))) : Promise.resolve();
+      return p ? Promise.reject(new Error(t(`clusters.taints.rule.${p}`))) : Promise.resolve();
     },
   });
   // Kubernetes keeps one taint per key and effect (validateNodeTaints): the later of two is marked.
@@ -51,7 +51,7 @@ export function TaintsDialog({ node, onClose }: { node: NodeRow; onClose: () => 
       const rows = (form.getFieldValue('taints') as Partial<Taint>[] | undefined) ?? [];
       const effect = rows[i]?.effect;
       const twice = rows.slice(0, i).some((r) => r?.key?.trim() === key?.trim() && r?.effect === effect);
-      return twice ? Promise.reject(new Error(t('clusters.labels.rule.duplicate'))) : Promise.resolve();
+      return twice ? Promise.reject(new Error(t('clusters.taints.rule.duplicate'))) : Promise.resolve();
     },
   });
   return (

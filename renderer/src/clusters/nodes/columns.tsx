@@ -159,7 +159,7 @@ export function useNodeColumns(clusterId: string, metrics: Metrics | null): Colu
       {
         key: 'taints',
         title: t('clusters.col.taints'),
-        width: 60,
+        width: 80,
         render: (r) =>
           r.taints.length === 0 ? (
             '0'
