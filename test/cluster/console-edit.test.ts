@@ -16,12 +16,11 @@
  * stand-in's store), not taken from the API's answer.
  */
 import path from 'node:path';
-import { ORPCError } from '@orpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiErrorData } from '../../main/api/errors';
 import { ConsoleErrors } from '../../main/cluster';
 import { connectClient, startHostProcess, type RunningHost, type TestClient } from '../support/host';
 import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
+import { apiRefusal as apiError } from '../support/refusal';
 import { tempDir } from '../support/tmp';
 import { api, eventually } from './wire';
 
@@ -34,16 +33,6 @@ let host: RunningHost;
 let client: TestClient;
 let close: () => void;
 let clusterId: string;
-
-async function apiError(p: Promise<unknown>): Promise<ApiErrorData> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ORPCError);
-    return (e as ORPCError<string, ApiErrorData>).data!;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** A node as the API server has it now: a GET on the wire. */
 async function node(name: string): Promise<Obj> {

@@ -14,6 +14,7 @@ import type { ApiErrorData } from '../../main/api/errors';
 import { connectClient, startHostProcess, type RunningHost, type TestClient } from '../support/host';
 import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
 import { tcpRelay } from '../support/relay';
+import { apiRefusal as apiError } from '../support/refusal';
 import { tempDir } from '../support/tmp';
 import { eventually } from './wire';
 
@@ -22,16 +23,6 @@ let host: RunningHost;
 let client: TestClient;
 let close: () => void;
 let clusterId: string;
-
-async function apiError(p: Promise<unknown>): Promise<ApiErrorData> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ORPCError);
-    return (e as ORPCError<string, ApiErrorData>).data!;
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeAll(async () => {
   kube = await startKubeStandIn({ podStartMs: 30, podTerminationMs: 60 });
