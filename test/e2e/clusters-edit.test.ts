@@ -289,10 +289,10 @@ describe('Clusters in the browser: editing taints, labels and a StatefulSet’s 
       for (const n of ['edge-1', 'edge-2', 'edge-3']) await check(n, true);
       await expect.poll(() => s.page.getByTestId('node-labels').textContent()).toContain('Labels of 3 nodes');
       let dialog = await openWithKey('e', 'labels-dialog');
-      expect(await dialog.textContent()).toContain('edge-1, edge-2, edge-3');
+      await expect.poll(() => dialog.textContent()).toContain('edge-1, edge-2, edge-3');
       // What the three carry: zone differs, the rest is common.
-      expect(await countOf(dialog, 'zone')).toBe('3 / 3');
-      expect(await dialog.locator('[data-testid="label-row"][data-key="zone"]').textContent()).toContain('(differs between nodes)');
+      await expect.poll(() => countOf(dialog, 'zone')).toBe('3 / 3');
+      await expect.poll(() => dialog.locator('[data-testid="label-row"][data-key="zone"]').textContent()).toContain('(differs between nodes)');
       await dialog.getByTestId('label-add').click();
       await nth(dialog, 'label-key', 0).fill('edgeforge.io/line');
       await nth(dialog, 'label-value', 0).fill('l7');
@@ -315,7 +315,7 @@ describe('Clusters in the browser: editing taints, labels and a StatefulSet’s 
       await check('edge-2', false);
       await expect.poll(() => s.page.getByTestId('node-labels').textContent()).toContain('Labels of 2 nodes');
       dialog = await openWithKey('e', 'labels-dialog');
-      expect(await dialog.textContent()).toContain('edge-1, edge-3');
+      await expect.poll(() => dialog.textContent()).toContain('edge-1, edge-3');
       await dialog.locator('[data-testid="label-row"][data-key="edgeforge.io/line"]').getByTestId('label-remove').click();
       await dialog.getByTestId('labels-save').click();
       await dialog.waitFor({ state: 'detached' });

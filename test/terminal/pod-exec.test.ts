@@ -357,7 +357,7 @@ describe('pod session (exec over the Kubernetes channel protocol, in the native 
   });
 
   it("ends a cluster's pod shells, with the reason, when its kubeconfig is revoked; another cluster's shell goes on", async () => {
-    const id = clusters.import({ name: 'line-5', kubeconfig: kube.kubeconfig() }).id;
+    const id = clusters.import({ name: 'line-7', kubeconfig: kube.kubeconfig() }).id;
     const s = await open({ clusterId: id, pod: 'web' });
     const other = await open({ pod: 'web' });
     const w = watch(s.id);
@@ -366,8 +366,8 @@ describe('pod session (exec over the Kubernetes channel protocol, in the native 
     await until('the output', () => w.text.includes('before-4'));
     clusters.revokeKubeconfig(id);
     await until('the end', () => w.session?.state === 'exited');
-    expect(w.session!.status?.en).toMatch(/^The kubeconfig of cluster line-5 was revoked at /);
-    expect(w.session!.status?.zh).toContain('line-5');
+    expect(w.session!.status?.en).toMatch(/^The kubeconfig of cluster line-7 was revoked at /);
+    expect(w.session!.status?.zh).toContain('line-7');
     expect((await refusal(terminal.write(s.id, 'echo after\r'))).code).toBe('TERMINAL_ENDED');
     await terminal.write(other.id, 'echo still-$((3+3))\r');
     await until("the other cluster's shell", () => o.text.includes('still-6'));
