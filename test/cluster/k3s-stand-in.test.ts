@@ -49,7 +49,7 @@ function run(
   cmd: string,
   args: string[],
   env: Record<string, string>,
-  opts: { timeoutMs?: number; until?: (stderr: string) => boolean; signal?: NodeJS.Signals } = {},
+  opts: { timeoutMs?: number; until?: (stderr: string) => boolean; signal?: NodeJS.Signals; onStderr?: (stderr: string) => void } = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -58,6 +58,7 @@ function run(
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
+      opts.onStderr?.(stderr);
       if (opts.until?.(stderr)) child.kill(opts.signal ?? 'SIGTERM');
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 15_000);
@@ -240,40 +241,49 @@ describe('the k3s binary stand-in', () => {
       up.on('error', () => c.destroy());
       c.on('error', () => up.destroy());
     });
-    const running = run(late.k3s, ['agent', '--server', 'https://10.77.0.20:6443', '--token', 'x', '--node-name', 'late-node'], k3sEnv(root()));
-    await new Promise((r) => setTimeout(r, 700));
-    await new Promise<void>((r) => forward.listen(port, '127.0.0.1', r));
+    const refusedTwice = /cannot reach the API stand-in at 127\.0\.0\.1:\d+ to register node late-node; retrying in 0\.2 s/g;
+    let opened = false;
+    // The port opens once the script has retried twice (not after a fixed time: under load its start alone took longer).
+    const running = run(late.k3s, ['agent', '--server', 'https://10.77.0.20:6443', '--token', 'x', '--node-name', 'late-node'], k3sEnv(root()), {
+      timeoutMs: 40_000,
+      onStderr: (err) => {
+        if (opened || (err.match(refusedTwice) ?? []).length < 2) return;
+        opened = true;
+        forward.listen(port, '127.0.0.1');
+      },
+    });
     try {
       const result = await running;
       expect(result.code).toBe(0);
-      expect(
-        result.stderr.match(/cannot reach the API stand-in at 127\.0\.0\.1:\d+ to register node late-node; retrying in 0\.2 s/g)!.length,
-      ).toBeGreaterThanOrEqual(2);
+      expect(result.stderr.match(refusedTwice)!.length).toBeGreaterThanOrEqual(2);
       expect(node('late-node')).toBeDefined();
     } finally {
       forward.close();
     }
-  });
+  }, 60_000);
 
   it('keeps retrying when the cluster refuses its token, and stays in the foreground until SIGTERM', async () => {
     const guarded = await startKubeStandIn({ joinToken: 'right' });
     try {
       const k3s = writeK3sStandIn(tempDir(), { registration: new URL(guarded.registrationUrl).host }).k3s;
+      // Generous limits: in CI, beside the e2e tests, the script's start (a few dozen forks) and its retries took over 15 s once.
       const refused = await run(k3s, ['agent', '-s', 'https://10.77.0.20:6443', '-t', 'wrong', '--node-name', 'n1'], k3sEnv(root()), {
         until: (err) => (err.match(/was refused: HTTP 401/g) ?? []).length >= 2,
+        timeoutMs: 40_000,
       });
       expect(refused.stderr).toContain('Received SIGTERM, shutting down'); // stopped while still retrying
       expect(guarded.nodes()).toEqual([]);
       const env = k3sEnv(root(), { K3S_STANDIN_EXIT_AFTER_START: '' });
       const serving = await run(k3s, ['agent', '-s', 'https://10.77.0.20:6443', '-t', 'right', '--node-name', 'n1'], env, {
         until: (err) => err.includes('Registered node n1'),
+        timeoutMs: 40_000,
       });
       expect(serving.code).toBe(0); // the TERM trap exits cleanly, as systemd expects
       expect(serving.stderr).toContain('Received SIGTERM, shutting down');
     } finally {
       await guarded.close();
     }
-  });
+  }, 100_000);
 });
 
 describe('the install.sh stand-in', () => {
