@@ -15,7 +15,7 @@
 /** The contract's limit for one write is 1,000,000 characters; a big paste goes in pieces. */
 const WRITE_MAX = 500_000;
 export const ACK_MS = 50;
-export const ACK_CHARS = 64 * 1024;
+export const ACK_CHARS = 256 * 1024;
 
 export interface SessionLink {
   write(data: string): Promise<unknown>;
