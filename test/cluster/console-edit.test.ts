@@ -18,9 +18,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleErrors } from '../../main/cluster';
-import { connectClient, startHostProcess, type RunningHost, type TestClient } from '../support/host';
-import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
+import { startHostProcess, type RunningHost, type TestClient } from '../support/host';
+import type { KubeStandIn } from '../support/kube-stand-in';
 import { apiRefusal as apiError } from '../support/refusal';
+import { dbStatefulSet, EDGE_NODES_IN_TWO_ZONES, startStandInCluster, type StandInCluster } from '../support/stand-in-cluster';
 import { tempDir } from '../support/tmp';
 import { api, eventually } from './wire';
 
@@ -28,10 +29,10 @@ import { api, eventually } from './wire';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
-let kube: KubeStandIn;
 let host: RunningHost;
+let cluster: StandInCluster;
+let kube: KubeStandIn;
 let client: TestClient;
-let close: () => void;
 let clusterId: string;
 
 /** A node as the API server has it now: a GET on the wire. */
@@ -44,24 +45,13 @@ const taintText = (t: Obj) => `${t.key}=${t.value ?? ''}:${t.effect}`;
 const taintsOf = async (name: string) => ((await node(name)).spec.taints ?? []).map(taintText);
 
 beforeAll(async () => {
-  kube = await startKubeStandIn({ podStartMs: 30, podTerminationMs: 60 });
-  for (const [name, zone] of [
-    ['edge-1', 'a'],
-    ['edge-2', 'a'],
-    ['edge-3', 'b'],
-    ['edge-4', 'b'],
-  ])
-    kube.addNode(name!, { labels: { zone: zone! } });
   host = await startHostProcess(path.join(tempDir(), 'home'));
-  const c = await connectClient(host);
-  client = c.client;
-  close = () => c.ws.close();
+  ({ kube, client } = cluster = await startStandInCluster(host, { kube: { podStartMs: 30, podTerminationMs: 60 }, nodes: EDGE_NODES_IN_TWO_ZONES }));
   clusterId = (await client.clusters.import({ name: 'line-e', kubeconfig: kube.kubeconfig() })).id;
 });
 afterAll(async () => {
-  close?.();
+  await cluster?.close();
   await host?.stop();
-  await kube?.close();
 });
 
 describe('taints', () => {
@@ -311,18 +301,7 @@ describe('a StatefulSet rolled back to a revision', () => {
 
   beforeAll(async () => {
     const r = await api(kube, 'POST', `/apis/apps/v1/namespaces/${NS}/statefulsets`, {
-      body: {
-        metadata: { name: 'db', annotations: { 'kubernetes.io/change-cause': 'db 1' } },
-        spec: {
-          replicas: 2,
-          serviceName: 'db',
-          selector: { matchLabels: { app: 'db' } },
-          template: {
-            metadata: { labels: { app: 'db' }, annotations: { 'edgeforge.io/tuning': 'small' } },
-            spec: { containers: [{ name: 'db', image: 'db:1', env: [{ name: 'MODE', value: 'one' }], ports: [{ containerPort: 5432 }] }] },
-          },
-        },
-      },
+      body: dbStatefulSet('db:1', { annotations: { 'edgeforge.io/tuning': 'small' }, ports: [{ containerPort: 5432 }] }),
     });
     expect(r.status).toBe(201);
     const [only] = await eventually(async () => {

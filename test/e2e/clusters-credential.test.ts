@@ -7,12 +7,11 @@
  * (what changes afterwards appears), a revoked one or a forgotten cluster
  * ends it with the station's reason and the way back to the list.
  */
-import type { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appInBrowser, shot } from '../support/browser';
-import { connectClient, type TestClient } from '../support/host';
-import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
-import { tcpRelay as relay } from '../support/relay';
+import { clusterConsoleInBrowser } from '../support/cluster-console-page';
+import type { TestClient } from '../support/host';
+import type { KubeStandIn } from '../support/kube-stand-in';
+import { startStandInCluster, type Cable, type StandInCluster } from '../support/stand-in-cluster';
 
 /** The stand-in's kubeconfig with its bearer token instead of the client certificate: another credential for the same cluster. */
 const tokenKubeconfig = (k: KubeStandIn) =>
@@ -22,31 +21,24 @@ const tokenKubeconfig = (k: KubeStandIn) =>
     .replace(/^ {4}client-key-data: .*$/m, `    token: ${k.token}`);
 
 describe('Clusters in the browser: an open console follows its kubeconfig', () => {
-  const pageErrors: string[] = [];
-  const s = appInBrowser((page) => page.on('pageerror', (e) => pageErrors.push(e.message)));
+  const { s, pageErrors, picture } = clusterConsoleInBrowser();
+  let cluster: StandInCluster;
   let kube: KubeStandIn;
-  let cable: Awaited<ReturnType<typeof relay>>;
+  let cable: Cable;
   let client: TestClient;
-  let ws: WebSocket;
   let clusterId = '';
   let forgottenId = '';
 
   beforeAll(async () => {
-    kube = await startKubeStandIn();
-    kube.addNode('edge-1');
-    kube.addNode('edge-2');
     // The first kubeconfig reaches the cluster through a cable that is pulled once the kubeconfig is replaced.
-    cable = await relay(new URL(kube.url));
-    ({ client, ws } = await connectClient(s.host));
+    ({ kube, cable, client } = cluster = await startStandInCluster(s.host, { nodes: { 'edge-1': {}, 'edge-2': {} }, cable: true }));
     clusterId = (await client.clusters.import({ name: 'line-c', kubeconfig: kube.kubeconfig(cable.url()) })).id;
     // Known before the window first lists the clusters.
     forgottenId = (await client.clusters.import({ name: 'line-f', kubeconfig: kube.kubeconfig() })).id;
   });
 
   afterAll(async () => {
-    ws?.close();
-    await cable?.close();
-    await kube?.close();
+    await cluster?.close();
   });
 
   const marker = () => s.page.getByTestId('console-connection');
@@ -56,16 +48,12 @@ describe('Clusters in the browser: an open console follows its kubeconfig', () =
     await s.page.getByTestId('cluster-console').waitFor();
     await expect.poll(() => marker().getAttribute('data-state'), { timeout: 15_000 }).toBe('online');
   };
-  const picture = async (name: string) => {
-    await s.page.mouse.move(0, 0);
-    await expect.poll(() => s.page.locator('.ant-message-notice, .ant-tooltip:visible').count(), { timeout: 10_000 }).toBe(0);
-    await s.page.waitForTimeout(300);
-    await s.page.screenshot({ path: shot(name) });
-  };
 
-  it('keeps the console live across a replaced kubeconfig: a node added afterwards appears without reopening it', async () => {
+  it('keeps the console live across a replaced kubeconfig: a node added afterwards appears without reopening it, and the header shows the new server', async () => {
     await open(clusterId);
     await expect.poll(nodeCount).toBe('2');
+    const server = () => s.page.getByTestId('console-server').textContent();
+    expect(await server()).toBe(cable.url());
 
     await client.clusters.replaceKubeconfig({ id: clusterId, kubeconfig: tokenKubeconfig(kube) });
     const requestsBefore = kube.requests.length;
@@ -77,6 +65,8 @@ describe('Clusters in the browser: an open console follows its kubeconfig', () =
     await expect.poll(() => marker().getAttribute('data-state'), { timeout: 15_000 }).toBe('online');
     expect(kube.requests.slice(requestsBefore).some((r) => r.path === '/api/v1/nodes' && r.query.watch === 'true' && r.auth === 'token')).toBe(true);
     expect(await s.page.getByTestId('console-ended').count()).toBe(0);
+    // The replacement was made elsewhere (the API, as another window): the header follows it without a reload.
+    await expect.poll(server, { timeout: 15_000 }).toBe(kube.url);
     await picture('clusters-credential-replaced-en');
   });
 

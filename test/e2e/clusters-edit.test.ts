@@ -8,98 +8,36 @@
  * the API server (the stand-in's store), then seen in the console.
  */
 import type { Locator } from 'playwright-core';
-import type { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, eventually } from '../cluster/wire';
-import { appInBrowser, shot } from '../support/browser';
-import { connectClient } from '../support/host';
-import { startKubeStandIn, type KubeObject, type KubeStandIn } from '../support/kube-stand-in';
+import { clusterConsoleInBrowser } from '../support/cluster-console-page';
+import type { KubeObject, KubeStandIn } from '../support/kube-stand-in';
+import { dbStatefulSet, EDGE_NODES_IN_TWO_ZONES, startStandInCluster, type StandInCluster } from '../support/stand-in-cluster';
 
 describe('Clusters in the browser: editing taints, labels and a StatefulSet’s revision', () => {
   vi.setConfig({ testTimeout: 90_000 });
-  const pageErrors: string[] = [];
-  const s = appInBrowser((page) => page.on('pageerror', (e) => pageErrors.push(e.message)));
+  const { s, pageErrors, dialogOf, fieldErrors, row, still, picture, noOverlay, view, select } = clusterConsoleInBrowser();
+  let cluster: StandInCluster;
   let kube: KubeStandIn;
-  let ws: WebSocket;
 
   beforeAll(async () => {
-    kube = await startKubeStandIn({ podStartMs: 100, podTerminationMs: 300 });
-    for (const [name, zone] of [
-      ['edge-1', 'a'],
-      ['edge-2', 'a'],
-      ['edge-3', 'b'],
-      ['edge-4', 'b'],
-    ])
-      kube.addNode(name!, { labels: { zone: zone! } });
-    const sts = await api(kube, 'POST', '/apis/apps/v1/namespaces/default/statefulsets', {
-      body: {
-        metadata: { name: 'db', annotations: { 'kubernetes.io/change-cause': 'db 1' } },
-        spec: {
-          replicas: 2,
-          serviceName: 'db',
-          selector: { matchLabels: { app: 'db' } },
-          template: {
-            metadata: { labels: { app: 'db' } },
-            spec: { containers: [{ name: 'db', image: 'registry.local/db:1', env: [{ name: 'MODE', value: 'one' }] }] },
-          },
-        },
-      },
-    });
+    ({ kube } = cluster = await startStandInCluster(s.host, { kube: { podStartMs: 100, podTerminationMs: 300 }, nodes: EDGE_NODES_IN_TWO_ZONES }));
+    const sts = await api(kube, 'POST', '/apis/apps/v1/namespaces/default/statefulsets', { body: dbStatefulSet('registry.local/db:1') });
     expect(sts.status).toBe(201);
-    const c = await connectClient(s.host);
-    ws = c.ws;
-    const cluster = await c.client.clusters.import({ name: 'line-e', kubeconfig: kube.kubeconfig() });
-    await s.page.evaluate((id) => (window.location.hash = `#/clusters/${id}/nodes`), cluster.id);
+    const imported = await cluster.client.clusters.import({ name: 'line-e', kubeconfig: kube.kubeconfig() });
+    await s.page.evaluate((id) => (window.location.hash = `#/clusters/${id}/nodes`), imported.id);
     await s.page.locator('[data-testid="nodes-table"][data-count="4"]').waitFor({ timeout: 20_000 });
   }, 120_000);
 
   afterAll(async () => {
-    ws?.close();
-    await kube?.close();
+    await cluster?.close();
   });
 
   const node = (name: string): KubeObject => kube.object('nodes', undefined, name)!;
   const taintText = (t: { key: string; value?: string; effect: string }) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
   const taintsOf = (name: string): string[] => (node(name).spec?.taints ?? []).map(taintText);
 
-  const dialogOf = (testId: string) => s.page.getByTestId(testId);
-  const fieldErrors = (scope: Locator, testId: string) =>
-    scope
-      .locator('.ant-form-item')
-      .filter({ has: s.page.locator(`[data-testid="${testId}"]`) })
-      .locator('.ant-form-item-explain-error');
   const nth = (scope: Locator, testId: string, i: number) => scope.locator(`input[data-testid="${testId}"]`).nth(i);
-  const row = (table: string, name: string) => s.page.locator(`[data-testid="${table}-row"][data-name="${name}"]`);
-  /** Until no dialog, drawer or menu is still moving in: a click computed on the first frame of antd's zoom lands beside its target. */
-  const still = () =>
-    expect
-      .poll(
-        () =>
-          s.page
-            .locator(
-              '.ant-modal[class*="-appear"], .ant-modal[class*="-enter"], [class*="ant-drawer"][class*="-appear"], [class*="ant-drawer"][class*="-enter"], .ant-select-dropdown[class*="-appear"], .ant-select-dropdown[class*="-enter"]',
-            )
-            .count(),
-        { timeout: 5_000 },
-      )
-      .toBe(0);
-  const picture = async (name: string) => {
-    await s.page.mouse.move(0, 0);
-    for (const sel of ['.ant-message-notice', '.ant-tooltip:visible']) await expect.poll(() => s.page.locator(sel).count(), { timeout: 10_000 }).toBe(0);
-    await s.page.waitForTimeout(300);
-    await s.page.screenshot({ path: shot(name) });
-  };
-  const noOverlay = () => expect.poll(() => s.page.locator('.ant-modal-wrap:visible, .ant-drawer-open').count(), { timeout: 10_000 }).toBe(0);
-  const view = async (n: number, name: string) => {
-    await noOverlay();
-    await s.page.locator('body').press(String(n));
-    await expect.poll(() => s.page.evaluate(() => window.location.hash)).toContain(`/${name}`);
-  };
-  const select = async (table: string, name: string) => {
-    await noOverlay();
-    await row(table, name).click();
-    await expect.poll(() => s.page.getByTestId(table).getAttribute('data-selected')).toBe(name);
-  };
   /** Opens a node's dialog with its key, as a person would. */
   const openWithKey = async (key: string, testId: string) => {
     // A key is refused while the console is not online (it says why instead).

@@ -15,10 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogInputs } from '../catalog/station';
 import { api, eventually } from '../cluster/wire';
 import { appInBrowser, shot } from '../support/browser';
+import { clusterConsoleInBrowser } from '../support/cluster-console-page';
 import { connectClient, type TestClient } from '../support/host';
 import { startKubeStandIn, usageOf, type KubeStandIn } from '../support/kube-stand-in';
+import { startStandInCluster, type Cable, type StandInCluster } from '../support/stand-in-cluster';
 import { tempDir } from '../support/tmp';
-import { tcpRelay as relay } from '../support/relay';
 
 async function importedArtifact(client: TestClient, file: string): Promise<string> {
   const job = await client.artifacts.import({ path: file });
@@ -31,20 +32,24 @@ async function importedArtifact(client: TestClient, file: string): Promise<strin
 }
 
 describe('Clusters in the browser: the edge cluster console', () => {
-  const pageErrors: string[] = [];
-  const s = appInBrowser((page) => page.on('pageerror', (e) => pageErrors.push(e.message)));
+  const { s, pageErrors, dialogOf, fieldErrors, row, still, picture, view, select } = clusterConsoleInBrowser();
+  let cluster: StandInCluster;
   let kube: KubeStandIn;
-  let cable: Awaited<ReturnType<typeof relay>>;
+  let cable: Cable;
   let client: TestClient;
-  let ws: WebSocket;
   let clusterId = '';
 
   beforeAll(async () => {
-    kube = await startKubeStandIn({ podStartMs: 100, podTerminationMs: 300, metricsServer: true });
-    kube.addNode('edge-1', { labels: { zone: 'a' } });
-    kube.addNode('edge-2', { labels: { zone: 'a' } });
-    kube.addNode('edge-3', { labels: { zone: 'b' } });
-    kube.addNode('edge-arm', { labels: { zone: 'b', 'kubernetes.io/arch': 'arm64' } });
+    ({ kube, cable, client } = cluster = await startStandInCluster(s.host, {
+      kube: { podStartMs: 100, podTerminationMs: 300, metricsServer: true },
+      nodes: {
+        'edge-1': { labels: { zone: 'a' } },
+        'edge-2': { labels: { zone: 'a' } },
+        'edge-3': { labels: { zone: 'b' } },
+        'edge-arm': { labels: { zone: 'b', 'kubernetes.io/arch': 'arm64' } },
+      },
+      cable: true,
+    }));
     const deployment = await api(kube, 'POST', '/apis/apps/v1/namespaces/default/deployments', {
       body: {
         metadata: { name: 'api' },
@@ -67,10 +72,8 @@ describe('Clusters in the browser: the edge cluster console', () => {
     });
     expect(cron.status).toBe(201);
     await eventually(() => expect(kube.objects('pods', 'default').filter((p) => p.status?.phase === 'Running')).toHaveLength(4), 10_000);
-    cable = await relay(new URL(kube.url));
 
     // A published container app for "deploy from catalog", its image imported for real.
-    ({ client, ws } = await connectClient(s.host));
     const image = await importedArtifact(client, catalogInputs().amd);
     const app = await client.apps.createContainer({
       name: 'vision-api',
@@ -84,60 +87,12 @@ describe('Clusters in the browser: the edge cluster console', () => {
   }, 120_000);
 
   afterAll(async () => {
-    ws?.close();
-    await cable?.close();
-    await kube?.close();
+    await cluster?.close();
   });
 
-  const dialogOf = (testId: string) => s.page.getByTestId(testId);
-  const fieldError = (scope: Locator, testId: string) =>
-    scope
-      .locator('.ant-form-item')
-      .filter({ has: s.page.getByTestId(testId) })
-      .locator('.ant-form-item-explain-error');
   /** The text field of a control, whether its test id sits on the input or on a wrapper. */
   const input = (testId: string, scope: Locator | null = null) =>
     (scope ?? s.page).locator(`input[data-testid="${testId}"], [data-testid="${testId}"] input`).first();
-  const row = (table: string, name: string) => s.page.locator(`[data-testid="${table}-row"][data-name="${name}"]`);
-  const settled = async () => {
-    await s.page.mouse.move(0, 0);
-    for (const sel of ['.ant-message-notice', '.ant-tooltip:visible']) await expect.poll(() => s.page.locator(sel).count(), { timeout: 10_000 }).toBe(0);
-    await s.page.waitForTimeout(300);
-  };
-  /**
-   * Until no dialog, drawer or menu is still moving in: a click computed on
-   * the first frame of antd's zoom lands beside its target.
-   */
-  const still = () =>
-    expect
-      .poll(
-        () =>
-          s.page
-            .locator(
-              '.ant-modal[class*="-appear"], .ant-modal[class*="-enter"], [class*="ant-drawer"][class*="-appear"], [class*="ant-drawer"][class*="-enter"], .ant-dropdown[class*="-appear"], .ant-dropdown[class*="-enter"]',
-            )
-            .count(),
-        { timeout: 5_000 },
-      )
-      .toBe(0);
-  /** A screenshot once toasts, tooltips and opening animations are done. */
-  const picture = async (name: string) => {
-    await settled();
-    await s.page.screenshot({ path: shot(name) });
-  };
-  /** Dialogs and drawers (closing ones too) keep the console's keys to themselves. */
-  const noOverlay = () => expect.poll(() => s.page.locator('.ant-modal-wrap:visible, .ant-drawer-open').count(), { timeout: 10_000 }).toBe(0);
-  /** Shows a view with its number key, as a person would. */
-  const view = async (n: number, name: string) => {
-    await noOverlay();
-    await s.page.locator('body').press(String(n));
-    await expect.poll(() => s.page.evaluate(() => window.location.hash)).toContain(`/${name}`);
-  };
-  const select = async (table: string, name: string) => {
-    await noOverlay();
-    await row(table, name).click();
-    await expect.poll(() => s.page.getByTestId(table).getAttribute('data-selected')).toBe(name);
-  };
 
   it('imports the stand-in cluster through the dialog, with the API’s messages next to their fields', async () => {
     await s.page.getByTestId('cluster-list').getByText('No cluster yet', { exact: false }).waitFor();
@@ -146,13 +101,13 @@ describe('Clusters in the browser: the edge cluster console', () => {
     await dialog.waitFor();
     await still();
     await s.page.getByTestId('kubeconfig-ok').click();
-    await fieldError(dialog, 'kubeconfig-name').getByText('Give the cluster a name.').waitFor();
+    await fieldErrors(dialog, 'kubeconfig-name').getByText('Give the cluster a name.').waitFor();
 
     // The API's rule for the name, then its reading of the kubeconfig, each next to its field.
     await input('kubeconfig-name').fill('Line A');
     await s.page.getByTestId('kubeconfig-text').fill('just: some yaml');
     await s.page.getByTestId('kubeconfig-ok').click();
-    await expect.poll(() => fieldError(dialog, 'kubeconfig-name').textContent()).toContain('A cluster name has 1–63 characters');
+    await expect.poll(() => fieldErrors(dialog, 'kubeconfig-name').textContent()).toContain('A cluster name has 1–63 characters');
     await input('kubeconfig-name').fill('line-a');
     await s.page.getByTestId('kubeconfig-ok').click();
     await expect.poll(() => dialog.locator('.ant-form-item-explain-error').allTextContents()).toEqual([expect.stringMatching(/kubeconfig/i)]);
@@ -587,15 +542,15 @@ describe('Clusters in the browser: the edge cluster console', () => {
     await still();
     await s.page.getByTestId('label-add').click();
     await input('label-key').fill('-bad');
-    await expect.poll(() => fieldError(dialog, 'label-key').textContent()).toContain('标签名称由字母、数字、“-”、“_”和“.”组成');
+    await expect.poll(() => fieldErrors(dialog, 'label-key').textContent()).toContain('标签名称由字母、数字、“-”、“_”和“.”组成');
     await input('label-value').fill('a b');
-    await expect.poll(() => fieldError(dialog, 'label-value').textContent()).toContain('标签值为空');
+    await expect.poll(() => fieldErrors(dialog, 'label-value').textContent()).toContain('标签值为空');
     await picture('clusters-labels-errors-zh');
 
     await input('label-key').fill('node-role.kubernetes.io/worker');
     await input('label-value').fill('');
     await s.page.getByTestId('labels-save').click();
-    await expect.poll(() => fieldError(dialog, 'label-key').textContent()).toContain('归 kubelet 和 k3s 所有');
+    await expect.poll(() => fieldErrors(dialog, 'label-key').textContent()).toContain('归 kubelet 和 k3s 所有');
     await input('label-key').fill('edgeforge.io/line');
     await input('label-value').fill('a');
     await s.page.getByTestId('labels-save').click();

@@ -1,8 +1,10 @@
 import { ArrowLeftOutlined, QuestionCircleOutlined } from '@ant-design/icons';
+import { useQueryClient } from '@tanstack/react-query';
 import { Button, Space, Tabs, Tooltip, Typography } from 'antd';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Cluster } from '../../../../main/api/contract';
+import { useApi } from '../../api/context';
 import { goTo } from '../../shell/areas';
 import { DeployView } from '../deploy/DeployView';
 import { EventsView } from '../events/EventsView';
@@ -75,6 +77,15 @@ export function ConsolePage({ cluster, view, workloadKind }: { cluster: Cluster;
     [cluster, store, connection, blocked],
   );
 
+  // The watches came online again (also after a kubeconfig replaced in another window, which restarts them): the
+  // header's record (server, version, expiry) is read again, once each time, not on a timer.
+  const { orpc } = useApi();
+  const queryClient = useQueryClient();
+  const onlineSince = connection.onlineSince;
+  useEffect(() => {
+    if (onlineSince) void queryClient.invalidateQueries({ queryKey: orpc.clusters.list.queryKey() });
+  }, [onlineSince, orpc, queryClient]);
+
   const show = (v: View) => goTo('clusters', cluster.id, v, ...(v === 'workloads' ? [workloadKind] : []));
 
   // Panels on the objects of an ended stream close with it (while rendering: React's "adjusting state when a prop changes").
@@ -121,7 +132,9 @@ export function ConsolePage({ cluster, view, workloadKind }: { cluster: Cluster;
             <Typography.Title level={4} style={{ margin: 0 }} data-testid="console-title">
               {cluster.name}
             </Typography.Title>
-            <Typography.Text type="secondary">{cluster.server}</Typography.Text>
+            <Typography.Text type="secondary" data-testid="console-server">
+              {cluster.server}
+            </Typography.Text>
             <ConnectionMarker connection={connection} />
           </Space>
           {!connection.ended && (

@@ -111,6 +111,11 @@ export interface ConsoleConnection {
   problem: LocalizedText | null;
   /** Set when the stream ended for good (`problem` says why); nothing of the cluster is shown then. */
   ended: ConsoleEnd | null;
+  /**
+   * Online: when the last of the kinds came online. It changes when the watches start again (a kubeconfig replaced,
+   * here or in another window; a reconnection), not on their bookmarks.
+   */
+  onlineSince?: string;
 }
 
 const CONNECTING: ConsoleConnection = { state: 'connecting', lastSyncAt: null, problem: null, ended: null };
@@ -183,10 +188,17 @@ export class ConsoleObjects {
         ? { state: 'offline', problem: offline.problem, lastSyncAt, ended: null }
         : connecting
           ? { state: 'connecting', problem: connecting.problem, lastSyncAt, ended: null }
-          : { state: 'online', problem: null, lastSyncAt, ended: null };
+          : { state: 'online', problem: null, lastSyncAt, ended: null, onlineSince: all.map((c) => c.since).reduce((a, b) => (b > a ? b : a)) };
     }
     const j = this.joined;
-    if (j.state !== next.state || j.lastSyncAt !== next.lastSyncAt || j.problem?.en !== next.problem?.en || j.ended !== next.ended) this.joined = next;
+    if (
+      j.state !== next.state ||
+      j.lastSyncAt !== next.lastSyncAt ||
+      j.problem?.en !== next.problem?.en ||
+      j.ended !== next.ended ||
+      j.onlineSince !== next.onlineSince
+    )
+      this.joined = next;
   }
 
   subscribe(topic: string, listener: () => void): () => void {
