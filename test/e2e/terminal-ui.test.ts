@@ -201,17 +201,18 @@ describe('Terminal in the browser', () => {
 
   it('stays responsive while a session floods its screen, and loses none of it', async () => {
     const flood = await openLocal(false);
-    await type("head -c 5000000 /dev/zero | tr '\\0' x; echo DONE-$((1+1))");
-    // While the flood runs: another tab is shown at a click, and its shell answers.
+    await type("head -c 20000000 /dev/zero | tr '\\0' x; echo DONE-$((1+1))");
+    // While the flood runs (20 MB: seconds at the terminal's rate): another tab is shown at a click, and its shell answers.
+    // A frozen window would take far longer than 5 s; the bench (bench/terminal.ts) measures the click itself.
     await s.page.waitForTimeout(300);
     const started = Date.now();
-    await s.page.getByTestId(`terminal-tab-${kept}`).click({ timeout: 3_000 });
-    await expect.poll(activeId, { timeout: 3_000 }).toBe(kept);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    await s.page.getByTestId(`terminal-tab-${kept}`).click({ timeout: 5_000 });
+    await expect.poll(activeId, { timeout: 5_000 }).toBe(kept);
+    expect(Date.now() - started).toBeLessThan(5_000);
     await type('echo alive-$((4+4))');
     await waitFor(/^alive-8$/m, activeView(), 10_000);
-    await s.page.getByTestId(`terminal-tab-${flood}`).click({ timeout: 3_000 });
-    await expect.poll(activeId, { timeout: 3_000 }).toBe(flood);
+    await s.page.getByTestId(`terminal-tab-${flood}`).click({ timeout: 5_000 });
+    await expect.poll(activeId, { timeout: 5_000 }).toBe(flood);
     // Under WebGL the lines are read in screen reader mode, switched on once the flood is through: xterm hands a
     // screen reader every character printed, which the flood would drown.
     if ((await activeView().getByTestId('terminal-renderer').getAttribute('data-renderer')) === 'webgl') {
@@ -219,7 +220,7 @@ describe('Terminal in the browser', () => {
       const { client, ws } = await connectClient(s.host);
       await expect
         .poll(async () => (await client.terminal.sessions()).find((x) => x.id === flood)!.offset, { timeout: 120_000, interval: 1_000 })
-        .toBeGreaterThan(5_000_000);
+        .toBeGreaterThan(20_000_000);
       ws.close();
       await activeView().getByTestId('terminal-screen-reader').click();
     }
