@@ -1399,7 +1399,16 @@ export const MetricsSchema = z.object({
   /** False when the cluster has no metrics-server (metrics.k8s.io is not served). */
   available: z.boolean(),
   nodes: z.array(z.object({ name: z.string(), cpuMillicores: z.number(), memoryBytes: z.number() })),
-  pods: z.array(z.object({ namespace: z.string(), name: z.string(), cpuMillicores: z.number(), memoryBytes: z.number() })),
+  /** Each pod's usage, its containers' together, and each container's (only those metrics-server measured: running ones). */
+  pods: z.array(
+    z.object({
+      namespace: z.string(),
+      name: z.string(),
+      cpuMillicores: z.number(),
+      memoryBytes: z.number(),
+      containers: z.array(z.object({ name: z.string(), cpuMillicores: z.number(), memoryBytes: z.number() })),
+    }),
+  ),
   at: z.string(),
 });
 export type Metrics = z.infer<typeof MetricsSchema>;

@@ -1,6 +1,6 @@
 /**
- * Node and pod usage from metrics-server (metrics.k8s.io/v1beta1, the
- * resource metrics API:
+ * Node, pod and container usage from metrics-server (metrics.k8s.io/v1beta1,
+ * the resource metrics API:
  * https://kubernetes.io/docs/tasks/debug/debug-cluster/resource-metrics-pipeline/).
  * A cluster without it (the group is not served: 404) simply has no
  * figures; that is not an error. One whose metrics-server is registered but
@@ -50,8 +50,9 @@ interface Usage {
 interface NodeMetricsList {
   items: { metadata: { name: string }; usage: Usage }[];
 }
+/** PodMetrics lists the containers the kubelet measured: running ones (and running init containers), not those waiting or finished. */
 interface PodMetricsList {
-  items: { metadata: { name: string; namespace: string }; containers: { usage: Usage }[] }[];
+  items: { metadata: { name: string; namespace: string }; containers: { name: string; usage: Usage }[] }[];
 }
 
 /** A figure metrics-server could not give (or gave malformed) counts as 0. */
@@ -96,12 +97,16 @@ export async function metrics(client: KubeClient, signal?: AbortSignal): Promise
   return {
     available: true,
     nodes: nodes.items.map((n) => ({ name: n.metadata.name, cpuMillicores: millicores(n.usage), memoryBytes: bytes(n.usage) })),
-    pods: pods.items.map((p) => ({
-      namespace: p.metadata.namespace,
-      name: p.metadata.name,
-      cpuMillicores: p.containers.reduce((s, c) => s + millicores(c.usage), 0),
-      memoryBytes: p.containers.reduce((s, c) => s + bytes(c.usage), 0),
-    })),
+    pods: pods.items.map((p) => {
+      const containers = p.containers.map((c) => ({ name: c.name, cpuMillicores: millicores(c.usage), memoryBytes: bytes(c.usage) }));
+      return {
+        namespace: p.metadata.namespace,
+        name: p.metadata.name,
+        cpuMillicores: containers.reduce((s, c) => s + c.cpuMillicores, 0),
+        memoryBytes: containers.reduce((s, c) => s + c.memoryBytes, 0),
+        containers,
+      };
+    }),
     at,
   };
 }

@@ -100,7 +100,9 @@
  *     No SPDY, no attach, no port-forward.
  *   - metrics.k8s.io/v1beta1 (metrics.ts) when `metricsServer` is on (or
  *     setMetricsServer(true)): NodeMetrics and PodMetrics with deterministic
- *     figures; off, the group is absent from discovery and its paths 404.
+ *     figures, a PodMetrics listing the pod's running containers (one waiting
+ *     or terminated is left out, as the kubelet does not measure it); off,
+ *     the group is absent from discovery and its paths 404.
  *   - Seeding and churn for benchmarks: seed() creates nodes, namespaces and
  *     running pods in memory without controller delays; churn() makes a
  *     sustained rate of MODIFIED events.

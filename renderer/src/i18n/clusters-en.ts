@@ -299,6 +299,19 @@ export const clusters = {
     usageHelp: 'In use now by the pod’s containers together (from metrics-server, read every 15 s); amber from 75 % of the pod’s limit, red from 90 %.',
     usageOfLimit: '{{used}} of {{limit}} limit ({{percent}} %)',
     noUsage: 'Not measured (metrics-server measures running pods only).',
+    usageNotRead: 'Not read from metrics-server yet.',
+    containerUsage: 'Usage by container',
+    containerUsageHelp:
+      'In use now by each container (from metrics-server, read every 15 s); amber from 75 % of the container’s own limit, red from 90 %. Beside it, the container’s request and limit.',
+    usageOfContainerLimit: '{{used}} ({{percent}} % of limit)',
+    cpuResources: 'CPU request / limit',
+    memResources: 'Mem. request / limit',
+    unmeasured: {
+      initDone: 'Not measured: an init container that has finished (metrics-server measures running containers only).',
+      notRunning: 'Not measured: the container is not running ({{state}}), and metrics-server measures running containers only.',
+      notYet:
+        'Not measured yet: metrics-server’s last reading has no figure for this container (it reports a container from its second reading after the container started).',
+    },
   },
   logs: {
     title: 'Logs: {{pod}}',

@@ -298,6 +298,18 @@ export const clusters: ClustersMessages = {
     usageHelp: 'Pod 各容器当前的用量之和（来自 metrics-server，每 15 秒读取一次）；达到 Pod 限额的 75 % 显示为橙色，90 % 显示为红色。',
     usageOfLimit: '{{used}}，限额 {{limit}} 的 {{percent}} %',
     noUsage: '未测量（metrics-server 只测量运行中的 Pod）。',
+    usageNotRead: '尚未从 metrics-server 读取。',
+    containerUsage: '各容器用量',
+    containerUsageHelp:
+      '各容器当前的用量（来自 metrics-server，每 15 秒读取一次）；达到该容器自身限额的 75 % 显示为橙色，90 % 显示为红色。旁边是该容器的请求量和限额。',
+    usageOfContainerLimit: '{{used}}（限额的 {{percent}} %）',
+    cpuResources: 'CPU 请求 / 限额',
+    memResources: '内存请求 / 限额',
+    unmeasured: {
+      initDone: '未测量：这是已运行完毕的 init 容器（metrics-server 只测量运行中的容器）。',
+      notRunning: '未测量：容器未在运行（{{state}}），而 metrics-server 只测量运行中的容器。',
+      notYet: '尚未测量：metrics-server 最近一次读取中没有该容器的数据（容器启动后，它从第二次读取起才报告该容器）。',
+    },
   },
   logs: {
     title: '日志：{{pod}}',

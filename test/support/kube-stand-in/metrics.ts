@@ -5,7 +5,13 @@
  * NodeMetrics and PodMetrics, get and list, CPU in nanocores ("…n") and
  * memory in kibibytes ("…Ki"). The figures are deterministic, derived from
  * the object's name, so tests can assert them; only Running pods have
- * metrics, as metrics-server reports only what the kubelet measured.
+ * metrics, as metrics-server reports only what the kubelet measured. For
+ * the same reason a PodMetrics lists only the pod's running containers
+ * (init containers included while they run): the kubelet measures only
+ * containers in CONTAINER_RUNNING (pkg/kubelet/stats/cri_stats_provider.go,
+ * removeTerminatedContainers), so one waiting (CrashLoopBackOff) or
+ * terminated is left out, and a pod with none running is not listed
+ * (metrics-server's decodeBatch drops a pod without containers).
  * Registered but not answering (`metricsServer: 'unavailable'`), the group
  * stays listed in /apis and every path under it gets kube-aggregator's 503.
  */
@@ -35,6 +41,17 @@ export function nodeMetrics(node: KubeObject) {
   };
 }
 
+interface ContainerStatus {
+  name: string;
+  state?: { running?: unknown };
+}
+
+/** The pod's containers the kubelet measures: those whose status says running. */
+export function measuredContainers(pod: KubeObject): string[] {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])] as ContainerStatus[];
+  return statuses.filter((s) => s.state?.running).map((s) => s.name);
+}
+
 export function podMetrics(pod: KubeObject) {
   return {
     metadata: {
@@ -45,9 +62,9 @@ export function podMetrics(pod: KubeObject) {
     },
     timestamp: stamp(),
     window: '18.401s',
-    containers: ((pod.spec?.containers ?? []) as { name: string }[]).map((c) => ({
-      name: c.name,
-      usage: usageOf(`pod/${pod.metadata.namespace}/${pod.metadata.name}/${c.name}`, 'container'),
+    containers: measuredContainers(pod).map((name) => ({
+      name,
+      usage: usageOf(`pod/${pod.metadata.namespace}/${pod.metadata.name}/${name}`, 'container'),
     })),
   };
 }

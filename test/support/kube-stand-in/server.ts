@@ -17,7 +17,7 @@ import { apply, recordUpdate } from './apply';
 import { applyDefaults, Cluster, randomSuffix, RT } from './cluster';
 import { negotiate, runExec } from './exec';
 import { ContainerLogs } from './logs';
-import { METRICS_GROUP_VERSION, metricsDiscovery, nodeMetrics, podMetrics, sendMetricsUnavailable } from './metrics';
+import { measuredContainers, METRICS_GROUP_VERSION, metricsDiscovery, nodeMetrics, podMetrics, sendMetricsUnavailable } from './metrics';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
 import { kubeconfigYaml, makePki } from './pki';
 import { apiResources, apiVersionOf, RESOURCES, typeKey, type ResourceType } from './resources';
@@ -798,7 +798,7 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
       }
       return { kind: 'NodeMetricsList', apiVersion: METRICS_GROUP_VERSION, metadata: {}, items: ready.map(nodeMetrics) };
     }
-    const running = store.list(RT.pods, namespace).filter((p) => p.status?.phase === 'Running');
+    const running = store.list(RT.pods, namespace).filter((p) => p.status?.phase === 'Running' && measuredContainers(p).length > 0);
     if (name) {
       const p = running.find((x) => x.metadata.name === name);
       if (!p) throw notFound('pods', name, 'metrics.k8s.io');

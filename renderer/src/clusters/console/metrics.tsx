@@ -1,6 +1,7 @@
 import { WarningOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { Tag, Tooltip, Typography } from 'antd';
+import type { CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Metrics } from '../../../../main/api/contract';
 import { useApi } from '../../api/context';
@@ -58,8 +59,33 @@ export function MetricsNote({ problem }: { problem: MetricsProblem | null }) {
   );
 }
 
-/** A figure in use, coloured by its share of what is allowed (`percent`, when there is a limit). */
-export function UsageText({ text, percent }: { text: string | null; percent: number | null }) {
+/** Read by screen readers, not shown (the dash is shown instead). */
+const SCREEN_READER_ONLY: CSSProperties = {
+  position: 'absolute',
+  width: 1,
+  height: 1,
+  overflow: 'hidden',
+  clip: 'rect(0 0 0 0)',
+  clipPath: 'inset(50%)',
+  whiteSpace: 'nowrap',
+};
+
+/**
+ * A figure in use, coloured by its share of what is allowed (`percent`, when
+ * there is a limit). Without a figure, a dash; with `why`, the dash takes
+ * the keyboard's focus and shows why in its tooltip, and a screen reader
+ * reads why instead of the dash.
+ */
+export function UsageText({ text, percent, why }: { text: string | null; percent: number | null; why?: string }) {
+  if (text === null && why)
+    return (
+      <Tooltip title={why} trigger={['hover', 'focus']}>
+        <Typography.Text type="secondary" tabIndex={0}>
+          <span aria-hidden>—</span>
+          <span style={SCREEN_READER_ONLY}>{why}</span>
+        </Typography.Text>
+      </Tooltip>
+    );
   if (text === null) return <Typography.Text type="secondary">—</Typography.Text>;
   return <Typography.Text type={usageTone(percent)}>{text}</Typography.Text>;
 }

@@ -6,13 +6,14 @@ import { ActionButton } from '../console/context';
 import { UsageText, type ClusterMetrics } from '../console/metrics';
 import { ConditionsTable, DrawerSection, LabelList, ObjectDrawer } from '../console/ObjectDrawer';
 import { formatMillicores } from '../console/quantity';
-import { percentOf, type PodUsage } from '../console/usage';
+import { containerUsage, percentOf, type ContainerFigure, type ContainerUsage, type PodContainer, type PodUsage } from '../console/usage';
 import type { VerbAction } from '../console/VerbButtons';
 import type { Verb } from '../console/verbs';
 import { containerStatuses, podConditions, podImages, type ContainerStatus, type PodRow } from './pod';
 import { PodStatusTag } from './PodStatusTag';
 import type { usePodActions } from './usePodActions';
-function stateText(c: ContainerStatus): string {
+
+function stateText(c: Pick<ContainerStatus, 'state'>): string {
   const s = c.state ?? {};
   if (s.running) return 'Running';
   if (s.waiting) return s.waiting.reason ?? 'Waiting';
@@ -41,10 +42,93 @@ function UsageFigure({ used, limit, format, metrics }: { used: number | null; li
   return <UsageText text={text} percent={percent} />;
 }
 
+type Spec = { name: string; resources?: PodContainer['resources'] };
+
+/** The pod's containers, init ones first, with their resources and state. */
+function podContainers(row: PodRow, statuses: ContainerStatus[]): PodContainer[] {
+  const spec = (row.object as { spec?: { initContainers?: Spec[]; containers?: Spec[] } }).spec ?? {};
+  const state = (name: string) => statuses.find((s) => s.name === name)?.state;
+  return [
+    ...(spec.initContainers ?? []).map((c) => ({ name: c.name, init: true, resources: c.resources, state: state(c.name) })),
+    ...(spec.containers ?? []).map((c) => ({ name: c.name, init: false, resources: c.resources, state: state(c.name) })),
+  ];
+}
+
+/** Each container's CPU and memory in use, coloured against its own limit, beside its request and limit; why, when it has no figure. */
+function ContainerUsageTable({ row, statuses, usage, metrics }: { row: PodRow; statuses: ContainerStatus[]; usage: PodUsage | null; metrics: ClusterMetrics }) {
+  const { t } = useTranslation();
+  const rows = containerUsage(podContainers(row, statuses), usage);
+  const state = (name: string) => stateText(statuses.find((s) => s.name === name) ?? {});
+  const why = (c: ContainerUsage): string | undefined => {
+    if (c.unmeasured === 'pod') return metrics.problem?.reason ?? t(metrics.metrics ? 'clusters.pods.noUsage' : 'clusters.pods.usageNotRead');
+    if (c.unmeasured === 'init-done') return t('clusters.pods.unmeasured.initDone');
+    if (c.unmeasured === 'not-running') return t('clusters.pods.unmeasured.notRunning', { state: state(c.name) });
+    if (c.unmeasured === 'not-yet') return t('clusters.pods.unmeasured.notYet');
+    return undefined;
+  };
+  const used = (c: ContainerUsage, f: ContainerFigure, format: (n: number) => string) => {
+    const text =
+      f.used === null ? null : f.percent === null ? format(f.used) : t('clusters.pods.usageOfContainerLimit', { used: format(f.used), percent: f.percent });
+    return <UsageText text={text} percent={f.percent} why={why(c)} />;
+  };
+  const allowed = (f: ContainerFigure, format: (n: number) => string) =>
+    `${f.request === null ? '—' : format(f.request)} / ${f.limit === null ? '—' : format(f.limit)}`;
+  const usedTitle = (key: string) => <Tooltip title={t('clusters.pods.containerUsageHelp')}>{t(`clusters.col.${key}`)}</Tooltip>;
+  return (
+    <Table
+      size="small"
+      rowKey="name"
+      pagination={false}
+      dataSource={rows}
+      data-testid="pod-container-usage"
+      onRow={(c) => ({ 'data-testid': 'container-usage-row', 'data-name': c.name }) as React.HTMLAttributes<HTMLElement>}
+      columns={[
+        {
+          title: t('clusters.col.name'),
+          key: 'name',
+          width: 140,
+          ellipsis: true,
+          render: (_, c) => (
+            <Space size={4}>
+              {c.name}
+              {c.init && <Tag>{t('clusters.pods.init')}</Tag>}
+            </Space>
+          ),
+        },
+        {
+          title: usedTitle('cpuUsage'),
+          key: 'cpu',
+          width: 130,
+          render: (_, c) => <span data-testid="container-cpu-usage">{used(c, c.cpu, formatMillicores)}</span>,
+        },
+        {
+          title: t('clusters.pods.cpuResources'),
+          key: 'cpuResources',
+          width: 110,
+          render: (_, c) => <span data-testid="container-cpu-resources">{allowed(c.cpu, formatMillicores)}</span>,
+        },
+        {
+          title: usedTitle('memUsage'),
+          key: 'memory',
+          width: 150,
+          render: (_, c) => <span data-testid="container-memory-usage">{used(c, c.memory, formatBytes)}</span>,
+        },
+        {
+          title: t('clusters.pods.memResources'),
+          key: 'memResources',
+          render: (_, c) => <span data-testid="container-memory-resources">{allowed(c.memory, formatBytes)}</span>,
+        },
+      ]}
+    />
+  );
+}
+
 /**
  * A pod's details: status, usage, conditions (Initialized, Ready,
- * ContainersReady, PodScheduled), containers, labels; with its verbs.
- * metrics-server's figures are the pod's, its containers' together.
+ * ContainersReady, PodScheduled), containers, each container's usage,
+ * labels; with its verbs. The usage above is the pod's (its containers'
+ * together, against the sum of their limits); each container's is against
+ * its own limit.
  */
 export function PodDrawer({
   row,
@@ -131,6 +215,9 @@ export function PodDrawer({
             },
           ]}
         />
+      </DrawerSection>
+      <DrawerSection title={t('clusters.pods.containerUsage')}>
+        <ContainerUsageTable row={row} statuses={[...init, ...main]} usage={usage} metrics={metrics} />
       </DrawerSection>
       <DrawerSection title={t('clusters.col.labels')}>
         <LabelList labels={row.labels} />
