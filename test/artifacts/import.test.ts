@@ -206,14 +206,29 @@ describe('an import killed mid-way', () => {
     const env = { ...process.env, EDGEFORGE_HOME: home };
     const child = spawn(process.execPath, [cliPath, 'import', archive], { env, stdio: 'ignore' });
     const staging = path.join(home, 'blobs', 'staging');
-    // Wait until it is part-way: staging holds part of the layer.
-    for (let i = 0; i < 400; i++) {
-      const parts = fs.existsSync(staging)
-        ? fs.readdirSync(staging).flatMap((d) => fs.readdirSync(path.join(staging, d)).map((f) => path.join(staging, d, f)))
-        : [];
-      if (parts.some((f) => fs.statSync(f).size > 20 * 1024 * 1024)) break;
+    // Wait until it is part-way: staging holds part of the layer (on a loaded machine the CLI's start alone takes seconds).
+    const partWay = () => {
+      try {
+        const parts = fs.existsSync(staging)
+          ? fs.readdirSync(staging).flatMap((d) => fs.readdirSync(path.join(staging, d)).map((f) => path.join(staging, d, f)))
+          : [];
+        return parts.some((f) => fs.statSync(f).size > 20 * 1024 * 1024);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false; // moved while we looked
+        throw e;
+      }
+    };
+    const deadline = Date.now() + 60_000;
+    while (!partWay() && child.exitCode === null && child.signalCode === null) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error('the import never got part-way (20 MiB of the layer in staging) within 60 s');
+      }
       await sleep(25);
     }
+    // Killed while it runs, not after it finished (or failed) by itself.
+    expect(child.exitCode, 'the import ended by itself before it could be killed part-way').toBeNull();
+    expect(child.signalCode, 'the import ended by itself before it could be killed part-way').toBeNull();
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
 
@@ -227,5 +242,5 @@ describe('an import killed mid-way', () => {
     expect(fs.readdirSync(stored)).toEqual([]);
     const jobs = JSON.parse(execFileSync(process.execPath, [cliPath, 'jobs', 'list', '--json'], { env, encoding: 'utf8' })) as Job[];
     expect(jobs.map((j) => [j.kind, j.state])).toEqual([['artifacts.import', 'interrupted']]);
-  }, 120_000);
+  }, 180_000);
 });

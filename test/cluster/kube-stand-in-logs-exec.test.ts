@@ -112,8 +112,10 @@ describe('pod logs', () => {
     } finally {
       await chatty.close();
     }
+    // The follow of the test before has gone; the restart comes once the stand-in follows this request, not before.
+    await eventually(() => expect(s.logFollowers('default', 'one', 'app')).toBe(0));
     const ended = api(s, 'GET', '/api/v1/namespaces/default/pods/one/log?follow=true&tailLines=0');
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => expect(s.logFollowers('default', 'one', 'app')).toBe(1));
     s.restartContainer('default', 'one', 'app');
     expect((await ended).status).toBe(200);
   });

@@ -401,15 +401,16 @@ describe('the registration listener', () => {
   });
 
   it('lets a test set a node NotReady with its own reason, keeping the transition time when nothing flips', async () => {
-    s.setNodeReady('box1', false, { reason: 'KubeletNotReady', message: 'PLEG is not healthy' });
-    const c1 = s.nodes().find((n) => n.metadata.name === 'box1')!.status as {
+    s.addNode('box-flip'); // Ready
+    s.setNodeReady('box-flip', false, { reason: 'KubeletNotReady', message: 'PLEG is not healthy' });
+    const c1 = s.nodes().find((n) => n.metadata.name === 'box-flip')!.status as {
       conditions: { type: string; status: string; message: string; lastTransitionTime: string }[];
     };
     const ready1 = c1.conditions.find((c) => c.type === 'Ready')!;
     expect(ready1).toMatchObject({ status: 'False', message: 'PLEG is not healthy' });
     await new Promise((r) => setTimeout(r, 1100));
-    s.setNodeReady('box1', false, { message: 'still not' });
-    const ready2 = (s.nodes().find((n) => n.metadata.name === 'box1')!.status as typeof c1).conditions.find((c) => c.type === 'Ready')!;
+    s.setNodeReady('box-flip', false, { message: 'still not' });
+    const ready2 = (s.nodes().find((n) => n.metadata.name === 'box-flip')!.status as typeof c1).conditions.find((c) => c.type === 'Ready')!;
     expect(ready2.lastTransitionTime).toBe(ready1.lastTransitionTime);
   });
 });
