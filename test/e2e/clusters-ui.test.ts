@@ -11,13 +11,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Locator } from 'playwright-core';
 import type { WebSocket } from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { catalogInputs } from '../catalog/station';
 import { api, eventually } from '../cluster/wire';
 import { appInBrowser, shot } from '../support/browser';
 import { clusterConsoleInBrowser } from '../support/cluster-console-page';
 import { connectClient, type TestClient } from '../support/host';
-import { startKubeStandIn, usageOf, type KubeStandIn } from '../support/kube-stand-in';
+import { startKubeStandIn, usageOf, type KubeObject, type KubeStandIn } from '../support/kube-stand-in';
 import { startStandInCluster, type Cable, type StandInCluster } from '../support/stand-in-cluster';
 import { tempDir } from '../support/tmp';
 
@@ -281,6 +281,101 @@ describe('Clusters in the browser: the edge cluster console', () => {
     kube.setMetricsServer(true);
     await metricsState('figures');
     await expect.poll(() => pods.locator('.ant-table-thead').textContent()).toContain('CPU used');
+  }, 120_000);
+
+  it('shows each container’s usage against its own limit in the pod drawer, red at 100 %, amber at 80 %, and why a crashing container has none', async () => {
+    const POD = '/api/v1/namespaces/default/pods';
+    const pods = s.page.getByTestId('pods-table');
+    /** What the stand-in's metrics-server reports for a container of usage-demo: nanocores as millicores, and KiB. */
+    const measured = (container: string) => {
+      const u = usageOf(`pod/default/usage-demo/${container}`, 'container');
+      return { millicores: Number(u.cpu.slice(0, -1)) / 1e6, kib: Number(u.memory.slice(0, -2)) };
+    };
+    const [app, cache] = [measured('app'), measured('cache')];
+    // Should a check fail part-way, the tests after this one still find no drawer open and no usage-demo pod.
+    onTestFinished(async () => {
+      for (let i = 0; i < 3 && (await dialogOf('pod-drawer').count()) > 0; i++) {
+        await s.page.keyboard.press('Escape');
+        await s.page.waitForTimeout(500);
+      }
+      if (kube.object('pods', 'default', 'usage-demo')) await api(kube, 'DELETE', `${POD}/usage-demo`);
+      await eventually(() => expect(kube.object('pods', 'default', 'usage-demo')).toBeUndefined(), 10_000);
+    });
+    const created = await api(kube, 'POST', POD, {
+      body: {
+        metadata: { name: 'usage-demo' },
+        spec: {
+          containers: [
+            // All its CPU limit in use.
+            { name: 'app', image: 'app:1', resources: { limits: { cpu: `${app.millicores}m` } } },
+            // Half its CPU limit and 80 % of its memory limit (in bytes: 1,280 per KiB in use).
+            {
+              name: 'cache',
+              image: 'cache:1',
+              resources: { limits: { cpu: `${2 * cache.millicores}m`, memory: String(cache.kib * 1280) } },
+            },
+            { name: 'worker', image: 'worker:1', resources: { requests: { cpu: '100m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } } },
+          ],
+        },
+      },
+    });
+    expect(created.status).toBe(201);
+    await eventually(() => expect(kube.object('pods', 'default', 'usage-demo')?.status?.phase).toBe('Running'), 10_000);
+    // The worker crashes and waits to restart: the kubelet has nothing of it to measure, so metrics-server does not list it.
+    const pod = (await api(kube, 'GET', `${POD}/usage-demo`)).json as KubeObject;
+    const worker = pod.status.containerStatuses.find((c: { name: string }) => c.name === 'worker');
+    worker.state = { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container' } };
+    worker.ready = false;
+    expect((await api(kube, 'PUT', `${POD}/usage-demo/status`, { body: pod })).status).toBe(200);
+
+    await view(3, 'pods');
+    await expect.poll(() => pods.getAttribute('data-count')).toBe('5');
+    await select('pods-table', 'usage-demo');
+    await s.page.locator('body').press('Enter');
+    const details = dialogOf('pod-drawer');
+    await details.waitFor();
+    await still();
+    const usage = details.getByTestId('pod-container-usage');
+    const containerRow = (name: string) => usage.locator(`[data-testid="container-usage-row"][data-name="${name}"]`);
+    const figure = (name: string, testId: string) => containerRow(name).getByTestId(testId);
+    const tone = (name: string, testId: string) => figure(name, testId).locator('.ant-typography').getAttribute('class');
+
+    // Metrics are read every 15 s: the first read with the pod in it may be up to one period away.
+    await expect.poll(() => figure('app', 'container-cpu-usage').textContent(), { timeout: 30_000 }).toBe(`${app.millicores}m (100 % of limit)`);
+    expect(await tone('app', 'container-cpu-usage')).toContain('ant-typography-danger');
+    expect(await figure('app', 'container-cpu-resources').textContent()).toBe(`— / ${app.millicores}m`);
+    expect(await figure('cache', 'container-memory-usage').textContent()).toMatch(/ \(80 % of limit\)$/);
+    expect(await tone('cache', 'container-memory-usage')).toContain('ant-typography-warning');
+    expect(await figure('cache', 'container-cpu-usage').textContent()).toBe(`${cache.millicores}m (50 % of limit)`);
+    expect(await tone('cache', 'container-cpu-usage')).not.toMatch(/ant-typography-(warning|danger)/);
+
+    // The worker's two figures are dashes named by why (a read before the crash may still show its figures for one period).
+    const why = 'Not measured: the container is not running (CrashLoopBackOff), and metrics-server measures running containers only.';
+    const unmeasured = containerRow('worker').getByRole('cell', { name: why, exact: true });
+    await expect.poll(() => unmeasured.count(), { timeout: 30_000 }).toBe(2);
+    expect(await unmeasured.locator('[data-testid]').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-testid')))).toEqual([
+      'container-cpu-usage',
+      'container-memory-usage',
+    ]);
+    expect(await figure('worker', 'container-cpu-resources').textContent()).toBe('100m / 200m');
+    // The pod's CPU in use is its measured containers' together, against the sum of all three limits.
+    const total = app.millicores + cache.millicores;
+    const limit = app.millicores + 2 * cache.millicores + 200;
+    expect(await details.getByTestId('pod-cpu-usage').textContent()).toBe(`${total}m of ${limit}m limit (${Math.round((100 * total) / limit)} %)`);
+    await usage.scrollIntoViewIfNeeded();
+    await picture('clusters-pod-drawer-containers-en');
+
+    // The dash takes the keyboard's focus, and its tooltip says why.
+    await figure('worker', 'container-cpu-usage').locator('[tabindex="0"]').focus();
+    await s.page.locator('.ant-tooltip:visible').getByText(why, { exact: true }).waitFor();
+
+    // Escape dismisses the tooltip first, then closes the drawer.
+    await s.page.keyboard.press('Escape');
+    await expect.poll(() => s.page.locator('.ant-tooltip:visible').count()).toBe(0);
+    await s.page.keyboard.press('Escape');
+    await details.waitFor({ state: 'detached' });
+    expect((await api(kube, 'DELETE', `${POD}/usage-demo`)).status).toBe(200);
+    await expect.poll(() => pods.getAttribute('data-count')).toBe('4');
   }, 120_000);
 
   it('cordons a node with c and shows SchedulingDisabled, then uncordons it', async () => {

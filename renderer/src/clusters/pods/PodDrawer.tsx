@@ -1,4 +1,6 @@
 import { Descriptions, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import type { TFunction } from 'i18next';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatBytes } from '../../i18n/format';
 import { Age } from '../console/Age';
@@ -12,6 +14,28 @@ import type { Verb } from '../console/verbs';
 import { containerStatuses, podConditions, podImages, type ContainerStatus, type PodRow } from './pod';
 import { PodStatusTag } from './PodStatusTag';
 import type { usePodActions } from './usePodActions';
+
+/** A container's name, tagged when it is an init container: the first column of both container tables. */
+function nameColumn(t: TFunction): {
+  title: string;
+  key: string;
+  width: number;
+  ellipsis: boolean;
+  render: (_: unknown, c: { name: string; init: boolean }) => ReactNode;
+} {
+  return {
+    title: t('clusters.col.name'),
+    key: 'name',
+    width: 120,
+    ellipsis: true,
+    render: (_, c) => (
+      <Space size={4}>
+        {c.name}
+        {c.init && <Tag>{t('clusters.pods.init')}</Tag>}
+      </Space>
+    ),
+  };
+}
 
 function stateText(c: Pick<ContainerStatus, 'state'>): string {
   const s = c.state ?? {};
@@ -83,34 +107,26 @@ function ContainerUsageTable({ row, statuses, usage, metrics }: { row: PodRow; s
       data-testid="pod-container-usage"
       onRow={(c) => ({ 'data-testid': 'container-usage-row', 'data-name': c.name }) as React.HTMLAttributes<HTMLElement>}
       columns={[
-        {
-          title: t('clusters.col.name'),
-          key: 'name',
-          width: 140,
-          ellipsis: true,
-          render: (_, c) => (
-            <Space size={4}>
-              {c.name}
-              {c.init && <Tag>{t('clusters.pods.init')}</Tag>}
-            </Space>
-          ),
-        },
+        nameColumn(t),
         {
           title: usedTitle('cpuUsage'),
           key: 'cpu',
-          width: 130,
+          width: 150,
+          // A figure and its share on one line ("153m (100 % of limit)"), not broken inside the parenthesis.
+          onCell: () => ({ style: { whiteSpace: 'nowrap' } }),
           render: (_, c) => <span data-testid="container-cpu-usage">{used(c, c.cpu, formatMillicores)}</span>,
         },
         {
           title: t('clusters.pods.cpuResources'),
           key: 'cpuResources',
-          width: 110,
+          width: 100,
           render: (_, c) => <span data-testid="container-cpu-resources">{allowed(c.cpu, formatMillicores)}</span>,
         },
         {
           title: usedTitle('memUsage'),
           key: 'memory',
-          width: 150,
+          width: 175,
+          onCell: () => ({ style: { whiteSpace: 'nowrap' } }),
           render: (_, c) => <span data-testid="container-memory-usage">{used(c, c.memory, formatBytes)}</span>,
         },
         {
@@ -186,20 +202,10 @@ export function PodDrawer({
           dataSource={containers}
           data-testid="pod-containers"
           columns={[
-            {
-              title: t('clusters.col.name'),
-              key: 'name',
-              width: 140,
-              ellipsis: true,
-              render: (_, c) => (
-                <Space size={4}>
-                  {c.name}
-                  {c.init && <Tag>{t('clusters.pods.init')}</Tag>}
-                </Space>
-              ),
-            },
+            nameColumn(t),
             { title: t('clusters.pods.image'), key: 'image', ellipsis: true, render: (_, c) => images[c.name] ?? c.image ?? '—' },
-            { title: t('clusters.pods.state'), key: 'state', width: 120, render: (_, c) => stateText(c) },
+            // Wide enough for the longest reasons (CrashLoopBackOff, ImagePullBackOff) on one line: antd breaks words otherwise.
+            { title: t('clusters.pods.state'), key: 'state', width: 150, render: (_, c) => stateText(c) },
             { title: t('clusters.col.ready'), key: 'ready', width: 70, render: (_, c) => (c.ready ? t('common.yes') : t('common.no')) },
             { title: t('clusters.col.restarts'), key: 'restarts', width: 75, render: (_, c) => c.restartCount ?? 0 },
             { title: t('clusters.pods.lastState'), key: 'last', width: 120, ellipsis: true, render: (_, c) => lastStateText(c) },
