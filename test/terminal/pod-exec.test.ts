@@ -22,6 +22,7 @@ import { FLOW, TerminalService } from '../../main/terminal';
 import { api, eventually } from '../cluster/wire';
 import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
 import { serveExecProtocols } from '../support/kube-stand-in/exec';
+import { outputSettled } from '../support/output-settled';
 import { refusal } from '../support/refusal';
 import { nativeWorkerPath, tempDir } from '../support/tmp';
 import { unlockedVault } from '../support/vault';
@@ -164,22 +165,6 @@ async function until(what: string, check: () => boolean, timeoutMs = 15_000): Pr
   }
 }
 
-/** Waits until the window has received nothing new for `quietMs` (at most `capMs`); returns when it last changed. */
-async function settled(w: { chars: number }, quietMs = 500, capMs = 10_000): Promise<number> {
-  const end = Date.now() + capMs;
-  let seen = w.chars;
-  let changed = Date.now();
-  while (Date.now() - changed < quietMs) {
-    if (Date.now() > end) throw new Error(`the output did not stop growing within ${capMs} ms (at ${w.chars} chars)`);
-    await sleep(20);
-    if (w.chars !== seen) {
-      seen = w.chars;
-      changed = Date.now();
-    }
-  }
-  return changed;
-}
-
 /**
  * A TCP relay in front of an API server whose cable can be pulled: bytes
  * stop in both directions and nothing is closed, as when a switch dies or
@@ -254,7 +239,7 @@ describe('pod session (exec over the Kubernetes channel protocol, in the native 
     const total = 20_000_000;
     await terminal.write(s.id, `stty -echo; head -c ${total} /dev/zero | tr '\\0' x; echo; echo END-$((1+1))-FLOOD\r`);
     await until('the first output', () => w.chars > FLOW.highWater);
-    const lastChange = await settled(w);
+    const lastChange = await outputSettled(w);
     const held = w.chars;
     // Near the high-water mark: one chunk over it at most, plus what was in flight (a socket read, a WebSocket frame).
     expect(held).toBeLessThan(FLOW.highWater + 2 * FLOW.chunkChars + 64 * 1024);

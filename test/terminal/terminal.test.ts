@@ -14,6 +14,7 @@ import { KnownHosts, provisionSchema } from '../../main/provision';
 import { Store } from '../../main/store';
 import { FLOW, TerminalService } from '../../main/terminal';
 import { Cable, hasSocat } from '../provision/serial/consoles';
+import { outputSettled } from '../support/output-settled';
 import { refusal } from '../support/refusal';
 import { hasSshd, startSshd, type TestSshd } from '../support/sshd';
 import { nativeWorkerPath, tempDir } from '../support/tmp';
@@ -96,21 +97,6 @@ async function until(what: string, check: () => boolean, timeoutMs = 15_000): Pr
   }
 }
 
-/** Waits until the window has received nothing new for `quietMs` (at most `capMs`). */
-async function settled(w: { chars: number }, quietMs = 500, capMs = 10_000): Promise<void> {
-  const end = Date.now() + capMs;
-  let seen = w.chars;
-  let changed = Date.now();
-  while (Date.now() - changed < quietMs) {
-    if (Date.now() > end) throw new Error(`the output did not stop growing within ${capMs} ms (at ${w.chars} chars)`);
-    await sleep(20);
-    if (w.chars !== seen) {
-      seen = w.chars;
-      changed = Date.now();
-    }
-  }
-}
-
 describe('local shell (node-pty in the native process)', () => {
   it('runs commands, resizes the pty, and reports the exit status when the shell ends', async () => {
     const s = await open({ kind: 'local', shell: '/bin/sh', cols: 80, rows: 24 });
@@ -145,7 +131,7 @@ describe('local shell (node-pty in the native process)', () => {
     // 20 MB of 'x' then a marker; the pty turns nothing into anything else for these characters.
     await terminal.write(s.id, `stty -echo; head -c ${total} /dev/zero | tr '\\0' x; echo; echo END-$((1+1))-FLOOD\r`);
     await until('the first output', () => w.chars > FLOW.highWater);
-    await settled(w);
+    await outputSettled(w);
     const held = w.chars;
     // Held near the high-water mark: one chunk over it at most, plus what was in flight between the processes.
     expect(held).toBeLessThan(FLOW.highWater + 2 * FLOW.chunkChars + 64 * 1024);
