@@ -244,6 +244,9 @@ describe('the k3s binary stand-in', () => {
       up.on('error', () => c.destroy());
       c.on('error', () => up.destroy());
     });
+    // The port was free when probed; should something else have taken it since, the test says so instead of crashing.
+    let listenError: Error | null = null;
+    forward.on('error', (e) => (listenError = e));
     const refusedTwice = /cannot reach the API stand-in at 127\.0\.0\.1:\d+ to register node late-node; retrying in 0\.2 s/g;
     let opened = false;
     // The port opens once the script has retried twice (not after a fixed time: under load its start alone took longer).
@@ -257,6 +260,7 @@ describe('the k3s binary stand-in', () => {
     });
     try {
       const result = await running;
+      expect(listenError).toBeNull();
       expect(result.code).toBe(0);
       expect(result.stderr.match(refusedTwice)!.length).toBeGreaterThanOrEqual(2);
       expect(node('late-node')).toBeDefined();

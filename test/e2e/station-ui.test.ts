@@ -418,6 +418,8 @@ describe('Station in the browser', () => {
       credentials: { username: 'root', password: 'not-used' },
       labelSerial: `LS-${String(i + 1).padStart(4, '0')}`,
     }));
+    // 50 under way at once: the station-wide limit of 64 (the test before sets it through Settings; set here too when run alone).
+    await client.settings.update({ flashConcurrency: 64 });
     const run = await client.flash.createRun({ batchId: readyBatch, boxes });
     await s.page.evaluate((id) => (window.location.hash = `#/station/${id}`), run.id);
     const grid = s.page.getByTestId('box-grid');

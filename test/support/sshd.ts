@@ -53,39 +53,44 @@ export async function startSshd(opts: { extraConfig?: string[]; keyPassphrase?: 
   const clientKeyFile = path.join(dir, 'client_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', opts.keyPassphrase ?? '', '-f', clientKeyFile]);
   fs.copyFileSync(`${clientKeyFile}.pub`, path.join(dir, 'authorized_keys'));
-  const port = await freePort();
+  let port = await freePort();
   const config = path.join(dir, 'sshd_config');
-  fs.writeFileSync(
-    config,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${hostKey}`,
-      `PidFile ${path.join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
-      'StrictModes no',
-      'UsePAM no',
-      'PermitRootLogin yes',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'Subsystem sftp internal-sftp',
-      'MaxStartups 100',
-      ...(opts.extraConfig ?? []),
-      '',
-    ].join('\n'),
-  );
+  const writeConfig = () =>
+    fs.writeFileSync(
+      config,
+      [
+        `Port ${port}`,
+        'ListenAddress 127.0.0.1',
+        `HostKey ${hostKey}`,
+        `PidFile ${path.join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+        'StrictModes no',
+        'UsePAM no',
+        'PermitRootLogin yes',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'Subsystem sftp internal-sftp',
+        'MaxStartups 100',
+        ...(opts.extraConfig ?? []),
+        '',
+      ].join('\n'),
+    );
+  writeConfig();
   let child: ChildProcess | null = null;
   const start = async () => {
     child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     for (let i = 0; i < 100; i++) {
+      // Up when OpenSSH's banner comes (a connection alone could be another program's listener on the port).
       const up = await new Promise<boolean>((resolve) => {
-        const s = net.connect({ host: '127.0.0.1', port }, () => {
+        const s = net.connect({ host: '127.0.0.1', port });
+        s.once('data', (d: Buffer) => {
           s.destroy();
-          resolve(true);
+          resolve(d.toString('latin1').startsWith('SSH-2.0-OpenSSH'));
         });
         s.on('error', () => resolve(false));
+        s.on('close', () => resolve(false));
       });
       if (up) return;
       if (child.exitCode !== null) throw new Error(`sshd exited: ${err}`);
@@ -100,7 +105,17 @@ export async function startSshd(opts: { extraConfig?: string[]; keyPassphrase?: 
     c.kill('SIGTERM');
     await gone;
   };
-  await start();
+  // The port was free when probed; something else may have taken it before sshd bound it (then sshd exits saying so).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (e) {
+      if (attempt >= 3 || !/Bind to port|Cannot bind any address|Address already in use/.test(String(e))) throw e;
+      port = await freePort();
+      writeConfig();
+    }
+  }
   return {
     port,
     dir,
