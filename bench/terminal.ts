@@ -17,34 +17,56 @@
  * nothing drawing it (`script -qfc 'cat FILE' /dev/null > /dev/null`), in
  * the same run. Goal: ≥ 20 MB/s through the UI.
  *
+ * The ceiling, also in the same run: xterm.js alone in a blank page of the
+ * same Chromium, with the app's options and the session's size, fed the
+ * same amount of the same kind of lines from memory, in the same chunks and
+ * window as the app's flow control (no pty, no processes, no WebSocket, no
+ * app). What it reaches is what drawing costs on this machine whatever
+ * carries the output.
+ *
  * Run: `npm run bench -- terminal` (after `npm run build`).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Terminal } from '@xterm/xterm';
+import type * as NodePty from 'node-pty';
+import type { IPty } from 'node-pty';
 import type { Browser } from 'playwright-core';
+import { WebSocketServer } from 'ws';
+import { SessionOutput } from '../main/terminal/flow';
+import { FLOW } from '../main/terminal/protocol';
+import { ACK_CHARS } from '../renderer/src/terminal/io';
+import { TERMINAL_FONT } from '../renderer/src/terminal/theme';
 import { CHROMIUM, launchChromium } from '../test/support/chromium';
-import { childBench } from './common';
+import { childBench, root } from './common';
 import { connectClient, startHostProcess } from '../test/support/host';
 
 const MB = Number(process.env.BENCH_TERM_MB ?? 200);
 
 /** Printable lines (base64 of random bytes, 76 columns): nothing a terminal would interpret. */
-function makeFile(dir: string): { file: string; bytes: number } {
+function makeFile(dir: string): { file: string; bytes: number; lines: number } {
   const file = path.join(dir, 'flood.txt');
   const fd = fs.openSync(file, 'w');
   const block = 1 << 20;
+  let lines = 0;
   for (let i = 0; i < MB; i++) {
-    const text = randomBytes((block / 77) * 57)
-      .toString('base64')
-      .replace(/.{76}/g, '$&\n');
-    fs.writeSync(fd, text.slice(0, block - 1) + '\n');
+    const text =
+      randomBytes((block / 77) * 57)
+        .toString('base64')
+        .replace(/.{76}/g, '$&\n')
+        .slice(0, block - 1) + '\n';
+    lines += text.split('\n').length - 1;
+    fs.writeSync(fd, text);
   }
   fs.closeSync(fd);
-  return { file, bytes: fs.statSync(file).size };
+  return { file, bytes: fs.statSync(file).size, lines };
 }
 
 function plainPty(file: string): number {
@@ -110,10 +132,138 @@ const pct = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0;
 };
 
+/**
+ * xterm.js alone: `mb` MiB of printable lines (as the pty gives them: CRLF)
+ * written from memory in a blank page, at most FLOW.highWater characters
+ * queued in chunks of FLOW.chunkChars; seconds until the last write's
+ * callback and the frame after it, and the bytes written as a file holds
+ * them (LF, as `cat` reads them).
+ */
+async function xtermAlone(browser: Browser, size: { cols: number; rows: number }, mb: number): Promise<{ seconds: number; bytes: number }> {
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  try {
+    await page.setContent('<!doctype html><body style="margin:0"><div id="screen"></div></body>');
+    await page.addStyleTag({ path: path.join(root, 'node_modules/@xterm/xterm/css/xterm.css') });
+    await page.addScriptTag({ path: path.join(root, 'node_modules/@xterm/xterm/lib/xterm.js') });
+    // tsx compiles the function below with esbuild's keepNames, whose helper the page does not have.
+    await page.evaluate('globalThis.__name = (f) => f');
+    return await page.evaluate(
+      async ({ cols, rows, mb, font, chunk, window: queued }) => {
+        const { Terminal: Xterm } = window as unknown as { Terminal: typeof Terminal };
+        const term = new Xterm({ cols, rows, fontFamily: font, fontSize: 13, scrollback: 10_000 });
+        term.open(document.getElementById('screen')!);
+        // One MiB of lines like the file's (76 printable characters), each ended as a pty ends it.
+        const bytes = new Uint8Array(57);
+        let block = '';
+        let lines = 0;
+        while (block.length - lines < 1 << 20) {
+          crypto.getRandomValues(bytes);
+          block += btoa(String.fromCharCode(...bytes)) + '\r\n';
+          lines++;
+        }
+        const total = block.length * mb;
+        await new Promise((r) => requestAnimationFrame(r));
+        const t0 = performance.now();
+        await new Promise<void>((done) => {
+          let sent = 0;
+          let written = 0;
+          const more = () => {
+            while (sent < total && sent - written < queued) {
+              const offset = sent % block.length;
+              const piece = block.slice(offset, offset + Math.min(chunk, block.length - offset, total - sent));
+              sent += piece.length;
+              term.write(piece, () => {
+                written += piece.length;
+                if (written >= total) done();
+                else more();
+              });
+            }
+          };
+          more();
+        });
+        await new Promise((r) => requestAnimationFrame(r));
+        return { seconds: (performance.now() - t0) / 1000, bytes: (block.length - lines) * mb };
+      },
+      { ...size, mb, font: TERMINAL_FONT, chunk: FLOW.chunkChars, window: FLOW.highWater },
+    );
+  } finally {
+    await page.context().close();
+  }
+}
+
+/**
+ * The standard web-terminal stack, as xterm.js's demo and its attach addon
+ * build it: node-pty, a `ws` WebSocket server in the same Node process, and a
+ * page whose socket writes each text message into xterm on the page's thread.
+ * With the app's flow control (main/terminal/flow.ts, the same chunks,
+ * window and acknowledgements) and the session's size; no API, no second
+ * process, no app around the screen. Seconds from the command until the
+ * page has written `chars` characters (the file with CRLF line ends, as the
+ * pty gives them) and drawn the frame after.
+ */
+async function standardStack(browser: Browser, file: string, size: { cols: number; rows: number }, chars: number): Promise<number> {
+  const pty = createRequire(import.meta.url)('node-pty') as typeof NodePty;
+  const server = http.createServer((_req, res) => res.end('<!doctype html><body style="margin:0"><div id="screen"></div></body>'));
+  const wss = new WebSocketServer({ server });
+  const shells: IPty[] = [];
+  wss.on('connection', (socket) => {
+    // The shell stays after cat: node-pty drops what is still unread when the program ends.
+    const shell = pty.spawn('/bin/sh', ['-c', `cat ${file}; sleep 600`], { ...size, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    shells.push(shell);
+    const output = new SessionOutput((chunk) => socket.send(chunk), shell, FLOW);
+    shell.onData((d) => output.push(d));
+    let acked = 0;
+    socket.on('message', (m) => {
+      const offset = Number(String(m));
+      output.ack(offset - acked);
+      acked = offset;
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  try {
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.addStyleTag({ path: path.join(root, 'node_modules/@xterm/xterm/css/xterm.css') });
+    await page.addScriptTag({ path: path.join(root, 'node_modules/@xterm/xterm/lib/xterm.js') });
+    await page.evaluate('globalThis.__name = (f) => f');
+    return await page.evaluate(
+      async ({ cols, rows, font, chars, ackChars }) => {
+        const { Terminal: Xterm } = window as unknown as { Terminal: typeof Terminal };
+        const term = new Xterm({ cols, rows, fontFamily: font, fontSize: 13, scrollback: 10_000 });
+        term.open(document.getElementById('screen')!);
+        await new Promise((r) => requestAnimationFrame(r));
+        const t0 = performance.now();
+        await new Promise<void>((done, fail) => {
+          const socket = new WebSocket(`ws://${location.host}/`);
+          let written = 0;
+          let acked = 0;
+          socket.onerror = () => fail(new Error('the WebSocket failed'));
+          socket.onmessage = (m: MessageEvent<string>) => {
+            const n = m.data.length;
+            term.write(m.data, () => {
+              written += n;
+              if (written - acked >= ackChars) socket.send(String((acked = written)));
+              if (written >= chars) done();
+            });
+          };
+        });
+        await new Promise((r) => requestAnimationFrame(r));
+        return (performance.now() - t0) / 1000;
+      },
+      { ...size, font: TERMINAL_FONT, chars, ackChars: ACK_CHARS },
+    );
+  } finally {
+    await page.context().close();
+    for (const shell of shells) shell.kill();
+    wss.close();
+    server.close();
+  }
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeforge-bench-term-'));
   const home = path.join(dir, 'home');
-  const { file, bytes } = makeFile(dir);
+  const { file, bytes, lines } = makeFile(dir);
   const chromium = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim();
   console.log(`terminal: cat of ${(bytes / 1e6).toFixed(0)} MB of printable lines through the whole terminal to the screen, ${chromium}, headless, 1400×900`);
   console.log(`  2 cores; load average ${os.loadavg()[0]!.toFixed(2)} before`);
@@ -198,7 +348,21 @@ async function main(): Promise<void> {
         .map(([role, s]) => `${role} ${s.toFixed(1)}`)
         .join(', ')}`,
     );
+    const { cols, rows } = (await client.terminal.sessions()).find((x) => x.id === session.id)!;
     ws.close();
+    await host.stop();
+    // The standard stack (node-pty, ws, xterm in a page) on the same file, at the session's size.
+    const standardSeconds = await standardStack(browser, file, { cols, rows }, bytes + lines);
+    const standardMbps = bytes / 1e6 / standardSeconds;
+    console.log(
+      `  standard stack (node-pty → ws → xterm.js in a page, as xterm.js's demo and attach addon; the app's flow control; ${cols}×${rows}): ${standardSeconds.toFixed(2)} s, ${standardMbps.toFixed(1)} MB/s; ratio EdgeForge/standard stack ${(mbps / standardMbps).toFixed(2)}`,
+    );
+    // The ceiling: xterm alone in the same browser, at the session's size, on the same amount of lines.
+    const alone = await xtermAlone(browser, { cols, rows }, MB);
+    const aloneMbps = alone.bytes / 1e6 / alone.seconds;
+    console.log(
+      `  xterm.js alone (the same Chromium, ${cols}×${rows}, fed from memory in a blank page, the app's chunks and window, no pty, processes or WebSocket): ${alone.seconds.toFixed(2)} s, ${aloneMbps.toFixed(1)} MB/s; ratio EdgeForge/xterm alone ${(mbps / aloneMbps).toFixed(2)}`,
+    );
   } finally {
     await browser?.close().catch(() => undefined);
     await host.stop();
