@@ -5,6 +5,8 @@ export default defineConfig({
   root: 'renderer',
   base: './',
   plugins: [react()],
+  // The Terminal's output worker (renderer/src/terminal/output-worker.ts) is an ES module worker.
+  worker: { format: 'es' },
   build: {
     outDir: '../dist/renderer',
     emptyOutDir: true,

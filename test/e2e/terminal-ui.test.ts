@@ -14,7 +14,7 @@
  * makes WebGL lose its context (WEBGL_lose_context) to check the fallback.
  */
 import path from 'node:path';
-import type { Locator } from 'playwright-core';
+import type { Locator, WebSocket } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cable, hasSocat } from '../provision/serial/consoles';
 import { appInBrowser, shot } from '../support/browser';
@@ -197,6 +197,62 @@ describe('Terminal in the browser', () => {
     await waitFor(/^before-5$/m);
     await type('echo after-$((3+4))');
     await waitFor(/^after-7$/m);
+  });
+
+  it('reads the output in its own worker, off the page’s thread, and on the page when the worker cannot start', async () => {
+    // Each WebSocket the page opens (its worker's too), in order, with the frames it received that carry a marker.
+    const sockets: string[][] = [];
+    const onSocket = (ws: WebSocket) => {
+      const frames: string[] = [];
+      sockets.push(frames);
+      ws.on('framereceived', (f) => {
+        if (typeof f.payload === 'string' && /worker-20|page-25/.test(f.payload)) frames.push(f.payload);
+      });
+    };
+    s.page.on('websocket', onSocket);
+    const reloadTo = async (id: string) => {
+      sockets.length = 0;
+      await s.page.reload();
+      await s.page.getByTestId(`terminal-tab-${id}`).waitFor();
+      await expect.poll(activeId).toBe(id);
+      await readable();
+    };
+    try {
+      // The session the test before kept over its reload, or one of its own when run alone.
+      kept ||= await openLocal();
+      await reloadTo(kept);
+      await type('echo worker-$((4*5))');
+      await waitFor(/^worker-20$/m);
+      expect(s.page.workers().some((w) => /output-worker/.test(w.url()))).toBe(true);
+      // The page's own connection (opened first) carried the keys; the output came on the worker's.
+      expect(sockets.length).toBe(2);
+      expect(sockets[0]!.some((f) => f.includes('worker-20'))).toBe(false);
+      expect(sockets[1]!.some((f) => f.includes('worker-20'))).toBe(true);
+
+      // A worker that cannot load (here: its script is not served): the page reads the output itself.
+      await s.page.route('**/output-worker-*.js', (r) => r.fulfill({ status: 404, body: '' }));
+      await reloadTo(kept);
+      await type('echo page-$((5*5))');
+      await waitFor(/^page-25$/m);
+      expect(sockets.length).toBe(1);
+      expect(sockets[0]!.some((f) => f.includes('page-25'))).toBe(true);
+
+      // A worker that starts but never answers (here: a script that ignores the page): given up after 10 s, the page reads.
+      await s.page.unroute('**/output-worker-*.js');
+      await s.page.route('**/output-worker-*.js', (r) => r.fulfill({ status: 200, contentType: 'text/javascript', body: 'onmessage = () => {};' }));
+      sockets.length = 0;
+      await s.page.reload();
+      await s.page.getByTestId(`terminal-tab-${kept}`).waitFor();
+      await expect.poll(activeId).toBe(kept);
+      await expect.poll(() => s.page.workers().some((w) => /output-worker/.test(w.url()))).toBe(true);
+      await waitFor(/^page-25$/m, activeView(), 20_000);
+      await readable();
+      await type('echo $((6*6))-silent');
+      await waitFor(/^36-silent$/m);
+    } finally {
+      s.page.off('websocket', onSocket);
+      await s.page.unroute('**/output-worker-*.js');
+    }
   });
 
   it('stays responsive while a session floods its screen, and loses none of it', async () => {

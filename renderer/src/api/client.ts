@@ -32,20 +32,41 @@ export interface Connection {
   onLost(listener: () => void): void;
 }
 
+/** A new API port: its other end goes to Electron's main process through the preload. */
+function openPort(shell: ShellBridge): MessagePort {
+  const { port1, port2 } = new MessageChannel();
+  window.postMessage(shell.connectMessage, window.location.origin === 'null' ? '*' : window.location.origin, [port2]);
+  return port1;
+}
+
+function apiUrl(): string {
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${window.location.host}/api`;
+}
+
 export function connect(): Connection {
   const lost = new Set<() => void>();
   const fire = () => lost.forEach((l) => l());
   const shell = window.edgeforgeShell;
   if (shell?.transport === 'ipc') {
-    const { port1, port2 } = new MessageChannel();
-    window.postMessage(shell.connectMessage, window.location.origin === 'null' ? '*' : window.location.origin, [port2]);
-    port1.start();
-    return { client: createORPCClient(new PortLink({ port: port1 })), transport: 'ipc', onLost: (l) => lost.add(l) };
+    const port = openPort(shell);
+    port.start();
+    return { client: createORPCClient(new PortLink({ port })), transport: 'ipc', onLost: (l) => lost.add(l) };
   }
-  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-  const ws = new WebSocket(`${scheme}://${window.location.host}/api`);
+  const ws = new WebSocket(apiUrl());
   ws.addEventListener('close', fire);
   return { client: createORPCClient(new WebSocketLink({ websocket: ws })), transport: 'websocket', onLost: (l) => lost.add(l) };
+}
+
+/**
+ * A second API connection, for a worker to open on its own thread (the
+ * Terminal's output, terminal/output-worker.ts): its own port to Electron's
+ * main process, or the headless host's WebSocket URL (the host's cookie
+ * goes with a worker's socket too).
+ */
+export function secondConnection(): { port?: MessagePort; url?: string } {
+  const shell = window.edgeforgeShell;
+  return shell?.transport === 'ipc' ? { port: openPort(shell) } : { url: apiUrl() };
 }
 
 /**

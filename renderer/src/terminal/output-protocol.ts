@@ -1,0 +1,16 @@
+/** What the page and the Terminal's output worker (output-worker.ts) say to each other. */
+import type { TerminalEvent } from '../../../main/api/contract';
+
+export type OutputRequest =
+  /** The worker's own API connection: a MessagePort to Electron's main process, or the headless host's WebSocket URL. */
+  | { type: 'connect'; port?: MessagePort; url?: string }
+  /** terminal.attach of session `id` from `from`; its events come back under `key`. */
+  | { type: 'attach'; key: number; id: string; from: number }
+  | { type: 'detach'; key: number };
+
+export type OutputReply =
+  | { type: 'event'; key: number; event: TerminalEvent }
+  /** The stream ended (the session was closed and forgotten). */
+  | { type: 'end'; key: number }
+  /** The stream failed: the API's error, as the page rebuilds it. */
+  | { type: 'error'; key: number; error: { code: string; status: number; message: string; data: unknown } };
