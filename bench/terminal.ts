@@ -38,7 +38,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Terminal } from '@xterm/xterm';
 import type * as NodePty from 'node-pty';
 import type { IPty } from 'node-pty';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { WebSocketServer } from 'ws';
 import { SessionOutput } from '../main/terminal/flow';
 import { FLOW } from '../main/terminal/protocol';
@@ -132,6 +132,27 @@ const pct = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0;
 };
 
+const SCREEN_PAGE = '<!doctype html><body style="margin:0"><div id="screen"></div></body>';
+
+/** xterm's options as the app's Screen opens a session (renderer/src/terminal/screen.ts). */
+const SCREEN_OPTIONS = { fontFamily: TERMINAL_FONT, fontSize: 13, scrollback: 10_000 };
+
+/**
+ * A page with nothing but xterm.js (its script and CSS from node_modules) and
+ * an empty element for it, in a fresh context of `browser`; at `url` when
+ * given (the standard stack's own server), else a blank page.
+ */
+async function xtermPage(browser: Browser, url?: string): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  if (url) await page.goto(url);
+  else await page.setContent(SCREEN_PAGE);
+  await page.addStyleTag({ path: path.join(root, 'node_modules/@xterm/xterm/css/xterm.css') });
+  await page.addScriptTag({ path: path.join(root, 'node_modules/@xterm/xterm/lib/xterm.js') });
+  // tsx compiles the functions evaluated in the page with esbuild's keepNames, whose helper the page does not have.
+  await page.evaluate('globalThis.__name = (f) => f');
+  return page;
+}
+
 /**
  * xterm.js alone: `mb` MiB of printable lines (as the pty gives them: CRLF)
  * written from memory in a blank page, at most FLOW.highWater characters
@@ -140,17 +161,12 @@ const pct = (xs: number[], p: number) => {
  * them (LF, as `cat` reads them).
  */
 async function xtermAlone(browser: Browser, size: { cols: number; rows: number }, mb: number): Promise<{ seconds: number; bytes: number }> {
-  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  const page = await xtermPage(browser);
   try {
-    await page.setContent('<!doctype html><body style="margin:0"><div id="screen"></div></body>');
-    await page.addStyleTag({ path: path.join(root, 'node_modules/@xterm/xterm/css/xterm.css') });
-    await page.addScriptTag({ path: path.join(root, 'node_modules/@xterm/xterm/lib/xterm.js') });
-    // tsx compiles the function below with esbuild's keepNames, whose helper the page does not have.
-    await page.evaluate('globalThis.__name = (f) => f');
     return await page.evaluate(
-      async ({ cols, rows, mb, font, chunk, window: queued }) => {
+      async ({ size, options, mb, chunk, window: queued }) => {
         const { Terminal: Xterm } = window as unknown as { Terminal: typeof Terminal };
-        const term = new Xterm({ cols, rows, fontFamily: font, fontSize: 13, scrollback: 10_000 });
+        const term = new Xterm({ ...size, ...options });
         term.open(document.getElementById('screen')!);
         // One MiB of lines like the file's (76 printable characters), each ended as a pty ends it.
         const bytes = new Uint8Array(57);
@@ -184,7 +200,7 @@ async function xtermAlone(browser: Browser, size: { cols: number; rows: number }
         await new Promise((r) => requestAnimationFrame(r));
         return { seconds: (performance.now() - t0) / 1000, bytes: (block.length - lines) * mb };
       },
-      { ...size, mb, font: TERMINAL_FONT, chunk: FLOW.chunkChars, window: FLOW.highWater },
+      { size, options: SCREEN_OPTIONS, mb, chunk: FLOW.chunkChars, window: FLOW.highWater },
     );
   } finally {
     await page.context().close();
@@ -203,7 +219,7 @@ async function xtermAlone(browser: Browser, size: { cols: number; rows: number }
  */
 async function standardStack(browser: Browser, file: string, size: { cols: number; rows: number }, chars: number): Promise<number> {
   const pty = createRequire(import.meta.url)('node-pty') as typeof NodePty;
-  const server = http.createServer((_req, res) => res.end('<!doctype html><body style="margin:0"><div id="screen"></div></body>'));
+  const server = http.createServer((_req, res) => res.end(SCREEN_PAGE));
   const wss = new WebSocketServer({ server });
   const shells: IPty[] = [];
   wss.on('connection', (socket) => {
@@ -220,16 +236,12 @@ async function standardStack(browser: Browser, file: string, size: { cols: numbe
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  const page = await xtermPage(browser, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
   try {
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    await page.addStyleTag({ path: path.join(root, 'node_modules/@xterm/xterm/css/xterm.css') });
-    await page.addScriptTag({ path: path.join(root, 'node_modules/@xterm/xterm/lib/xterm.js') });
-    await page.evaluate('globalThis.__name = (f) => f');
     return await page.evaluate(
-      async ({ cols, rows, font, chars, ackChars }) => {
+      async ({ size, options, chars, ackChars }) => {
         const { Terminal: Xterm } = window as unknown as { Terminal: typeof Terminal };
-        const term = new Xterm({ cols, rows, fontFamily: font, fontSize: 13, scrollback: 10_000 });
+        const term = new Xterm({ ...size, ...options });
         term.open(document.getElementById('screen')!);
         await new Promise((r) => requestAnimationFrame(r));
         const t0 = performance.now();
@@ -250,7 +262,7 @@ async function standardStack(browser: Browser, file: string, size: { cols: numbe
         await new Promise((r) => requestAnimationFrame(r));
         return (performance.now() - t0) / 1000;
       },
-      { ...size, font: TERMINAL_FONT, chars, ackChars: ACK_CHARS },
+      { size, options: SCREEN_OPTIONS, chars, ackChars: ACK_CHARS },
     );
   } finally {
     await page.context().close();

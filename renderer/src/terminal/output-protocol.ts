@@ -1,4 +1,5 @@
 /** What the page and the Terminal's output worker (output-worker.ts) say to each other. */
+import type { ORPCErrorJSON } from '@orpc/client';
 import type { TerminalEvent } from '../../../main/api/contract';
 
 export type OutputRequest =
@@ -12,5 +13,5 @@ export type OutputReply =
   | { type: 'event'; key: number; event: TerminalEvent }
   /** The stream ended (the session was closed and forgotten). */
   | { type: 'end'; key: number }
-  /** The stream failed: the API's error, as the page rebuilds it. */
-  | { type: 'error'; key: number; error: { code: string; status: number; message: string; data: unknown } };
+  /** The stream failed: the API's error in oRPC's JSON form (createORPCErrorFromJson rebuilds it). */
+  | { type: 'error'; key: number; error: ORPCErrorJSON<string, unknown> };

@@ -12,7 +12,7 @@
  * own MessagePort to the main process. It only reads terminal.attach; every
  * other call stays on the page's client.
  */
-import { createORPCClient, ORPCError } from '@orpc/client';
+import { createORPCClient, toORPCError } from '@orpc/client';
 import { RPCLink as PortLink } from '@orpc/client/message-port';
 import { RPCLink as WebSocketLink } from '@orpc/client/websocket';
 import type { ApiClient } from '../api/client';
@@ -38,13 +38,8 @@ async function attach(key: number, id: string, from: number): Promise<void> {
     }
     if (!controller.signal.aborted) scope.postMessage({ type: 'end', key });
   } catch (e) {
-    if (controller.signal.aborted) return;
-    // What the page needs of the error to word it (apiErrorData): the API's code, status and data.
-    const error =
-      e instanceof ORPCError
-        ? { code: String(e.code), status: e.status, message: e.message, data: e.data as unknown }
-        : { code: 'INTERNAL_SERVER_ERROR', status: 500, message: e instanceof Error ? e.message : String(e), data: undefined };
-    scope.postMessage({ type: 'error', key, error });
+    // As oRPC's JSON form, which the page turns back into the API's error (apiErrorData reads its code and data).
+    if (!controller.signal.aborted) scope.postMessage({ type: 'error', key, error: toORPCError(e).toJSON() });
   } finally {
     streams.delete(key);
   }

@@ -6,7 +6,7 @@
  * attachOutput, or `unavailable` for a stream already under way). A worker
  * that started but gives a stream no first event in time is given up too.
  */
-import { ORPCError } from '@orpc/client';
+import { createORPCErrorFromJson } from '@orpc/client';
 import type { TerminalEvent } from '../../../main/api/contract';
 import { secondConnection } from '../api/client';
 import type { OutputReply, OutputRequest } from './output-protocol';
@@ -50,29 +50,37 @@ function fail(w: Worker): void {
 
 function start(): Worker | null {
   if (worker !== undefined) return worker;
+  worker = null;
+  let w: Worker;
   try {
-    const w = new Worker(new URL('./output-worker.ts', import.meta.url), { type: 'module', name: 'terminal-output' });
-    w.onmessage = (m: MessageEvent<OutputReply>) => {
-      const r = m.data;
-      const h = streams.get(r.key);
-      if (!h) return;
-      clearTimeout(waiting.get(r.key));
-      waiting.delete(r.key);
-      if (r.type === 'event') h.event(r.event);
-      else {
-        streams.delete(r.key);
-        if (r.type === 'error') h.error(new ORPCError(r.error.code, { status: r.error.status, message: r.error.message, data: r.error.data }));
-      }
-    };
-    w.onerror = () => fail(w);
-    w.onmessageerror = () => fail(w);
+    w = new Worker(new URL('./output-worker.ts', import.meta.url), { type: 'module', name: 'terminal-output' });
+  } catch {
+    return null;
+  }
+  w.onmessage = (m: MessageEvent<OutputReply>) => {
+    const r = m.data;
+    const h = streams.get(r.key);
+    if (!h) return;
+    clearTimeout(waiting.get(r.key));
+    waiting.delete(r.key);
+    if (r.type === 'event') h.event(r.event);
+    else {
+      streams.delete(r.key);
+      if (r.type === 'error') h.error(createORPCErrorFromJson(r.error));
+    }
+  };
+  w.onerror = () => fail(w);
+  w.onmessageerror = () => fail(w);
+  try {
     const connection = secondConnection();
     send(w, { type: 'connect', ...connection }, connection.port ? [connection.port] : []);
-    worker = w;
   } catch {
-    worker = null;
+    // No second connection: the worker is not left running, and the page reads.
+    w.terminate();
+    return null;
   }
-  return worker;
+  worker = w;
+  return w;
 }
 
 /** Session `id`'s events from `from`, read in the worker; returns the detach, or null when the worker cannot be used. */
