@@ -85,18 +85,25 @@ const MEASURE = `(() => {
   requestAnimationFrame(tick);
 })();`;
 
+/** Clock ticks per second, the unit of /proc's CPU times. */
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** A /proc …/stat line: the command name, the parent's pid, and the CPU seconds used (user + system). */
+function procStat(stat: string): { comm: string; ppid: number; cpu: number } {
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ppid: Number(rest[1]), cpu: (Number(rest[11]) + Number(rest[12])) / CLK_TCK };
+}
+
 /**
  * CPU seconds used so far by each process under `root` (Linux /proc), by
  * role: where the time goes on this machine's two cores.
  */
 function cpuByRole(root: number): Map<string, number> {
-  const tick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   const procs: { pid: number; ppid: number; cpu: number; role: string }[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const { ppid, cpu } = procStat(fs.readFileSync(`/proc/${name}/stat`, 'utf8'));
       // Chromium rewrites its children's command lines into one string: the role is searched in the whole line.
       const line = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
       const cmd = line.split('\0');
@@ -108,7 +115,7 @@ function cpuByRole(root: number): Map<string, number> {
           : cmd.includes('serve')
             ? 'host (serve)'
             : path.basename(cmd[0] ?? '?');
-      procs.push({ pid: Number(name), ppid: Number(rest[1]), cpu: (Number(rest[11]) + Number(rest[12])) / tick, role });
+      procs.push({ pid: Number(name), ppid, cpu, role });
     } catch {
       // Gone meanwhile.
     }
@@ -125,6 +132,44 @@ function cpuByRole(root: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const p of procs) if (p.pid !== root && under.has(p.pid)) out.set(p.role, (out.get(p.role) ?? 0) + p.cpu);
   return out;
+}
+
+/** CPU seconds used so far by the threads of Chromium's renderer processes, by thread name (Linux /proc): which of them is the busy one. */
+function rendererThreads(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('--type=renderer')) continue;
+      for (const tid of fs.readdirSync(`/proc/${name}/task`)) {
+        const { comm, cpu } = procStat(fs.readFileSync(`/proc/${name}/task/${tid}/stat`, 'utf8'));
+        // The main thread bears the process's name; the others their own (ThreadPoolForeg… rasterises, DedicatedWorker…).
+        const thread = tid === name ? 'main' : comm.replace(/\d+$/, '');
+        out.set(thread, (out.get(thread) ?? 0) + cpu);
+      }
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+/** CPU seconds used between two cpuByRole readings, by role, largest first (the bench's own process as `own`, when given). */
+function cpuUsed(before: Map<string, number>, after: Map<string, number>, own?: { role: string; seconds: number }): string {
+  const used = [...after].map(([role, s]) => [role, s - (before.get(role) ?? 0)] as const);
+  if (own) used.push([own.role, own.seconds]);
+  return used
+    .filter(([, s]) => s >= 0.05)
+    .sort((x, y) => y[1] - x[1])
+    .map(([role, s]) => `${role} ${s.toFixed(1)}`)
+    .join(', ');
+}
+
+/** A reference run: its time, the frames its page drew meanwhile, and the CPU its processes used (cpuUsed). */
+interface Reference {
+  seconds: number;
+  frames: number;
+  cpu: string;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -150,6 +195,10 @@ async function xtermPage(browser: Browser, url?: string): Promise<Page> {
   await page.addScriptTag({ path: path.join(root, 'node_modules/@xterm/xterm/lib/xterm.js') });
   // tsx compiles the functions evaluated in the page with esbuild's keepNames, whose helper the page does not have.
   await page.evaluate('globalThis.__name = (f) => f');
+  // countFrames() starts counting animation frames; the function it returns stops and gives the count.
+  await page.evaluate(
+    'globalThis.countFrames = () => { let n = 0, on = true; const tick = () => { n++; if (on) requestAnimationFrame(tick); }; requestAnimationFrame(tick); return () => { on = false; return n; }; }',
+  );
   return page;
 }
 
@@ -160,10 +209,12 @@ async function xtermPage(browser: Browser, url?: string): Promise<Page> {
  * callback and the frame after it, and the bytes written as a file holds
  * them (LF, as `cat` reads them).
  */
-async function xtermAlone(browser: Browser, size: { cols: number; rows: number }, mb: number): Promise<{ seconds: number; bytes: number }> {
+async function xtermAlone(browser: Browser, size: { cols: number; rows: number }, mb: number): Promise<Reference & { bytes: number }> {
   const page = await xtermPage(browser);
+  const cpu0 = cpuByRole(process.pid);
+  const th0 = rendererThreads();
   try {
-    return await page.evaluate(
+    const r = await page.evaluate(
       async ({ size, options, mb, chunk, window: queued }) => {
         const { Terminal: Xterm } = window as unknown as { Terminal: typeof Terminal };
         const term = new Xterm({ ...size, ...options });
@@ -180,6 +231,7 @@ async function xtermAlone(browser: Browser, size: { cols: number; rows: number }
         const total = block.length * mb;
         await new Promise((r) => requestAnimationFrame(r));
         const t0 = performance.now();
+        const frames = (window as unknown as { countFrames: () => () => number }).countFrames();
         await new Promise<void>((done) => {
           let sent = 0;
           let written = 0;
@@ -198,10 +250,11 @@ async function xtermAlone(browser: Browser, size: { cols: number; rows: number }
           more();
         });
         await new Promise((r) => requestAnimationFrame(r));
-        return { seconds: (performance.now() - t0) / 1000, bytes: (block.length - lines) * mb };
+        return { seconds: (performance.now() - t0) / 1000, frames: frames(), bytes: (block.length - lines) * mb };
       },
       { size, options: SCREEN_OPTIONS, mb, chunk: FLOW.chunkChars, window: FLOW.highWater },
     );
+    return { ...r, cpu: `${cpuUsed(cpu0, cpuByRole(process.pid))}; the renderer's threads: ${cpuUsed(th0, rendererThreads())}` };
   } finally {
     await page.context().close();
   }
@@ -217,7 +270,7 @@ async function xtermAlone(browser: Browser, size: { cols: number; rows: number }
  * page has written `chars` characters (the file with CRLF line ends, as the
  * pty gives them) and drawn the frame after.
  */
-async function standardStack(browser: Browser, file: string, size: { cols: number; rows: number }, chars: number): Promise<number> {
+async function standardStack(browser: Browser, file: string, size: { cols: number; rows: number }, chars: number): Promise<Reference> {
   const pty = createRequire(import.meta.url)('node-pty') as typeof NodePty;
   const server = http.createServer((_req, res) => res.end(SCREEN_PAGE));
   const wss = new WebSocketServer({ server });
@@ -237,14 +290,16 @@ async function standardStack(browser: Browser, file: string, size: { cols: numbe
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const page = await xtermPage(browser, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  const [cpu0, own0, th0] = [cpuByRole(process.pid), process.cpuUsage(), rendererThreads()];
   try {
-    return await page.evaluate(
+    const r = await page.evaluate(
       async ({ size, options, chars, ackChars }) => {
         const { Terminal: Xterm } = window as unknown as { Terminal: typeof Terminal };
         const term = new Xterm({ ...size, ...options });
         term.open(document.getElementById('screen')!);
         await new Promise((r) => requestAnimationFrame(r));
         const t0 = performance.now();
+        const frames = (window as unknown as { countFrames: () => () => number }).countFrames();
         await new Promise<void>((done, fail) => {
           const socket = new WebSocket(`ws://${location.host}/`);
           let written = 0;
@@ -260,10 +315,15 @@ async function standardStack(browser: Browser, file: string, size: { cols: numbe
           };
         });
         await new Promise((r) => requestAnimationFrame(r));
-        return (performance.now() - t0) / 1000;
+        return { seconds: (performance.now() - t0) / 1000, frames: frames() };
       },
       { size, options: SCREEN_OPTIONS, chars, ackChars: ACK_CHARS },
     );
+    const own = process.cpuUsage(own0);
+    return {
+      ...r,
+      cpu: `${cpuUsed(cpu0, cpuByRole(process.pid), { role: 'bench (pty + ws server)', seconds: (own.user + own.system) / 1e6 })}; the renderer's threads: ${cpuUsed(th0, rendererThreads())}`,
+    };
   } finally {
     await page.context().close();
     for (const shell of shells) shell.kill();
@@ -314,6 +374,7 @@ async function main(): Promise<void> {
         categories: (process.env.BENCH_TERM_TRACE_CATS ?? 'devtools.timeline,disabled-by-default-devtools.timeline').split(','),
       });
     const cpu0 = cpuByRole(process.pid);
+    const th0 = rendererThreads();
     const t0 = process.hrtime.bigint();
     // The marker is printed by the shell, split in the command so that the echoed command line does not contain it.
     await client.terminal.write({ id: session.id, data: `cat ${file}; echo ${a}""${b}\r` });
@@ -323,16 +384,23 @@ async function main(): Promise<void> {
     await page.getByTestId(`terminal-tab-${second.id}`).click({ timeout: 30_000 });
     const clickMs = Date.now() - c0;
     await page.getByTestId(`terminal-tab-${session.id}`).click({ timeout: 30_000 });
-    // Done when the session's output has passed the file and the marker is on the screen.
+    // Done when the session's output has passed the file and the marker is on the screen. The page is asked only once
+    // the station has sent it all: asking it during the flood (Playwright's selector engine in the page, ten times a
+    // second) is work the page under measurement would not otherwise do, and that the references do not do.
     const deadline = Date.now() + 30 * 60_000;
     for (;;) {
       const s = (await client.terminal.sessions()).find((x) => x.id === session.id)!;
-      if (s.offset >= bytes && (await page.locator('.xterm-rows').first().textContent())?.includes(marker)) break;
+      if (s.offset >= bytes) break;
+      if (Date.now() > deadline) throw new Error('the output never passed the file');
+      await sleep(50);
+    }
+    while (!(await page.locator('.xterm-rows').first().textContent())?.includes(marker)) {
       if (Date.now() > deadline) throw new Error('the marker never reached the screen');
-      await sleep(100);
+      await sleep(20);
     }
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu1 = cpuByRole(process.pid);
+    const th1 = rendererThreads();
     if (process.env.BENCH_TERM_TRACE) await browser.stopTracing();
     if (profiler) fs.writeFileSync(process.env.BENCH_TERM_PROFILE!, JSON.stringify((await profiler.send('Profiler.stop')).profile));
     const figures = (await page.evaluate(
@@ -353,28 +421,27 @@ async function main(): Promise<void> {
     console.log(
       `  while it ran: ${long.length} long tasks ≥ 50 ms, longest ${Math.round(Math.max(0, ...long.map((l) => l.duration)))} ms; frames ${frames.length} (${(frames.length / seconds).toFixed(1)}/s), p50 ${pct(frames, 50).toFixed(1)} ms, p95 ${pct(frames, 95).toFixed(1)} ms, max ${Math.round(Math.max(0, ...frames))} ms; a click on the other tab took ${clickMs} ms`,
     );
-    const used = [...cpu1].map(([role, s]) => [role, s - (cpu0.get(role) ?? 0)] as const).filter(([, s]) => s >= 0.05);
-    console.log(
-      `  CPU seconds meanwhile, by process (${seconds.toFixed(1)} s of wall clock, 2 cores): ${used
-        .sort((x, y) => y[1] - x[1])
-        .map(([role, s]) => `${role} ${s.toFixed(1)}`)
-        .join(', ')}`,
-    );
+    console.log(`  CPU seconds meanwhile, by process (${seconds.toFixed(1)} s of wall clock, 2 cores): ${cpuUsed(cpu0, cpu1)}`);
+    console.log(`    the renderer's threads: ${cpuUsed(th0, th1)}`);
     const { cols, rows } = (await client.terminal.sessions()).find((x) => x.id === session.id)!;
     ws.close();
     await host.stop();
+    // BENCH_TERM_REFERENCES=0: EdgeForge only (for alternated runs of two builds; the references take twice as long).
+    if (process.env.BENCH_TERM_REFERENCES === '0') return;
     // The standard stack (node-pty, ws, xterm in a page) on the same file, at the session's size.
-    const standardSeconds = await standardStack(browser, file, { cols, rows }, bytes + lines);
-    const standardMbps = bytes / 1e6 / standardSeconds;
+    const standard = await standardStack(browser, file, { cols, rows }, bytes + lines);
+    const standardMbps = bytes / 1e6 / standard.seconds;
     console.log(
-      `  standard stack (node-pty → ws → xterm.js in a page, as xterm.js's demo and attach addon; the app's flow control; ${cols}×${rows}): ${standardSeconds.toFixed(2)} s, ${standardMbps.toFixed(1)} MB/s; ratio EdgeForge/standard stack ${(mbps / standardMbps).toFixed(2)}`,
+      `  standard stack (node-pty → ws → xterm.js in a page, as xterm.js's demo and attach addon; the app's flow control; ${cols}×${rows}): ${standard.seconds.toFixed(2)} s, ${standardMbps.toFixed(1)} MB/s; ratio EdgeForge/standard stack ${(mbps / standardMbps).toFixed(2)}`,
     );
+    console.log(`    frames ${standard.frames} (${(standard.frames / standard.seconds).toFixed(1)}/s); CPU seconds meanwhile: ${standard.cpu}`);
     // The ceiling: xterm alone in the same browser, at the session's size, on the same amount of lines.
     const alone = await xtermAlone(browser, { cols, rows }, MB);
     const aloneMbps = alone.bytes / 1e6 / alone.seconds;
     console.log(
       `  xterm.js alone (the same Chromium, ${cols}×${rows}, fed from memory in a blank page, the app's chunks and window, no pty, processes or WebSocket): ${alone.seconds.toFixed(2)} s, ${aloneMbps.toFixed(1)} MB/s; ratio EdgeForge/xterm alone ${(mbps / aloneMbps).toFixed(2)}`,
     );
+    console.log(`    frames ${alone.frames} (${(alone.frames / alone.seconds).toFixed(1)}/s); CPU seconds meanwhile: ${alone.cpu}`);
   } finally {
     await browser?.close().catch(() => undefined);
     await host.stop();

@@ -15,6 +15,7 @@
  */
 import path from 'node:path';
 import type { Locator, WebSocket } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cable, hasSocat } from '../provision/serial/consoles';
 import { appInBrowser, shot } from '../support/browser';
@@ -134,6 +135,12 @@ describe('Terminal in the browser', () => {
       await expect.poll(renderer, { timeout: 10_000 }).toBe('dom');
     }
     await expect.poll(async () => (await lines(activeView(), '.xterm-rows > div')).includes('42-ok')).toBe(true);
+    // The DOM renderer's rows in a compositing layer of their own (terminal.css): a flood re-rasterises them, not the page.
+    expect(
+      await activeView()
+        .locator('.xterm-rows')
+        .evaluate((el) => getComputedStyle(el).willChange),
+    ).toBe('transform');
 
     // A smaller window: the screen is fitted again and the pty told its new size.
     const sizeText = () => activeView().getByTestId('terminal-size').textContent();
@@ -156,6 +163,20 @@ describe('Terminal in the browser', () => {
     await s.page.keyboard.press('Enter');
     await expect.poll(() => s.page.getByTestId('terminal-search-count').textContent()).toMatch(/^\d+ of [1-9]\d*$/);
     await s.page.screenshot({ path: shot('terminal-search-en') });
+    // The match is selected: its text is drawn over the selection's colour, not hidden under it (the rows' own layer,
+    // terminal.css). Pixels of the match's five cells that are not the selection's colour: the glyphs.
+    const row = activeView().locator('.xterm-rows > div').filter({ hasText: '42-ok' }).last();
+    const box = (await row.boundingBox())!;
+    const cell = box.width / Number((await sizeText())!.split('×')[0]);
+    const png = PNG.sync.read(await s.page.screenshot({ clip: { x: box.x, y: box.y, width: Math.round(cell * 5), height: box.height } }));
+    const colours = new Map<number, number>();
+    for (let i = 0; i < png.data.length; i += 4) {
+      const c = png.data.readUInt32BE(i);
+      colours.set(c, (colours.get(c) ?? 0) + 1);
+    }
+    const pixels = png.data.length / 4;
+    const background = Math.max(...colours.values());
+    expect((pixels - background) / pixels).toBeGreaterThan(0.05);
     await s.page.keyboard.press('Escape');
     await s.page.getByTestId('terminal-search').waitFor({ state: 'detached' });
     await expect

@@ -16,6 +16,7 @@ import { SearchBar } from './SearchBar';
 import { SerialToolbar } from './SerialToolbar';
 import { StatusLine } from './StatusLine';
 import { useAttach } from './useAttach';
+import './terminal.css';
 
 /** How long the screen's size must hold before the pty is told (a window being dragged sends one resize, not fifty). */
 const RESIZE_MS = 100;
@@ -295,7 +296,7 @@ export function SessionView({ session, active, onSession, onGone, onSize }: Sess
       <div style={{ flex: 1, minHeight: 0, display: 'flex' }}>
         <div style={{ position: 'relative', flex: 1, minWidth: 0, background: dark ? '#141414' : '#ffffff', padding: '4px 0 0 6px' }}>
           {searching && screen ? <SearchBar search={screen.search} dark={dark} onClose={closeSearch} /> : null}
-          <div ref={host} data-testid="terminal-screen" style={{ position: 'absolute', inset: '4px 0 0 6px' }} />
+          <div ref={host} data-testid="terminal-screen" data-renderer={renderer ?? undefined} style={{ position: 'absolute', inset: '4px 0 0 6px' }} />
         </div>
         {hex && session.kind === 'serial' ? (
           <div style={{ flex: '0 0 auto', width: 'min(600px, 55%)', minWidth: 0 }}>
