@@ -267,6 +267,16 @@ describe('Clusters in the browser: editing taints, labels and a StatefulSet’s 
       await check('edge-2', true);
       dialog = await openWithKey('e', 'labels-dialog');
       await expect.poll(() => countOf(dialog, 'edgeforge.io/line')).toBe('1 / 3');
+      // The dialog follows the watch: a label set elsewhere (another window, kubectl) while it is open shows in it.
+      const elsewhere = (value: string | null) =>
+        api(kube, 'PATCH', '/api/v1/nodes/edge-1', {
+          contentType: 'application/merge-patch+json',
+          body: { metadata: { labels: { 'edgeforge.io/line': value } } },
+        });
+      expect((await elsewhere('l7')).status).toBe(200);
+      await expect.poll(() => countOf(dialog, 'edgeforge.io/line')).toBe('2 / 3');
+      expect((await elsewhere(null)).status).toBe(200);
+      await expect.poll(() => countOf(dialog, 'edgeforge.io/line')).toBe('1 / 3');
       await s.page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'detached' });
     });

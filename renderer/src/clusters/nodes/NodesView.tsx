@@ -47,6 +47,10 @@ export function NodesView() {
     onError: (e) => void message.error(errorText(e, lang, t('errors.generic'))),
   });
 
+  /** The labels dialog's nodes as the watch has them now: a change that arrives while it is open shows in it. */
+  const byUid = useMemo(() => new Map(rows.map((r) => [r.uid, r])), [rows]);
+  const labelled = useMemo(() => (dialog?.kind === 'labels' ? dialog.nodes.map((n) => byUid.get(n.uid) ?? n) : []), [dialog, byUid]);
+
   const target = list.selectedRow;
   const checkedRows = rows.filter((r) => checked.includes(r.uid));
   /** `checkedToo`: labels go to the checked nodes when there are any (the toolbar); a drawer's verbs are for its node only. */
@@ -108,7 +112,7 @@ export function NodesView() {
       />
       {detailRow && <NodeDrawer row={detailRow} actions={nodeActions(detailRow)} onVerb={(v) => act(v, detailRow, false)} onClose={() => setDetails(null)} />}
       {dialog?.kind === 'drain' && <DrainDialog node={dialog.node} onClose={() => setDialog(null)} />}
-      {dialog?.kind === 'labels' && <LabelsDialog nodes={dialog.nodes} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'labels' && <LabelsDialog nodes={labelled} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'taints' && <TaintsDialog node={dialog.node} onClose={() => setDialog(null)} />}
     </>
   );
