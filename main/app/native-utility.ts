@@ -15,7 +15,13 @@ export function utilityProcessChannel(entry: string): ChannelFactory {
       get pid() {
         return child.pid ?? null;
       },
-      send: (m) => port1.postMessage(m),
+      send: (m, onFailed) => {
+        try {
+          port1.postMessage(m);
+        } catch (e) {
+          onFailed(e as Error);
+        }
+      },
       onMessage: (l) => port1.on('message', (e) => l(e.data)),
       onExit: (l) => child.on('exit', (code) => l(code)),
       kill: () => {

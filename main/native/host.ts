@@ -6,12 +6,14 @@
  */
 import { fork } from 'node:child_process';
 import type { NativeHealth } from '../api/contract';
-import { AppError } from '../api/errors';
+import { AppError, type LocalizedText } from '../api/errors';
+import { NativeReasons, nativeTimeout, nativeUnavailable } from './errors';
 import type { NativeMessage, NativeRequest } from './protocol';
 
 export interface NativeChannel {
   readonly pid: number | null;
-  send(message: NativeRequest): void;
+  /** Sends a request; `onFailed` hears a write that failed (the process died before it read it). */
+  send(message: NativeRequest, onFailed: (error: Error) => void): void;
   onMessage(listener: (message: NativeMessage) => void): void;
   onExit(listener: (code: number | null) => void): void;
   kill(): void;
@@ -26,10 +28,11 @@ const MAX_RESTARTS = 5;
 export class NativeHost {
   private channel: NativeChannel | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<number, { method: string; resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private startedAt = 0;
   private restarts = 0;
-  private lastError: string | null = null;
+  /** Why the process is not there, once it has failed. */
+  private lastError: LocalizedText | null = null;
   private disposed = false;
   private starting: Promise<void> | null = null;
   private readonly eventListeners = new Map<string, Set<(data: unknown) => void>>();
@@ -47,16 +50,16 @@ export class NativeHost {
       try {
         ch = this.factory();
       } catch (e) {
-        this.lastError = (e as Error).message;
+        this.lastError = NativeReasons.notStarted((e as Error).message);
         this.starting = null;
-        reject(e as Error);
+        reject(nativeUnavailable(this.lastError));
         return;
       }
       this.channel = ch;
       const timer = setTimeout(() => {
-        this.lastError = 'the native I/O process did not report ready in time';
+        this.lastError = NativeReasons.notReady(READY_TIMEOUT_MS / 1000);
         ch.kill();
-        reject(new Error(this.lastError));
+        reject(nativeUnavailable(this.lastError));
       }, READY_TIMEOUT_MS);
       ch.onMessage((m) => {
         if ('event' in m) {
@@ -84,13 +87,13 @@ export class NativeHost {
         this.starting = null;
         for (const [id, p] of this.pending) {
           clearTimeout(p.timer);
-          p.reject(new Error(`the native I/O process exited (code ${code})`));
+          p.reject(nativeUnavailable(NativeReasons.exitedDuring(code, p.method)));
           this.pending.delete(id);
         }
         if (this.disposed) return;
-        this.lastError = `the native I/O process exited unexpectedly (code ${code})`;
-        for (const l of this.exitListeners) l(this.lastError);
-        reject(new Error(this.lastError));
+        this.lastError = NativeReasons.exited(code);
+        for (const l of this.exitListeners) l(`the native I/O process ${this.lastError.en}`);
+        reject(nativeUnavailable(this.lastError));
         if (this.restarts < MAX_RESTARTS) {
           this.restarts++;
           setTimeout(() => void this.start().catch(() => undefined), 250 * this.restarts).unref();
@@ -103,15 +106,19 @@ export class NativeHost {
   async request<T>(method: string, params?: unknown, timeoutMs = 10_000): Promise<T> {
     if (!this.channel) await this.start();
     const ch = this.channel;
-    if (!ch) throw new Error(this.lastError ?? 'the native I/O process is not running');
+    if (!ch) throw nativeUnavailable(this.lastError ?? NativeReasons.notRunning());
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`the native I/O process did not answer ${method} within ${timeoutMs} ms`));
+        reject(nativeTimeout(method, timeoutMs));
       }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      ch.send({ id, method, params });
+      this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject, timer });
+      ch.send({ id, method, params }, (e) => {
+        if (!this.pending.delete(id)) return;
+        clearTimeout(timer);
+        reject(nativeUnavailable(NativeReasons.unreachable(method, (e as NodeJS.ErrnoException).code ?? e.message)));
+      });
     });
   }
 
@@ -162,8 +169,13 @@ export function childProcessChannel(entry: string): ChannelFactory {
       get pid() {
         return child.pid ?? null;
       },
-      send: (m) => {
-        if (child.connected) child.send(m);
+      send: (m, onFailed) => {
+        if (!child.connected) return onFailed(new Error('the IPC channel is closed'));
+        // With a callback, a write to a process that has just died (EPIPE) comes back here
+        // instead of being thrown as the child's unhandled 'error' event.
+        child.send(m, (e) => {
+          if (e) onFailed(e);
+        });
       },
       onMessage: (l) => child.on('message', (m) => l(m as NativeMessage)),
       onExit: (l) => child.on('exit', (code) => l(code)),

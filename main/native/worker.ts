@@ -91,8 +91,11 @@ if (parentPort) {
     port.postMessage(ready);
   });
 } else if (process.send) {
-  post = (m) => process.send?.(m);
-  process.on('message', (m: NativeRequest) => void handle(m).then((res) => process.send?.(res)));
+  // A write after the service has gone fails with EPIPE: the callback takes it (instead of
+  // an uncaught 'error'), and 'disconnect' below does the cleaning up.
+  const ignoreFailedWrite = (): void => undefined;
+  post = (m) => process.send?.(m, undefined, undefined, ignoreFailedWrite);
+  process.on('message', (m: NativeRequest) => void handle(m).then((res) => process.send?.(res, undefined, undefined, ignoreFailedWrite)));
   // The service is gone: hang up every session (a shell gets SIGHUP, a port is freed) before leaving.
   process.on('disconnect', () => void terminals.closeAll().finally(() => process.exit(0)));
   process.send(ready);
