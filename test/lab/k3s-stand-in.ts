@@ -95,7 +95,8 @@ case "$mode" in
 esac
 
 # systemd stops the unit with SIGTERM to this process only (KillMode=process): end the children too.
-trap 'info "Received SIGTERM, shutting down"; kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
+# Further TERMs are ignored while it does: bash 5.2 re-entering this trap as it exits crashes (SIGSEGV).
+trap 'trap "" TERM INT; info "Received SIGTERM, shutting down"; kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
 
 node_name='' node_ip='' token='' server='' cluster_init='' kube_mode='0600'
 labels=()
