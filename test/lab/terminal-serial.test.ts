@@ -49,7 +49,8 @@ describe('serial console to a lab box in the browser', { timeout: 600_000 }, () 
     await dialog.getByTestId('terminal-serial-path').fill(box.serialPaths[0]);
     await dialog.getByTestId('terminal-serial-path').press('Enter');
     await dialog.waitFor({ state: 'detached' });
-    expect(await activeView().getByTestId('terminal-status-target').textContent()).toBe(`${box.serialPaths[0]} 115200 8N1`);
+    // The tab shows the path at once, and the line settings when the native worker has opened the port.
+    await expect.poll(() => activeView().getByTestId('terminal-status-target').textContent()).toBe(`${box.serialPaths[0]} 115200 8N1`);
 
     // Enter wakes the console: agetty shows its login prompt.
     await type('');
@@ -57,6 +58,8 @@ describe('serial console to a lab box in the browser', { timeout: 600_000 }, () 
     await type('root');
     await waitFor(/Password: *$/m);
     await type(ROOT_PASSWORD);
+    // As a user would, wait for the shell: login flushes what was typed ahead on the tty (in CI the first character was lost).
+    await waitFor(/^root@consolebox:~# *$/m, 60_000);
     await type('echo logged-in-as-$(id -un)-on-$(hostname)');
     await waitFor(/^logged-in-as-root-on-consolebox$/m, 60_000);
     // The password was typed with echo off: it is nowhere on the screen.
