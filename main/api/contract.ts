@@ -100,7 +100,8 @@ export const NativeHealthSchema = z.object({
   uptimeMs: z.number().nonnegative(),
   restarts: z.number().int().nonnegative(),
   modules: z.array(NativeModuleStatusSchema),
-  error: z.string().nullable(),
+  /** Why the process does not answer, in both languages. */
+  error: LocalizedTextSchema.nullable(),
 });
 export type NativeHealth = z.infer<typeof NativeHealthSchema>;
 

@@ -141,7 +141,9 @@ export class NativeHost {
       const r = await this.request<{ pid: number; uptimeMs: number; modules: NativeHealth['modules'] }>('health');
       return { ok: r.modules.every((m) => m.ok), kind: this.kind, pid: r.pid, uptimeMs: r.uptimeMs, restarts: this.restarts, modules: r.modules, error: null };
     } catch (e) {
-      return { ok: false, kind: this.kind, pid: null, uptimeMs: 0, restarts: this.restarts, modules: [], error: (e as Error).message };
+      // The worker's own failures are plain Errors, in English only.
+      const error = e instanceof AppError ? e.text : { en: (e as Error).message, zh: (e as Error).message };
+      return { ok: false, kind: this.kind, pid: null, uptimeMs: 0, restarts: this.restarts, modules: [], error };
     }
   }
 

@@ -90,7 +90,7 @@ async function nativeCheck(native: NativeHost): Promise<Check[]> {
   const h = await native.health();
   const where = h.kind === 'utility-process' ? { en: 'utility process', zh: '实用工具进程' } : { en: 'worker process', zh: '工作进程' };
   if (h.error) {
-    return [{ id: 'native-host', status: 'fail', title: { en: `Native I/O ${where.en}`, zh: `原生 I/O ${where.zh}` }, detail: { en: h.error, zh: h.error } }];
+    return [{ id: 'native-host', status: 'fail', title: { en: `Native I/O ${where.en}`, zh: `原生 I/O ${where.zh}` }, detail: h.error }];
   }
   return h.modules.map((m) => ({
     id: `native-${m.name}`,

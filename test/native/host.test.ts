@@ -77,7 +77,7 @@ describe('native I/O worker process', () => {
       const during = await host.health();
       expect(during.ok).toBe(false);
       // The failed write or the exit, whichever the service hears first; not the 10 s request time-out.
-      expect(during.error).toMatch(/could not be reached for health \((EPIPE|ECONNRESET)\)|exited \(code null\)/);
+      expect(during.error?.en).toMatch(/could not be reached for health \((EPIPE|ECONNRESET)\)|exited \(code null\)/);
       expect(Date.now() - asked).toBeLessThan(5_000);
       let after = await host.health();
       for (let i = 0; i < 50 && !after.ok; i++) {
@@ -128,7 +128,10 @@ describe('native I/O worker process', () => {
     );
     expect((refused as AppError).code).toBe('NATIVE_UNAVAILABLE');
     expect((refused as AppError).text.en).toContain('not available: it could not be started (spawn ENOENT).');
-    expect((await broken.health()).error).toContain('could not be started (spawn ENOENT)');
+    // The Settings page and `edgeforge doctor` show the health's reason in the UI's language.
+    const health = await broken.health();
+    expect(health.error?.en).toContain('could not be started (spawn ENOENT)');
+    expect(health.error?.zh).toContain('无法启动它（spawn ENOENT）');
   });
 });
 

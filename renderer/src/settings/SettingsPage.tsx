@@ -163,7 +163,7 @@ export function SettingsPage() {
               <span>{`${t('settings.uptime')} ${formatDuration(native.data.uptimeMs / 1000, lang)}`}</span>
               <span>{`${t('settings.restarts')} ${native.data.restarts}`}</span>
             </Space>
-            {native.data.error && <Alert type="error" showIcon title={native.data.error} />}
+            {native.data.error && <Alert type="error" showIcon title={native.data.error[lang]} data-testid="native-health-error" />}
             <Space wrap>
               {native.data.modules.map((m) => (
                 <Tag key={m.name} color={m.ok ? 'green' : 'red'} title={m.error ?? ''}>
