@@ -9,6 +9,7 @@
  */
 import { eventIterator, oc } from '@orpc/contract';
 import * as z from 'zod';
+import type { ApiErrorData } from './errors';
 
 export const LocalizedTextSchema = z.object({ en: z.string(), zh: z.string() });
 
@@ -1529,6 +1530,21 @@ export const TerminalFeedEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('closed'), id: z.string() }),
 ]);
 export type TerminalFeedEvent = z.infer<typeof TerminalFeedEventSchema>;
+/**
+ * The Terminal's output socket (the headless host's /terminal-output): a
+ * window's output worker reads sessions' output and state straight from the
+ * native I/O process, where the output is made, instead of through the
+ * API's hop in the station (bench/README.md, terminal). JSON text frames.
+ * Everything else, acknowledgements included, goes through the API.
+ */
+export const TerminalOutputRequestSchema = z.discriminatedUnion('type', [
+  /** The session's events from `from`, as terminal.attach gives them, under `key`. */
+  z.object({ type: z.literal('attach'), key: z.number().int().min(1), id: z.string().regex(/^trm_[0-9a-f]{16}$/), from: z.number().int().min(0) }),
+  z.object({ type: z.literal('detach'), key: z.number().int().min(1) }),
+]);
+export type TerminalOutputRequest = z.infer<typeof TerminalOutputRequestSchema>;
+/** A stream's event; its end (the session was closed and forgotten); or its failure, as the API's error data. */
+export type TerminalOutputMessage = { key: number; event: TerminalEvent } | { key: number; end: true } | { key: number; error: ApiErrorData };
 const SessionRef = z.object({ id: z.string().regex(/^trm_[0-9a-f]{16}$/) });
 const BoxRef = z.object({ id: z.string().regex(/^fbx_[0-9a-f]{16}$/) });
 const RunRef = z.object({ id: z.string().regex(/^run_[0-9a-f]{16}$/) });

@@ -61,7 +61,15 @@ async function serve(globals: Globals, opts: { port: string; listen?: string; js
   let host;
   try {
     await runtime.native.start().catch(() => undefined); // health is reported in Settings and doctor
-    host = await startHost({ router: runtime.router, staticDir: builtPaths.renderer, listen, port, uploadDir: runtime.layout.uploads });
+    const terminal = runtime.terminal;
+    host = await startHost({
+      router: runtime.router,
+      staticDir: builtPaths.renderer,
+      listen,
+      port,
+      uploadDir: runtime.layout.uploads,
+      terminalOutput: { take: (upgrade, socket) => terminal.outputSocket(upgrade, socket), closeAll: () => terminal.closeOutputSockets() },
+    });
   } catch (e) {
     await runtime.close();
     throw e;

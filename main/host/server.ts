@@ -8,11 +8,14 @@
  * drops it from the address bar), or as that cookie afterwards.
  *   - missing or wrong token          -> 401
  *   - a foreign Origin or Host header -> 403 (also stops DNS rebinding)
+ *
+ * /terminal-output, checked the same way, is handed over to the native I/O
+ * process (HostOptions.terminalOutput).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { RPCHandler } from '@orpc/server/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -33,6 +36,17 @@ export interface HostOptions {
   log?: ErrorLogger;
   /** Where PUT /upload/<name> stores a file a browser sends for import. */
   uploadDir?: string;
+  /**
+   * Windows' output sockets (/terminal-output), served by the native I/O
+   * process. `take` gets a checked upgrade with the request as read here;
+   * without it, or when it fails, a window reads its output through /api.
+   * `closeAll` closes them when the host stops: the server waits for the
+   * sockets it handed over (Node asks the process that holds them).
+   */
+  terminalOutput?: {
+    take(upgrade: { method: string; url: string; headers: http.IncomingHttpHeaders; head: Buffer }, socket: Socket): Promise<void>;
+    closeAll(): Promise<void>;
+  };
 }
 
 export interface HostServer {
@@ -199,10 +213,17 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://placeholder');
-    const verdict = url.pathname === '/api' ? check(req, url) : ({ ok: false, status: 403, reason: 'no such endpoint' } as const);
-    if (!verdict.ok) {
-      const text = verdict.status === 401 ? 'Unauthorized' : 'Forbidden';
-      socket.end(`HTTP/1.1 ${verdict.status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${verdict.reason}\n`);
+    const known = url.pathname === '/api' || (url.pathname === '/terminal-output' && options.terminalOutput);
+    const verdict = known ? check(req, url) : ({ ok: false, status: 403, reason: 'no such endpoint' } as const);
+    const refuse = (status: number, text: string, reason: string) =>
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`);
+    if (!verdict.ok) return refuse(verdict.status, verdict.status === 401 ? 'Unauthorized' : 'Forbidden', verdict.reason);
+    if (url.pathname === '/terminal-output') {
+      const upgrade = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, head: Buffer.from(head) };
+      options.terminalOutput!.take(upgrade, socket as Socket).catch((e: unknown) => {
+        log(e);
+        if (!socket.destroyed) refuse(503, 'Service Unavailable', 'the native I/O process cannot take the socket');
+      });
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -229,12 +250,14 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
     port,
     listen,
     token,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await options.terminalOutput?.closeAll().catch(log);
+      await new Promise<void>((resolve) => {
         for (const ws of sockets) ws.terminate();
         wss.close();
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

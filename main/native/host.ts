@@ -5,6 +5,7 @@
  * in the headless host and the CLI.
  */
 import { fork } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { NativeHealth } from '../api/contract';
 import { AppError, type LocalizedText } from '../api/errors';
 import { NativeReasons, nativeTimeout, nativeUnavailable } from './errors';
@@ -14,6 +15,8 @@ export interface NativeChannel {
   readonly pid: number | null;
   /** Sends a request; `onFailed` hears a write that failed (the process died before it read it). */
   send(message: NativeRequest, onFailed: (error: Error) => void): void;
+  /** Hands the process a socket with a message (a Node child process only: Electron's utility process cannot take one). */
+  sendSocket?(message: NativeRequest, socket: Socket, done: (error: Error | null) => void): void;
   onMessage(listener: (message: NativeMessage) => void): void;
   onExit(listener: (code: number | null) => void): void;
   kill(): void;
@@ -122,6 +125,24 @@ export class NativeHost {
     });
   }
 
+  /**
+   * Hands a window's output socket to the process (main/terminal/output-socket.ts),
+   * with the upgrade request the host has checked. Refused where the process
+   * cannot take a socket (Electron's utility process) or is not running.
+   */
+  async handOver(method: string, params: unknown, socket: Socket): Promise<void> {
+    if (!this.channel) await this.start();
+    const ch = this.channel;
+    if (!ch) throw nativeUnavailable(this.lastError ?? NativeReasons.notRunning());
+    if (!ch.sendSocket) throw nativeUnavailable(NativeReasons.unreachable(method, 'no socket passing'));
+    await new Promise<void>((resolve, reject) =>
+      ch.sendSocket!({ id: 0, method, params }, socket, (e) => {
+        if (e) reject(nativeUnavailable(NativeReasons.unreachable(method, (e as NodeJS.ErrnoException).code ?? e.message)));
+        else resolve();
+      }),
+    );
+  }
+
   /** Listens to the worker's `event` messages; returns the unsubscribe. */
   on(event: string, listener: (data: unknown) => void): () => void {
     const set = this.eventListeners.get(event) ?? new Set();
@@ -152,6 +173,11 @@ export class NativeHost {
     this.channel?.kill();
   }
 
+  /** Whether the process is there now (asking it anything would start it otherwise). */
+  get running(): boolean {
+    return this.channel !== null;
+  }
+
   get uptimeMs(): number {
     return this.channel ? Date.now() - this.startedAt : 0;
   }
@@ -178,6 +204,11 @@ export function childProcessChannel(entry: string): ChannelFactory {
         child.send(m, (e) => {
           if (e) onFailed(e);
         });
+      },
+      sendSocket: (m, socket, done) => {
+        if (!child.connected) return done(new Error('the IPC channel is closed'));
+        // The station's copy of the socket is closed once it has been sent.
+        child.send(m, socket, (e) => done(e));
       },
       onMessage: (l) => child.on('message', (m) => l(m as NativeMessage)),
       onExit: (l) => child.on('exit', (code) => l(code)),

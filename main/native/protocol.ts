@@ -30,3 +30,6 @@ export interface NativeEvent {
 export type NativeMessage = NativeResponse | NativeReady | NativeEvent;
 
 export const NATIVE_MODULES = ['node-pty', 'serialport', 'ssh2'] as const;
+
+/** The message a headless host sends with a window's output socket (main/terminal/output-socket.ts); it gets no answer. */
+export const OUTPUT_SOCKET = 'terminal.output-socket';

@@ -8,9 +8,11 @@
  * (process.send). It holds the terminal sessions (main/terminal).
  */
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { AppError } from '../api/errors';
-import { TERMINAL_EVENT, WorkerSessions, type TerminalWorkerEvent, type WorkerOpen } from '../terminal/worker';
-import { NATIVE_MODULES, type NativeEvent, type NativeReady, type NativeRequest, type NativeResponse } from './protocol';
+import type { TerminalSession } from '../api/contract';
+import { OutputSockets, TERMINAL_EVENT, WorkerSessions, type HandedUpgrade, type TerminalWorkerEvent, type WorkerOpen } from '../terminal/worker';
+import { NATIVE_MODULES, OUTPUT_SOCKET, type NativeEvent, type NativeReady, type NativeRequest, type NativeResponse } from './protocol';
 
 const require = createRequire(import.meta.url);
 const startedAt = Date.now();
@@ -43,6 +45,7 @@ function probe(name: string): ModuleStatus {
 /** Where unasked messages go: set once the parent's channel is known. */
 let post: (message: NativeEvent) => void = () => undefined;
 const terminals = new WorkerSessions((e: TerminalWorkerEvent) => post({ event: TERMINAL_EVENT, data: e }));
+const outputSockets = new OutputSockets(terminals);
 
 const methods: Record<string, (params: unknown) => unknown> = {
   health: () => ({
@@ -56,8 +59,16 @@ const methods: Record<string, (params: unknown) => unknown> = {
     const r = p as { id: string; cols: number; rows: number };
     terminals.resize(r.id, r.cols, r.rows);
   },
-  'terminal.ack': (p) => terminals.ack((p as { id: string }).id, (p as { chars: number }).chars),
+  'terminal.ack': (p) => terminals.ack((p as { id: string }).id, (p as { offset: number }).offset),
   'terminal.close': (p) => terminals.close((p as { id: string }).id),
+  'terminal.read': (p) => {
+    const r = p as { id: string; from: number; sub: number };
+    return terminals.read(r.id, r.from, r.sub);
+  },
+  'terminal.unread': (p) => terminals.unread((p as { sub: number }).sub),
+  'terminal.view': (p) => terminals.view((p as { id: string }).id, (p as { view: TerminalSession }).view),
+  'terminal.forget': (p) => terminals.forget((p as { id: string }).id),
+  'terminal.output-close': () => outputSockets.closeAll(),
 };
 
 async function handle(req: NativeRequest): Promise<NativeResponse> {
@@ -95,9 +106,16 @@ if (parentPort) {
   // an uncaught 'error'), and 'disconnect' below does the cleaning up.
   const ignoreFailedWrite = (): void => undefined;
   post = (m) => process.send?.(m, undefined, undefined, ignoreFailedWrite);
-  process.on('message', (m: NativeRequest) => void handle(m).then((res) => process.send?.(res, undefined, undefined, ignoreFailedWrite)));
+  process.on('message', (m: NativeRequest, socket?: Socket) => {
+    // A window's output socket, handed over by the headless host with the upgrade request it checked.
+    if (m.method === OUTPUT_SOCKET && socket) return outputSockets.take(m.params as HandedUpgrade, socket);
+    void handle(m).then((res) => process.send?.(res, undefined, undefined, ignoreFailedWrite));
+  });
   // The service is gone: hang up every session (a shell gets SIGHUP, a port is freed) before leaving.
-  process.on('disconnect', () => void terminals.closeAll().finally(() => process.exit(0)));
+  process.on('disconnect', () => {
+    outputSockets.closeAll();
+    void terminals.closeAll().finally(() => process.exit(0));
+  });
   process.send(ready);
 } else {
   console.error('The native I/O worker must be started by EdgeForge, not directly.');

@@ -1,3 +1,4 @@
-export { TerminalService, REPLAY_CHARS } from './service';
+export { TerminalService } from './service';
+export { REPLAY_CHARS } from './output-log';
 export { TerminalErrors } from './errors';
 export { FLOW } from './protocol';

@@ -1,8 +1,10 @@
 /**
  * What the service process and the native I/O process say about terminal
  * sessions. The sessions themselves (a pty, an SSH channel, a serial port)
- * live in the native process; the service keeps what the UI needs (state,
- * the replay buffer) and relays acknowledgements for flow control.
+ * live in the native process, with their output (its replay buffer, its
+ * readers, its acknowledgements); the service keeps what the UI needs of
+ * each (its state, title, target) and tells the worker, so that a window's
+ * own output socket (main/terminal/output-socket.ts) can give it too.
  */
 import type { LocalizedText } from '../api/errors';
 import type { KnownHost } from '../provision/known-hosts';
@@ -66,6 +68,12 @@ export interface WorkerOpened {
   record: { kind: 'remember' | 'retrust'; key: string } | null;
 }
 
+/** Output as a reader gets it: a piece from `offset`, or output the replay buffer no longer holds. */
+export type TerminalOutputEvent = { type: 'data'; offset: number; data: string } | { type: 'gap'; from: number; to: number };
+
 export type TerminalWorkerEvent =
-  | { type: 'data'; id: string; data: string }
-  | { type: 'state'; id: string; state: 'open' | 'reconnecting' | 'exited'; status: LocalizedText | null; exitCode: number | null };
+  /** Output for the service's reader `sub` (terminal.read): the API's attach stream, where a window cannot read the native process itself. */
+  | { type: 'output'; sub: number; event: TerminalOutputEvent }
+  /** How far a session's output has come, a few times a second while it flows (the session's `offset`). */
+  | { type: 'progress'; id: string; offset: number }
+  | { type: 'state'; id: string; state: 'open' | 'reconnecting' | 'exited'; status: LocalizedText | null; exitCode: number | null; offset: number };

@@ -1,34 +1,41 @@
 /**
  * The terminal as the API sees it. Sessions run in the native I/O process
- * (main/terminal/sessions.ts); this side keeps each one's state and a
- * replay buffer, so that a reloaded window attaches again and sees what it
- * missed, and relays the renderer's acknowledgements to the worker.
+ * (main/terminal/sessions.ts), which also keeps their output: its replay
+ * buffer (a reloaded window attaches again and sees what it missed), its
+ * readers and its acknowledgements (main/terminal/output-log.ts). This side
+ * keeps each session's state as windows are shown it, tells the worker of
+ * each change, and relays the renderer's acknowledgements.
  *
- * Acknowledgements are offsets ("written up to here"), so that two windows
- * on one session, or a replay after a reload, never count output twice.
- * While no window is attached, the service acknowledges output itself: a
- * session left alone keeps running and its newest output is kept.
+ * A window reads a session's output on its own socket to the native process
+ * where it can (the headless host's /terminal-output, outputSocket below),
+ * and through attach here otherwise: then this side relays what the worker
+ * reads for it.
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import type { TerminalEvent, TerminalFeedEvent, TerminalOpen, TerminalSession } from '../api/contract';
 import { AppError, type LocalizedText } from '../api/errors';
 import { parseKubeconfig, type ClusterService } from '../cluster';
-import type { NativeHost } from '../native';
+import { OUTPUT_SOCKET, type NativeHost } from '../native';
 import type { FlashService, KnownHosts } from '../provision';
 import { LEGACY_ALGORITHMS, type SshTarget } from '../provision/ssh';
 import { sessionEnded, sessionNotFound, TerminalErrors } from './errors';
 import { localShells } from './local';
-import { POD_KEEPALIVE_MS, TERMINAL_EVENT, type KubeEndpoint, type TerminalWorkerEvent, type WorkerOpen, type WorkerOpened } from './protocol';
-
-/** Output kept per session for a window that attaches again (characters). */
-export const REPLAY_CHARS = 2_000_000;
+import {
+  POD_KEEPALIVE_MS,
+  TERMINAL_EVENT,
+  type KubeEndpoint,
+  type TerminalOutputEvent,
+  type TerminalWorkerEvent,
+  type WorkerOpen,
+  type WorkerOpened,
+} from './protocol';
 
 interface Meta {
   view: TerminalSession;
-  chunks: { offset: number; data: string }[];
-  kept: number;
-  acked: number;
+  /** The attach streams relayed here: each gets the session's changes. */
   listeners: Set<(e: TerminalEvent) => void>;
   /** Closed and forgotten: every attached window's stream ends. */
   gone: boolean;
@@ -42,6 +49,9 @@ export class TerminalService {
   private readonly sessions = new Map<string, Meta>();
   /** Every window's session list: opened, changed, ended. */
   private readonly watchers = new Set<(e: TerminalFeedEvent) => void>();
+  /** The worker's readers for the attach streams relayed here, by number. */
+  private readonly reads = new Map<number, (e: TerminalOutputEvent) => void>();
+  private nextRead = 1;
 
   constructor(
     private readonly d: {
@@ -61,13 +71,17 @@ export class TerminalService {
     d.native.onExit(() => {
       for (const m of this.sessions.values())
         if (m.view.state !== 'exited')
-          this.update(m, {
-            state: 'exited',
-            status: {
-              en: 'The native I/O process stopped unexpectedly; this session is gone. Open a new one.',
-              zh: '原生 I/O 进程意外停止；此会话已失去。请新开一个。',
+          this.update(
+            m,
+            {
+              state: 'exited',
+              status: {
+                en: 'The native I/O process stopped unexpectedly; this session is gone. Open a new one.',
+                zh: '原生 I/O 进程意外停止；此会话已失去。请新开一个。',
+              },
             },
-          });
+            false,
+          );
     });
   }
 
@@ -149,9 +163,6 @@ export class TerminalService {
         offset: 0,
         createdAt: new Date().toISOString(),
       },
-      chunks: [],
-      kept: 0,
-      acked: 0,
       listeners: new Set(),
       gone: false,
       clusterId: input.kind === 'pod' ? input.clusterId : null,
@@ -241,22 +252,29 @@ export class TerminalService {
     this.update(m, { cols, rows });
   }
 
+  /**
+   * A window has written the output up to `offset`. Passed on to the native
+   * process without waiting for its answer: the window's next
+   * acknowledgement must not wait for a round trip to the worker (in a flood
+   * that held the output to about one flow-control window per round trip).
+   * Requests reach the worker in order.
+   */
   ack(id: string, offset: number): void {
-    this.ackTo(this.meta(id), offset);
+    const m = this.meta(id);
+    if (m.view.state !== 'exited') this.d.native.request('terminal.ack', { id, offset }).catch(() => undefined);
   }
 
   /**
-   * Passed on to the native process without waiting for its answer: the
-   * window's next acknowledgement must not wait for a round trip to the
-   * worker (in a flood that held the output to about one flow-control
-   * window per round trip). Requests reach the worker in order.
+   * Hands a window's output socket (checked by the headless host) to the
+   * native process, which serves it (main/terminal/output-socket.ts).
    */
-  private ackTo(m: Meta, offset: number): void {
-    const to = Math.min(offset, m.view.offset);
-    if (to <= m.acked) return;
-    const chars = to - m.acked;
-    m.acked = to;
-    if (m.view.state !== 'exited') this.d.native.request('terminal.ack', { id: m.view.id, chars }).catch(() => undefined);
+  outputSocket(upgrade: { method: string; url: string; headers: IncomingHttpHeaders; head: Buffer }, socket: Socket): Promise<void> {
+    return this.d.native.handOver(OUTPUT_SOCKET, upgrade, socket);
+  }
+
+  /** Closes the windows' output sockets (the host is stopping: it waits for them); a window then reads through the API. */
+  async closeOutputSockets(): Promise<void> {
+    if (this.d.native.running) await this.d.native.request('terminal.output-close', undefined, 5_000);
   }
 
   setNewline(id: string, newline: 'cr' | 'lf' | 'crlf'): TerminalSession {
@@ -290,6 +308,8 @@ export class TerminalService {
     m.gone = true;
     for (const l of m.listeners) l({ type: 'session', session: m.view });
     for (const w of this.watchers) w({ type: 'closed', id });
+    // The worker drops its output and ends the windows' own streams.
+    this.d.native.request('terminal.forget', { id }).catch(() => undefined);
     return m.view;
   }
 
@@ -315,7 +335,8 @@ export class TerminalService {
    * The session's events for one window: its state, then its output from
    * `from` on (a gap first if the replay buffer no longer holds it), then
    * live output and state changes, until the signal aborts or the session
-   * is closed (the stream then ends).
+   * is closed (the stream then ends). The output is read by the worker for
+   * this stream and relayed.
    */
   async *attach(id: string, from: number, signal?: AbortSignal): AsyncGenerator<TerminalEvent> {
     const m = this.meta(id);
@@ -325,68 +346,62 @@ export class TerminalService {
       queue.push(e);
       wake?.();
     };
+    const sub = this.nextRead++;
     m.listeners.add(listener);
+    this.reads.set(sub, listener);
     const onAbort = () => wake?.();
     signal?.addEventListener('abort', onAbort);
+    let reading = false;
     try {
-      yield { type: 'session', session: m.view };
-      let sent = from;
-      const oldest = m.chunks[0]?.offset ?? m.view.offset;
-      if (sent < oldest) {
-        yield { type: 'gap', from: sent, to: oldest };
-        sent = oldest;
+      // The replay comes (queued) before the answer; the state goes first, with where the output stood.
+      let offset = m.view.offset;
+      try {
+        offset = (await this.d.native.request<{ offset: number }>('terminal.read', { id, from, sub })).offset;
+        reading = true;
+      } catch {
+        // The native process no longer has it (it stopped): the session's state is all there is.
       }
-      const replay = (c: { offset: number; data: string }): TerminalEvent | null => {
-        const end = c.offset + c.data.length;
-        if (end <= sent) return null;
-        const data = c.offset >= sent ? c.data : c.data.slice(sent - c.offset);
-        const event: TerminalEvent = { type: 'data', offset: Math.max(c.offset, sent), data };
-        sent = end;
-        return event;
-      };
-      for (const c of [...m.chunks]) {
-        const e = replay(c);
-        if (e) yield e;
-      }
+      yield { type: 'session', session: { ...m.view, offset: Math.max(offset, m.view.offset) } };
       while (!signal?.aborted) {
-        while (queue.length > 0) {
-          const e = queue.shift()!;
-          if (e.type === 'data') {
-            const r = replay(e);
-            if (r) yield r;
-          } else yield e;
-        }
+        while (queue.length > 0) yield queue.shift()!;
         if (signal?.aborted || m.gone) break;
         await new Promise<void>((resolve) => (wake = resolve));
         wake = null;
       }
     } finally {
       m.listeners.delete(listener);
+      this.reads.delete(sub);
       signal?.removeEventListener('abort', onAbort);
-      // Nobody watching: the output is acknowledged here, so the session keeps running.
-      if (m.listeners.size === 0) this.ackTo(m, m.view.offset);
+      // Nobody reading any more: the worker acknowledges the output itself.
+      if (reading) this.d.native.request('terminal.unread', { sub }).catch(() => undefined);
     }
   }
 
   private onWorker(e: TerminalWorkerEvent): void {
-    const m = this.sessions.get(e.id);
-    if (!m) return;
-    if (e.type === 'data') {
-      const chunk = { offset: m.view.offset, data: e.data };
-      m.chunks.push(chunk);
-      m.kept += e.data.length;
-      m.view = { ...m.view, offset: m.view.offset + e.data.length };
-      while (m.kept > REPLAY_CHARS && m.chunks.length > 1) m.kept -= m.chunks.shift()!.data.length;
-      for (const l of m.listeners) l({ type: 'data', offset: chunk.offset, data: chunk.data });
-      if (m.listeners.size === 0) this.ackTo(m, m.view.offset);
+    if (e.type === 'output') {
+      this.reads.get(e.sub)?.(e.event);
       return;
     }
-    this.update(m, { state: e.state, status: e.state === 'exited' ? (m.endedBy ?? e.status) : e.status, exitCode: e.exitCode });
+    const m = this.sessions.get(e.id);
+    if (!m) return;
+    if (e.type === 'progress') {
+      // Not a change windows are told of: each stream has the output itself.
+      if (e.offset > m.view.offset) m.view = { ...m.view, offset: e.offset };
+      return;
+    }
+    this.update(m, {
+      state: e.state,
+      status: e.state === 'exited' ? (m.endedBy ?? e.status) : e.status,
+      exitCode: e.exitCode,
+      offset: Math.max(e.offset, m.view.offset),
+    });
   }
 
-  private update(m: Meta, patch: Partial<TerminalSession> & { status?: LocalizedText | null }): void {
+  /** Changes what windows are shown of the session, and tells the worker (`tell`: unless it has just died). */
+  private update(m: Meta, patch: Partial<TerminalSession> & { status?: LocalizedText | null }, tell = true): void {
     m.view = { ...m.view, ...patch };
     for (const l of m.listeners) l({ type: 'session', session: m.view });
     for (const w of this.watchers) w({ type: 'session', session: m.view });
+    if (tell) this.d.native.request('terminal.view', { id: m.view.id, view: m.view }).catch(() => undefined);
   }
 }

@@ -223,16 +223,19 @@ describe('Terminal in the browser', () => {
   it('reads the output in its own worker, off the page’s thread, and on the page when the worker cannot start', async () => {
     // Each WebSocket the page opens (its worker's too), in order, with the frames it received that carry a marker.
     const sockets: string[][] = [];
+    const urls: string[] = [];
     const onSocket = (ws: WebSocket) => {
       const frames: string[] = [];
       sockets.push(frames);
+      urls.push(new URL(ws.url()).pathname);
       ws.on('framereceived', (f) => {
-        if (typeof f.payload === 'string' && /worker-20|page-25/.test(f.payload)) frames.push(f.payload);
+        if (typeof f.payload === 'string' && /worker-20|page-25|refused-49/.test(f.payload)) frames.push(f.payload);
       });
     };
     s.page.on('websocket', onSocket);
     const reloadTo = async (id: string) => {
       sockets.length = 0;
+      urls.length = 0;
       await s.page.reload();
       await s.page.getByTestId(`terminal-tab-${id}`).waitFor();
       await expect.poll(activeId).toBe(id);
@@ -245,8 +248,8 @@ describe('Terminal in the browser', () => {
       await type('echo worker-$((4*5))');
       await waitFor(/^worker-20$/m);
       expect(s.page.workers().some((w) => /output-worker/.test(w.url()))).toBe(true);
-      // The page's own connection (opened first) carried the keys; the output came on the worker's.
-      expect(sockets.length).toBe(2);
+      // The page's own connection (opened first) carried the keys; the output came on the worker's, the native process's output socket.
+      expect(urls).toEqual(['/api', '/terminal-output']);
       expect(sockets[0]!.some((f) => f.includes('worker-20'))).toBe(false);
       expect(sockets[1]!.some((f) => f.includes('worker-20'))).toBe(true);
 
@@ -270,6 +273,21 @@ describe('Terminal in the browser', () => {
       await readable();
       await type('echo $((6*6))-silent');
       await waitFor(/^36-silent$/m);
+
+      // The output socket refused (as when the native process cannot take it): the worker gives up, the page reads through /api.
+      // The real worker, its socket sent to a path the host refuses.
+      await s.page.unroute('**/output-worker-*.js');
+      await s.page.route('**/output-worker-*.js', async (r) => {
+        const real = await (await r.fetch()).text();
+        const refused = `{ const Real = self.WebSocket; self.WebSocket = class extends Real { constructor(u, p) { super(String(u) + '-refused', p); } }; }\n`;
+        await r.fulfill({ status: 200, contentType: 'text/javascript', body: refused + real });
+      });
+      await reloadTo(kept);
+      await type('echo refused-$((7*7))');
+      // At once, not after the 10 s a silent worker is given.
+      await waitFor(/^refused-49$/m, activeView(), 5_000);
+      expect(urls).toEqual(['/api', '/terminal-output-refused']);
+      expect(sockets[0]!.some((f) => f.includes('refused-49'))).toBe(true);
     } finally {
       s.page.off('websocket', onSocket);
       await s.page.unroute('**/output-worker-*.js');

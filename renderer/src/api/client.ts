@@ -59,14 +59,17 @@ export function connect(): Connection {
 }
 
 /**
- * A second API connection, for a worker to open on its own thread (the
- * Terminal's output, terminal/output-worker.ts): its own port to Electron's
- * main process, or the headless host's WebSocket URL (the host's cookie
- * goes with a worker's socket too).
+ * The Terminal's output connection, for its worker to open on its own
+ * thread (terminal/output-worker.ts): in a browser, the headless host's
+ * output socket, served by the native I/O process (the host's cookie goes
+ * with a worker's socket too); in Electron, a second API port to the main
+ * process, whose terminal.attach relays the output.
  */
-export function secondConnection(): { port?: MessagePort; url?: string } {
+export function outputConnection(): { port?: MessagePort; url?: string } {
   const shell = window.edgeforgeShell;
-  return shell?.transport === 'ipc' ? { port: openPort(shell) } : { url: apiUrl() };
+  if (shell?.transport === 'ipc') return { port: openPort(shell) };
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  return { url: `${scheme}://${window.location.host}/terminal-output` };
 }
 
 /**

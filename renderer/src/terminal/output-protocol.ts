@@ -3,7 +3,7 @@ import type { ORPCErrorJSON } from '@orpc/client';
 import type { TerminalEvent } from '../../../main/api/contract';
 
 export type OutputRequest =
-  /** The worker's own API connection: a MessagePort to Electron's main process, or the headless host's WebSocket URL. */
+  /** The worker's own connection: an API port to Electron's main process, or the URL of the headless host's output socket. */
   | { type: 'connect'; port?: MessagePort; url?: string }
   /** terminal.attach of session `id` from `from`; its events come back under `key`. */
   | { type: 'attach'; key: number; id: string; from: number }
@@ -14,4 +14,6 @@ export type OutputReply =
   /** The stream ended (the session was closed and forgotten). */
   | { type: 'end'; key: number }
   /** The stream failed: the API's error in oRPC's JSON form (createORPCErrorFromJson rebuilds it). */
-  | { type: 'error'; key: number; error: ORPCErrorJSON<string, unknown> };
+  | { type: 'error'; key: number; error: ORPCErrorJSON<string, unknown> }
+  /** The worker's connection closed: no stream goes on through it. */
+  | { type: 'lost' };

@@ -7,14 +7,16 @@
  * come in on the worker's thread, and the page gets each event whole, in
  * one message.
  *
- * The worker has its own API connection: a WebSocket to the headless host
- * (the host's cookie goes with it, as with the page's) or, in Electron, its
- * own MessagePort to the main process. It only reads terminal.attach; every
- * other call stays on the page's client.
+ * The worker has its own connection. In a browser it is the headless host's
+ * output socket, served by the native I/O process where the output is made
+ * (TerminalOutputRequest / TerminalOutputMessage in the API contract). In
+ * Electron it is its own API port to the main process, read with
+ * terminal.attach. Keystrokes, acknowledgements and every other call stay
+ * on the page's client.
  */
-import { createORPCClient, toORPCError } from '@orpc/client';
+import { createORPCClient, ORPCError, toORPCError } from '@orpc/client';
 import { RPCLink as PortLink } from '@orpc/client/message-port';
-import { RPCLink as WebSocketLink } from '@orpc/client/websocket';
+import type { TerminalOutputMessage, TerminalOutputRequest } from '../../../main/api/contract';
 import type { ApiClient } from '../api/client';
 import type { OutputReply, OutputRequest } from './output-protocol';
 
@@ -23,35 +25,76 @@ const scope = self as unknown as {
   postMessage(reply: OutputReply): void;
 };
 
-let client: ApiClient | null = null;
-const streams = new Map<number, AbortController>();
-
-async function attach(key: number, id: string, from: number): Promise<void> {
-  const controller = new AbortController();
-  streams.set(key, controller);
-  try {
-    if (!client) throw new Error('the output worker has no connection');
-    const stream = await client.terminal.attach({ id, from }, { signal: controller.signal });
-    for await (const event of stream) {
-      if (controller.signal.aborted) break;
-      scope.postMessage({ type: 'event', key, event });
-    }
-    if (!controller.signal.aborted) scope.postMessage({ type: 'end', key });
-  } catch (e) {
-    // As oRPC's JSON form, which the page turns back into the API's error (apiErrorData reads its code and data).
-    if (!controller.signal.aborted) scope.postMessage({ type: 'error', key, error: toORPCError(e).toJSON() });
-  } finally {
-    streams.delete(key);
-  }
+/** How the worker reads a stream: through an API client, or on the output socket. */
+interface Reader {
+  attach(key: number, id: string, from: number): void;
+  detach(key: number): void;
 }
+
+/** Electron: terminal.attach on the worker's own API port. */
+function apiReader(client: ApiClient): Reader {
+  const streams = new Map<number, AbortController>();
+  return {
+    attach: (key, id, from) => {
+      const controller = new AbortController();
+      streams.set(key, controller);
+      void (async () => {
+        try {
+          const stream = await client.terminal.attach({ id, from }, { signal: controller.signal });
+          for await (const event of stream) {
+            if (controller.signal.aborted) break;
+            scope.postMessage({ type: 'event', key, event });
+          }
+          if (!controller.signal.aborted) scope.postMessage({ type: 'end', key });
+        } catch (e) {
+          // As oRPC's JSON form, which the page turns back into the API's error (apiErrorData reads its code and data).
+          if (!controller.signal.aborted) scope.postMessage({ type: 'error', key, error: toORPCError(e).toJSON() });
+        } finally {
+          streams.delete(key);
+        }
+      })();
+    },
+    detach: (key) => streams.get(key)?.abort(),
+  };
+}
+
+/** A browser: the headless host's output socket, served by the native I/O process. */
+function socketReader(url: string): Reader {
+  const socket = new WebSocket(url);
+  const early: string[] = [];
+  const send = (r: TerminalOutputRequest) => {
+    const text = JSON.stringify(r);
+    if (socket.readyState === WebSocket.OPEN) socket.send(text);
+    else if (socket.readyState === WebSocket.CONNECTING) early.push(text);
+  };
+  socket.onopen = () => {
+    for (const text of early.splice(0)) socket.send(text);
+  };
+  socket.onmessage = (m: MessageEvent<string>) => {
+    const r = JSON.parse(m.data) as TerminalOutputMessage;
+    if ('event' in r) scope.postMessage({ type: 'event', key: r.key, event: r.event });
+    else if ('end' in r) scope.postMessage({ type: 'end', key: r.key });
+    // In the form the page's API client gives its errors: the code, the English message, the API's data.
+    else scope.postMessage({ type: 'error', key: r.key, error: new ORPCError(r.error.code, { message: r.error.message.en, data: r.error }).toJSON() });
+  };
+  // Refused (the native process cannot take it), or gone: the page reads every stream on from where it was.
+  socket.onclose = () => scope.postMessage({ type: 'lost' });
+  return {
+    attach: (key, id, from) => send({ type: 'attach', key, id, from }),
+    detach: (key) => send({ type: 'detach', key }),
+  };
+}
+
+let reader: Reader | null = null;
 
 scope.onmessage = (m) => {
   const r = m.data;
   if (r.type === 'connect') {
     if (r.port) {
-      client = createORPCClient<ApiClient>(new PortLink({ port: r.port }));
+      reader = apiReader(createORPCClient<ApiClient>(new PortLink({ port: r.port })));
       r.port.start();
-    } else client = createORPCClient<ApiClient>(new WebSocketLink({ websocket: new WebSocket(r.url!) }));
-  } else if (r.type === 'attach') void attach(r.key, r.id, r.from);
-  else streams.get(r.key)?.abort();
+    } else reader = socketReader(r.url!);
+  } else if (!reader) scope.postMessage({ type: 'lost' });
+  else if (r.type === 'attach') reader.attach(r.key, r.id, r.from);
+  else reader.detach(r.key);
 };

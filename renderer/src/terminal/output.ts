@@ -8,7 +8,7 @@
  */
 import { createORPCErrorFromJson } from '@orpc/client';
 import type { TerminalEvent } from '../../../main/api/contract';
-import { secondConnection } from '../api/client';
+import { outputConnection } from '../api/client';
 import type { OutputReply, OutputRequest } from './output-protocol';
 
 export interface OutputHandlers {
@@ -59,6 +59,8 @@ function start(): Worker | null {
   }
   w.onmessage = (m: MessageEvent<OutputReply>) => {
     const r = m.data;
+    // The worker's connection is gone: every stream is read on from where it was, on the page.
+    if (r.type === 'lost') return fail(w);
     const h = streams.get(r.key);
     if (!h) return;
     clearTimeout(waiting.get(r.key));
@@ -72,7 +74,7 @@ function start(): Worker | null {
   w.onerror = () => fail(w);
   w.onmessageerror = () => fail(w);
   try {
-    const connection = secondConnection();
+    const connection = outputConnection();
     send(w, { type: 'connect', ...connection }, connection.port ? [connection.port] : []);
   } catch {
     // No second connection: the worker is not left running, and the page reads.
