@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { NativeHealth } from '../api/contract';
 import { AppError, type LocalizedText } from '../api/errors';
 import { NativeReasons, nativeTimeout, nativeUnavailable } from './errors';
-import type { NativeMessage, NativeRequest } from './protocol';
+import { OUTPUT_SOCKET_RELEASED, type NativeMessage, type NativeRequest } from './protocol';
 
 export interface NativeChannel {
   readonly pid: number | null;
@@ -136,7 +136,7 @@ export class NativeHost {
     if (!ch) throw nativeUnavailable(this.lastError ?? NativeReasons.notRunning());
     if (!ch.sendSocket) throw nativeUnavailable(NativeReasons.unreachable(method, 'no socket passing'));
     await new Promise<void>((resolve, reject) =>
-      ch.sendSocket!({ id: 0, method, params }, socket, (e) => {
+      ch.sendSocket!({ id: this.nextId++, method, params }, socket, (e) => {
         if (e) reject(nativeUnavailable(NativeReasons.unreachable(method, (e as NodeJS.ErrnoException).code ?? e.message)));
         else resolve();
       }),
@@ -207,8 +207,18 @@ export function childProcessChannel(entry: string): ChannelFactory {
       },
       sendSocket: (m, socket, done) => {
         if (!child.connected) return done(new Error('the IPC channel is closed'));
-        // The station's copy of the socket is closed once it has been sent.
-        child.send(m, socket, (e) => done(e));
+        let answered = false;
+        const once = (e: Error | null) => {
+          if (answered) return;
+          answered = true;
+          done(e);
+        };
+        // This process's copy of the socket is closed once the child has acknowledged it; Node holds every later
+        // message until then, so the release below reaches the child only when this process no longer reads the socket.
+        child.send(m, socket, (e) => {
+          if (e) once(e);
+        });
+        child.send({ id: m.id, method: OUTPUT_SOCKET_RELEASED }, (e) => once(e));
       },
       onMessage: (l) => child.on('message', (m) => l(m as NativeMessage)),
       onExit: (l) => child.on('exit', (code) => l(code)),

@@ -33,3 +33,11 @@ export const NATIVE_MODULES = ['node-pty', 'serialport', 'ssh2'] as const;
 
 /** The message a headless host sends with a window's output socket (main/terminal/output-socket.ts); it gets no answer. */
 export const OUTPUT_SOCKET = 'terminal.output-socket';
+/**
+ * Sent right after OUTPUT_SOCKET, with its id: the socket may be served now.
+ * Node sends it only once the worker has acknowledged the socket and the
+ * sending process has closed its own copy; until then that process still
+ * reads the socket and drops what it reads, so the window's first request
+ * could be lost if the handshake were completed before.
+ */
+export const OUTPUT_SOCKET_RELEASED = 'terminal.output-socket-released';
