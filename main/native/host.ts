@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { NativeHealth } from '../api/contract';
 import { AppError, type LocalizedText } from '../api/errors';
 import { NativeReasons, nativeTimeout, nativeUnavailable } from './errors';
-import { OUTPUT_SOCKET_RELEASED, type NativeMessage, type NativeRequest } from './protocol';
+import { OUTPUT_SOCKET, OUTPUT_SOCKET_RELEASED, type NativeMessage, type NativeRequest } from './protocol';
 
 export interface NativeChannel {
   readonly pid: number | null;
@@ -130,13 +130,14 @@ export class NativeHost {
    * with the upgrade request the host has checked. Refused where the process
    * cannot take a socket (Electron's utility process) or is not running.
    */
-  async handOver(method: string, params: unknown, socket: Socket): Promise<void> {
+  async handOverOutputSocket(upgrade: unknown, socket: Socket): Promise<void> {
+    const method = OUTPUT_SOCKET;
     if (!this.channel) await this.start();
     const ch = this.channel;
     if (!ch) throw nativeUnavailable(this.lastError ?? NativeReasons.notRunning());
     if (!ch.sendSocket) throw nativeUnavailable(NativeReasons.unreachable(method, 'no socket passing'));
     await new Promise<void>((resolve, reject) =>
-      ch.sendSocket!({ id: this.nextId++, method, params }, socket, (e) => {
+      ch.sendSocket!({ id: this.nextId++, method, params: upgrade }, socket, (e) => {
         if (e) reject(nativeUnavailable(NativeReasons.unreachable(method, (e as NodeJS.ErrnoException).code ?? e.message)));
         else resolve();
       }),

@@ -1,3 +1,2 @@
 export { NativeHost, childProcessChannel, type ChannelFactory, type NativeChannel, type NativeKind } from './host';
 export type { NativeReady, NativeRequest, NativeResponse } from './protocol';
-export { OUTPUT_SOCKET } from './protocol';

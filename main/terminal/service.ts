@@ -18,7 +18,7 @@ import os from 'node:os';
 import type { TerminalEvent, TerminalFeedEvent, TerminalOpen, TerminalSession } from '../api/contract';
 import { AppError, type LocalizedText } from '../api/errors';
 import { parseKubeconfig, type ClusterService } from '../cluster';
-import { OUTPUT_SOCKET, type NativeHost } from '../native';
+import type { NativeHost } from '../native';
 import type { FlashService, KnownHosts } from '../provision';
 import { LEGACY_ALGORITHMS, type SshTarget } from '../provision/ssh';
 import { sessionEnded, sessionNotFound, TerminalErrors } from './errors';
@@ -269,7 +269,7 @@ export class TerminalService {
    * native process, which serves it (main/terminal/output-socket.ts).
    */
   outputSocket(upgrade: { method: string; url: string; headers: IncomingHttpHeaders; head: Buffer }, socket: Socket): Promise<void> {
-    return this.d.native.handOver(OUTPUT_SOCKET, upgrade, socket);
+    return this.d.native.handOverOutputSocket(upgrade, socket);
   }
 
   /** Closes the windows' output sockets (the host is stopping: it waits for them); a window then reads through the API. */
