@@ -1531,10 +1531,18 @@ export const TerminalFeedEventSchema = z.discriminatedUnion('type', [
 ]);
 export type TerminalFeedEvent = z.infer<typeof TerminalFeedEventSchema>;
 /**
- * The Terminal's output socket (the headless host's /terminal-output): a
- * window's output worker reads sessions' output and state straight from the
- * native I/O process, where the output is made, instead of through the
- * API's hop in the station (bench/README.md, terminal). JSON text frames.
+ * The Terminal's output connections in the headless host: a window's output
+ * worker reads sessions' output and state straight from the native I/O
+ * process, where the output is made, instead of through the API's hop in
+ * the station (bench/README.md, terminal). Two per window:
+ *
+ * - its output socket (WebSocket, /terminal-output): first tells the window
+ *   its stream (TerminalOutputHello), then takes its requests
+ *   (TerminalOutputRequest, JSON text frames);
+ * - its output stream (GET of the path the hello gave): a streamed HTTP
+ *   response whose body is the events of every stream, in order, as frames
+ *   (TerminalOutputFrame).
+ *
  * Everything else, acknowledgements included, goes through the API.
  */
 export const TerminalOutputRequestSchema = z.discriminatedUnion('type', [
@@ -1543,8 +1551,39 @@ export const TerminalOutputRequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('detach'), key: z.number().int().min(1) }),
 ]);
 export type TerminalOutputRequest = z.infer<typeof TerminalOutputRequestSchema>;
+/** Where a window's output stream is: the path its output socket's hello gives, with the stream's id. */
+export const TERMINAL_OUTPUT_STREAM_PATH = '/terminal-output/stream';
+/** The output socket's first message: the path of the window's output stream. */
+export interface TerminalOutputHello {
+  stream: string;
+}
 /** A stream's event; its end (the session was closed and forgotten); or its failure, as the API's error data. */
 export type TerminalOutputMessage = { key: number; event: TerminalEvent } | { key: number; end: true } | { key: number; error: ApiErrorData };
+/**
+ * A `data` event on the output stream. The stream's body is frames, each
+ * its length in bytes (u32, little-endian) and then that many bytes: a
+ * kind, u8, then
+ *
+ * - kind 0, output: a header of 17 bytes (little-endian: the stream's key,
+ *   u32; the number of characters, u32; their offset, f64; 1 if the
+ *   session's encoding is `bytes`, else 0, u8), then the output as the
+ *   screen is given it: the UTF-8 of the text, or for a `bytes` session the
+ *   bytes themselves (one character per byte). The window hands the bytes
+ *   to the screen as they are: nothing is parsed, and the frame moves from
+ *   the worker to the page without a copy;
+ * - kind 1, any other message (TerminalOutputMessage), as UTF-8 JSON.
+ *
+ * Written in main/terminal/output-socket.ts, read in
+ * renderer/src/terminal/output-frame.ts.
+ */
+export interface TerminalOutputFrame {
+  key: number;
+  offset: number;
+  /** Characters (offsets count characters): the output ends at offset + chars. */
+  chars: number;
+  encoding: 'utf8' | 'bytes';
+  bytes: Uint8Array;
+}
 const SessionRef = z.object({ id: z.string().regex(/^trm_[0-9a-f]{16}$/) });
 const BoxRef = z.object({ id: z.string().regex(/^fbx_[0-9a-f]{16}$/) });
 const RunRef = z.object({ id: z.string().regex(/^run_[0-9a-f]{16}$/) });

@@ -9,8 +9,9 @@
  *   - missing or wrong token          -> 401
  *   - a foreign Origin or Host header -> 403 (also stops DNS rebinding)
  *
- * /terminal-output, checked the same way, is handed over to the native I/O
- * process (HostOptions.terminalOutput).
+ * A window's output socket (/terminal-output) and output stream
+ * (/terminal-output/stream), checked the same way, are handed over to the
+ * native I/O process (HostOptions.terminalOutput).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
@@ -19,6 +20,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { RPCHandler } from '@orpc/server/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { TERMINAL_OUTPUT_STREAM_PATH } from '../api/contract';
 import { rpcHandlerOptions, type ErrorLogger } from '../api/rpc';
 import type { AppRouter } from '../runtime';
 import { CONTENT_SECURITY_POLICY } from './csp';
@@ -37,11 +39,12 @@ export interface HostOptions {
   /** Where PUT /upload/<name> stores a file a browser sends for import. */
   uploadDir?: string;
   /**
-   * Windows' output sockets (/terminal-output), served by the native I/O
-   * process. `take` gets a checked upgrade with the request as read here;
-   * without it, or when it fails, a window reads its output through /api.
-   * `closeAll` closes them when the host stops: the server waits for the
-   * sockets it handed over (Node asks the process that holds them).
+   * Windows' output sockets (/terminal-output) and output streams
+   * (/terminal-output/stream), served by the native I/O process. `take`
+   * gets a checked upgrade or GET with the request as read here, and its
+   * socket; without it, or when it fails, a window reads its output through
+   * /api. `closeAll` closes them when the host stops: the server waits for
+   * the sockets it handed over (Node asks the process that holds them).
    */
   terminalOutput?: {
     take(upgrade: { method: string; url: string; headers: http.IncomingHttpHeaders; head: Buffer }, socket: Socket): Promise<void>;
@@ -178,6 +181,17 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
     const verdict = check(req, url);
     if (!verdict.ok) return deny(res, verdict.status, verdict.reason);
     if (req.method === 'PUT' && url.pathname.startsWith('/upload/') && options.uploadDir) return upload(req, res, url, options.uploadDir);
+    if (req.method === 'GET' && url.pathname === TERMINAL_OUTPUT_STREAM_PATH && options.terminalOutput) {
+      const request = { method: req.method, url: req.url ?? '/', headers: req.headers, head: Buffer.alloc(0) };
+      options.terminalOutput.take(request, req.socket).catch((e: unknown) => {
+        log(e);
+        if (!res.headersSent && !req.socket.destroyed) {
+          res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+          res.end('503 Service Unavailable: the native I/O process cannot take the stream.\n');
+        }
+      });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' });
       return res.end();

@@ -126,8 +126,8 @@ export class NativeHost {
   }
 
   /**
-   * Hands a window's output socket to the process (main/terminal/output-socket.ts),
-   * with the upgrade request the host has checked. Refused where the process
+   * Hands a window's output socket or output stream to the process
+   * (main/terminal/output-socket.ts), with the request the host has checked. Refused where the process
    * cannot take a socket (Electron's utility process) or is not running.
    */
   async handOverOutputSocket(upgrade: unknown, socket: Socket): Promise<void> {
@@ -214,12 +214,15 @@ export function childProcessChannel(entry: string): ChannelFactory {
           answered = true;
           done(e);
         };
-        // This process's copy of the socket is closed once the child has acknowledged it; Node holds every later
-        // message until then, so the release below reaches the child only when this process no longer reads the socket.
-        child.send(m, socket, (e) => {
-          if (e) once(e);
+        // Sent as a copy: once it is on its way, this process closes its own socket the usual way, so that its HTTP
+        // server lets go of the connection (a socket Node hands over without a copy stays in the server's list of
+        // connections, and its close then fails). The connection lives on in the child's copy. The release tells the
+        // child that nothing here reads the socket any more.
+        child.send(m, socket, { keepOpen: true }, (e) => {
+          if (e) return once(e);
+          socket.destroy();
+          child.send({ id: m.id, method: OUTPUT_SOCKET_RELEASED }, (e2) => once(e2));
         });
-        child.send({ id: m.id, method: OUTPUT_SOCKET_RELEASED }, (e) => once(e));
       },
       onMessage: (l) => child.on('message', (m) => l(m as NativeMessage)),
       onExit: (l) => child.on('exit', (code) => l(code)),

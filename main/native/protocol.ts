@@ -34,10 +34,10 @@ export const NATIVE_MODULES = ['node-pty', 'serialport', 'ssh2'] as const;
 /** The message a headless host sends with a window's output socket (main/terminal/output-socket.ts); it gets no answer. */
 export const OUTPUT_SOCKET = 'terminal.output-socket';
 /**
- * Sent right after OUTPUT_SOCKET, with its id: the socket may be served now.
- * Node sends it only once the worker has acknowledged the socket and the
- * sending process has closed its own copy; until then that process still
- * reads the socket and drops what it reads, so the window's first request
- * could be lost if the handshake were completed before.
+ * Sent after OUTPUT_SOCKET, with its id, once the sending process has closed
+ * its own copy of the socket: the socket may be served now. Until then that
+ * process still reads the socket and would drop what it read, so the
+ * window's first request could be lost if the handshake were completed
+ * before.
  */
 export const OUTPUT_SOCKET_RELEASED = 'terminal.output-socket-released';

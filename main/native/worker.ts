@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { AppError } from '../api/errors';
 import type { TerminalSession } from '../api/contract';
-import { OutputSockets, TERMINAL_EVENT, WorkerSessions, type HandedUpgrade, type TerminalWorkerEvent, type WorkerOpen } from '../terminal/worker';
+import { OutputSockets, TERMINAL_EVENT, WorkerSessions, type HandedRequest, type TerminalWorkerEvent, type WorkerOpen } from '../terminal/worker';
 import { NATIVE_MODULES, OUTPUT_SOCKET, OUTPUT_SOCKET_RELEASED, type NativeEvent, type NativeReady, type NativeRequest, type NativeResponse } from './protocol';
 
 const require = createRequire(import.meta.url);
@@ -47,7 +47,7 @@ let post: (message: NativeEvent) => void = () => undefined;
 const terminals = new WorkerSessions((e: TerminalWorkerEvent) => post({ event: TERMINAL_EVENT, data: e }));
 const outputSockets = new OutputSockets(terminals);
 /** Output sockets received, waiting for the host to release its copy. */
-const handed = new Map<number, { upgrade: HandedUpgrade; socket: Socket }>();
+const handed = new Map<number, { request: HandedRequest; socket: Socket }>();
 
 const methods: Record<string, (params: unknown) => unknown> = {
   health: () => ({
@@ -109,13 +109,13 @@ if (parentPort) {
   const ignoreFailedWrite = (): void => undefined;
   post = (m) => process.send?.(m, undefined, undefined, ignoreFailedWrite);
   process.on('message', (m: NativeRequest, socket?: Socket) => {
-    // A window's output socket, handed over by the headless host with the upgrade request it checked: served once the
-    // host has released its copy (OUTPUT_SOCKET_RELEASED), so that nothing the window sends is read there.
-    if (m.method === OUTPUT_SOCKET && socket) return void handed.set(m.id, { upgrade: m.params as HandedUpgrade, socket });
+    // A window's output socket or output stream, handed over by the headless host with the request it checked: served
+    // once the host has released its copy (OUTPUT_SOCKET_RELEASED), so that nothing the window sends is read there.
+    if (m.method === OUTPUT_SOCKET && socket) return void handed.set(m.id, { request: m.params as HandedRequest, socket });
     if (m.method === OUTPUT_SOCKET_RELEASED) {
       const h = handed.get(m.id);
       handed.delete(m.id);
-      if (h) outputSockets.take(h.upgrade, h.socket);
+      if (h) outputSockets.take(h.request, h.socket);
       return;
     }
     void handle(m).then((res) => process.send?.(res, undefined, undefined, ignoreFailedWrite));

@@ -10,6 +10,8 @@ import { FLOW } from './protocol';
 /** How long small pieces of output wait for more before they are sent. */
 const GATHER_MS = 4;
 
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+
 export class SessionOutput {
   private pending = '';
   private scheduled = false;
@@ -49,7 +51,11 @@ export class SessionOutput {
   private sendFirst(chars: number): void {
     let left = chars;
     while (left > 0) {
-      const chunk = this.pending.slice(0, Math.min(left, this.limits.chunkChars));
+      let n = Math.min(left, this.limits.chunkChars);
+      // Never between the two halves of a surrogate pair: a chunk's bytes go to the screen as UTF-8 (TerminalOutputFrame).
+      // A lone high surrogate stays gathered for its pair (a flush sends it anyway).
+      if (n < this.pending.length && isHighSurrogate(this.pending.charCodeAt(n - 1)) && --n === 0) break;
+      const chunk = this.pending.slice(0, n);
       this.pending = this.pending.slice(chunk.length);
       left -= chunk.length;
       this.unacked += chunk.length;

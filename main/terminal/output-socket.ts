@@ -1,21 +1,29 @@
 /**
- * A window's output socket, served by the native I/O process: the headless
- * host checks the upgrade (its token, Origin and Host, as for /api) and
- * hands the socket over with the request it read; the WebSocket handshake
- * and every frame after it happen here, where the output is made. This
- * takes the station's hop off the way of a flood of output (bench/README.md,
- * terminal, fifth profile). The socket speaks TerminalOutputRequest and
- * TerminalOutputMessage (main/api/contract.ts).
+ * A window's output connection, served by the native I/O process: the
+ * headless host checks each request (its token, Origin and Host, as for
+ * /api) and hands its socket over with the request it read; everything
+ * after that happens here, where the output is made. This takes the
+ * station's hop off the way of a flood of output (bench/README.md,
+ * terminal, fifth and seventh profiles).
+ *
+ * A window has two: its output socket (a WebSocket, /terminal-output),
+ * which takes its requests (TerminalOutputRequest) and tells it its
+ * stream's name, and its output stream (GET /terminal-output/stream?id=),
+ * a streamed HTTP response that carries every event of the window's
+ * streams in order (TerminalOutputFrame). Output travels on a plain HTTP
+ * response because browsers carry one in far fewer, larger steps than a
+ * WebSocket's messages (bench/README.md, terminal, eighth profile).
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { TerminalOutputRequestSchema, type TerminalOutputMessage } from '../api/contract';
+import { TERMINAL_OUTPUT_STREAM_PATH, TerminalOutputRequestSchema, type TerminalOutputHello, type TerminalOutputMessage } from '../api/contract';
 import { AppError, internalErrorData } from '../api/errors';
 import type { WorkerSessions } from './sessions';
 
-/** The upgrade request as the station read it, sent along with its socket. */
-export interface HandedUpgrade {
+/** A request as the station read it, sent along with its socket. */
+export interface HandedRequest {
   method: string;
   url: string;
   headers: IncomingMessage['headers'];
@@ -23,27 +31,99 @@ export interface HandedUpgrade {
   head: Uint8Array;
 }
 
+/** A frame's body starts with its kind (TerminalOutputFrame in the API contract gives the layout). */
+const OUTPUT = 0;
+const MESSAGE = 1;
+/** The length, then the kind; an output frame's header after them (key, characters, offset, encoding). */
+const PREFIX = 5;
+const OUTPUT_HEADER = 17;
+
+/** A `data` event as a frame of the output stream: the length, the kind, the header, then the bytes the screen is given. */
+export function outputFrame(key: number, offset: number, data: string, encoding: 'utf8' | 'bytes'): Buffer {
+  const enc = encoding === 'bytes' ? 'latin1' : 'utf8';
+  const bytes = Buffer.byteLength(data, enc);
+  const frame = Buffer.allocUnsafe(PREFIX + OUTPUT_HEADER + bytes);
+  frame.writeUInt32LE(1 + OUTPUT_HEADER + bytes, 0);
+  frame.writeUInt8(OUTPUT, 4);
+  frame.writeUInt32LE(key, PREFIX);
+  frame.writeUInt32LE(data.length, PREFIX + 4);
+  frame.writeDoubleLE(offset, PREFIX + 8);
+  frame.writeUInt8(encoding === 'bytes' ? 1 : 0, PREFIX + 16);
+  frame.write(data, PREFIX + OUTPUT_HEADER, enc);
+  return frame;
+}
+
+/** Any other message of a stream, as a frame: the length, the kind, the message's JSON. */
+export function messageFrame(m: TerminalOutputMessage): Buffer {
+  const json = JSON.stringify(m);
+  const bytes = Buffer.byteLength(json);
+  const frame = Buffer.allocUnsafe(PREFIX + bytes);
+  frame.writeUInt32LE(1 + bytes, 0);
+  frame.writeUInt8(MESSAGE, 4);
+  frame.write(json, PREFIX);
+  return frame;
+}
+
 /** Why a socket is closed: 1008, a request that is not one. */
 const POLICY = 1008;
+
+/** A window's output stream: its socket once the window has asked for it, and what was made before. */
+interface Stream {
+  /** The window's output socket, which named the stream. */
+  ws: WebSocket;
+  socket: Duplex | null;
+  early: Buffer[];
+}
+
+function reply(socket: Duplex, status: string, body: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}\n`);
+}
 
 export class OutputSockets {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly open = new Set<WebSocket>();
+  private readonly streams = new Map<string, Stream>();
 
   constructor(private readonly sessions: WorkerSessions) {}
 
-  /** Completes the WebSocket handshake on a socket the station has handed over, and serves it. */
-  take(upgrade: HandedUpgrade, socket: Duplex): void {
-    const req = { method: upgrade.method, url: upgrade.url, headers: upgrade.headers, socket } as unknown as IncomingMessage;
-    this.wss.handleUpgrade(req, socket, Buffer.from(upgrade.head), (ws) => this.serve(ws));
+  /** Serves a request whose socket the station has handed over: an output socket's upgrade, or an output stream. */
+  take(request: HandedRequest, socket: Duplex): void {
+    const url = new URL(request.url, 'http://handed');
+    if (url.pathname === TERMINAL_OUTPUT_STREAM_PATH) return this.stream(url.searchParams.get('id') ?? '', socket);
+    const req = { method: request.method, url: request.url, headers: request.headers, socket } as unknown as IncomingMessage;
+    this.wss.handleUpgrade(req, socket, Buffer.from(request.head), (ws) => this.serve(ws));
+  }
+
+  /** The window asks for its stream (GET, by the name its socket gave it): a response whose body is the frames. */
+  private stream(id: string, socket: Duplex): void {
+    const s = this.streams.get(id);
+    socket.on('error', () => undefined);
+    if (!s || s.socket) return reply(socket, '404 Not Found', 'no such output stream');
+    s.socket = socket;
+    // No length: the body is the frames until either side closes (RFC 9112 §6.3).
+    socket.write(
+      'HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n',
+    );
+    for (const frame of s.early.splice(0)) socket.write(frame);
+    // The stream is gone (the window went): so is its socket, and with it the window's streams.
+    socket.on('close', () => {
+      if (this.streams.get(id) === s) this.streams.delete(id);
+      s.ws.close();
+    });
   }
 
   private serve(ws: WebSocket): void {
     this.open.add(ws);
-    const streams = new Map<number, () => void>();
-    const send = (m: TerminalOutputMessage) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+    const id = randomBytes(16).toString('hex');
+    const stream: Stream = { ws, socket: null, early: [] };
+    this.streams.set(id, stream);
+    const write = (frame: Buffer) => {
+      if (!stream.socket) stream.early.push(frame);
+      else if (!stream.socket.destroyed) stream.socket.write(frame);
     };
+    const send = (m: TerminalOutputMessage) => write(messageFrame(m));
+    const streams = new Map<number, () => void>();
+    ws.send(JSON.stringify({ stream: `${TERMINAL_OUTPUT_STREAM_PATH}?id=${id}` } satisfies TerminalOutputHello));
     ws.on('message', (raw: RawData, binary: boolean) => {
       let json: unknown;
       try {
@@ -62,9 +142,13 @@ export class OutputSockets {
       if (streams.has(r.key)) return ws.close(POLICY, `stream ${r.key} is already open`);
       const key = r.key;
       try {
+        let encoding: 'utf8' | 'bytes' = 'utf8';
         const stop = this.sessions.watch(r.id, r.from, {
-          session: (session) => send({ key, event: { type: 'session', session } }),
-          output: (event) => send({ key, event }),
+          session: (session) => {
+            encoding = session.encoding;
+            send({ key, event: { type: 'session', session } });
+          },
+          output: (event) => (event.type === 'data' ? write(outputFrame(key, event.offset, event.data, encoding)) : send({ key, event })),
           end: () => {
             streams.delete(key);
             send({ key, end: true });
@@ -80,11 +164,14 @@ export class OutputSockets {
       this.open.delete(ws);
       for (const stop of streams.values()) stop();
       streams.clear();
+      this.streams.delete(id);
+      stream.socket?.end();
     });
     ws.on('error', () => undefined);
   }
 
   closeAll(): void {
     for (const ws of this.open) ws.terminate();
+    for (const s of this.streams.values()) s.socket?.destroy();
   }
 }

@@ -14,7 +14,7 @@
  * makes WebGL lose its context (WEBGL_lose_context) to check the fallback.
  */
 import path from 'node:path';
-import type { Locator, WebSocket } from 'playwright-core';
+import type { Locator, Response, WebSocket } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cable, hasSocat } from '../provision/serial/consoles';
@@ -221,21 +221,29 @@ describe('Terminal in the browser', () => {
   });
 
   it('reads the output in its own worker, off the page’s thread, and on the page when the worker cannot start', async () => {
-    // Each WebSocket the page opens (its worker's too), in order, with the frames it received that carry a marker.
+    // Each WebSocket the page opens (its worker's too), in order, with the frames it received that carry a marker;
+    // and the answers to the output streams the worker asked for (a fetch: its body cannot be read while it streams).
     const sockets: string[][] = [];
     const urls: string[] = [];
+    const streams: string[] = [];
+    const onResponse = (r: Response) => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith('/terminal-output')) streams.push(`${url.pathname} ${r.status()} ${r.headers()['content-type']}`);
+    };
+    s.page.on('response', onResponse);
     const onSocket = (ws: WebSocket) => {
       const frames: string[] = [];
       sockets.push(frames);
       urls.push(new URL(ws.url()).pathname);
       ws.on('framereceived', (f) => {
-        if (typeof f.payload === 'string' && /worker-20|page-25|refused-49/.test(f.payload)) frames.push(f.payload);
+        if (typeof f.payload === 'string' && /worker-20|page-25|refused-49|nostream-64/.test(f.payload)) frames.push(f.payload);
       });
     };
     s.page.on('websocket', onSocket);
     const reloadTo = async (id: string) => {
       sockets.length = 0;
       urls.length = 0;
+      streams.length = 0;
       await s.page.reload();
       await s.page.getByTestId(`terminal-tab-${id}`).waitFor();
       await expect.poll(activeId).toBe(id);
@@ -248,11 +256,12 @@ describe('Terminal in the browser', () => {
       await type('echo worker-$((4*5))');
       await waitFor(/^worker-20$/m);
       expect(s.page.workers().some((w) => /output-worker/.test(w.url()))).toBe(true);
-      // The page's own connection (opened first) carried the keys; the output came on the worker's, the native process's output socket.
-      // One check, so that a failure shows the sockets and which carried the output.
-      expect({ urls, carried: sockets.map((frames) => frames.some((f) => f.includes('worker-20'))) }).toEqual({
+      // The page's own connection (opened first) carried the keys; the worker's output socket only named its stream, and
+      // the output came on that stream, the native process's streamed response. One check, so that a failure shows it all.
+      expect({ urls, streams, carried: sockets.map((frames) => frames.some((f) => f.includes('worker-20'))) }).toEqual({
         urls: ['/api', '/terminal-output'],
-        carried: [false, true],
+        streams: ['/terminal-output/stream 200 application/octet-stream'],
+        carried: [false, false],
       });
 
       // A worker that cannot load (here: its script is not served): the page reads the output itself.
@@ -290,8 +299,25 @@ describe('Terminal in the browser', () => {
       await waitFor(/^refused-49$/m, activeView(), 5_000);
       expect(urls).toEqual(['/api', '/terminal-output-refused']);
       expect(sockets[0]!.some((f) => f.includes('refused-49'))).toBe(true);
+
+      // The output stream not given (here: answered with a page, not a stream): the page reads through /api.
+      await s.page.unroute('**/output-worker-*.js');
+      await s.page.route('**/terminal-output/stream?*', (r) =>
+        r.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><p>not a stream</p>' }),
+      );
+      await reloadTo(kept);
+      await type('echo nostream-$((8*8))');
+      await waitFor(/^nostream-64$/m, activeView(), 5_000);
+      await expect.poll(() => streams.length).toBe(1);
+      expect({ urls, streams, carried: sockets.map((frames) => frames.some((f) => f.includes('nostream-64'))) }).toEqual({
+        urls: ['/api', '/terminal-output'],
+        streams: ['/terminal-output/stream 200 text/html'],
+        carried: [true, false],
+      });
     } finally {
       s.page.off('websocket', onSocket);
+      s.page.off('response', onResponse);
+      await s.page.unroute('**/terminal-output/stream?*');
       await s.page.unroute('**/output-worker-*.js');
     }
   });

@@ -1,14 +1,16 @@
 /**
- * The headless host's terminal output socket (/terminal-output): checked as
- * /api is, then handed to the native I/O process, which serves it. Against
- * the real host (`edgeforge serve`), its real native process and a real
- * shell.
+ * The headless host's terminal output socket (/terminal-output) and output
+ * stream (/terminal-output/stream): checked as /api is, then handed to the
+ * native I/O process, which serves them. Against the real host (`edgeforge
+ * serve`), its real native process and a real shell.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { TerminalOutputMessage } from '../../main/api/contract';
+import type { TerminalOutputFrame, TerminalOutputHello, TerminalOutputMessage } from '../../main/api/contract';
+import { FrameSplitter, frameKind, MESSAGE, readOutputFrame } from '../../renderer/src/terminal/output-frame';
 import { connectClient, startHostProcess, type RunningHost, type TestClient } from '../support/host';
 import { tempDir } from '../support/tmp';
 
@@ -25,20 +27,53 @@ function upgradeStatus(port: number, headers: Record<string, string>): Promise<n
   });
 }
 
-/** An output socket with what it received, and a wait for a message that matches. */
-async function outputSocket(host: RunningHost) {
-  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/terminal-output`, { headers: { authorization: `Bearer ${host.token}` } });
-  const messages: TerminalOutputMessage[] = [];
-  const waiters = new Set<() => void>();
-  ws.on('message', (d: Buffer) => {
-    messages.push(JSON.parse(d.toString()) as TerminalOutputMessage);
-    for (const w of waiters) w();
+/** The status of a GET of an output stream, with `headers`. */
+function streamStatus(port: number, stream: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`http://127.0.0.1:${port}${stream}`, { headers }, (res) => {
+      res.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
   });
+}
+
+/**
+ * A window's output connections: its socket (which names its stream and
+ * takes its requests) and its stream, read as the output worker reads it
+ * (renderer/src/terminal/output-frame.ts); what came, output as `data`
+ * events (UTF-8), and a wait for a message that matches.
+ */
+async function outputSocket(host: RunningHost) {
+  const auth = { authorization: `Bearer ${host.token}` };
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/terminal-output`, { headers: auth });
+  const hello = new Promise<TerminalOutputHello>((resolve) => ws.once('message', (d: Buffer) => resolve(JSON.parse(d.toString()) as TerminalOutputHello)));
+  const messages: TerminalOutputMessage[] = [];
+  const frames: TerminalOutputFrame[] = [];
+  const waiters = new Set<() => void>();
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
+  const { stream } = await hello;
+  const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
+    http.get(`http://127.0.0.1:${host.port}${stream}`, { headers: auth }, resolve).on('error', reject),
+  );
+  const splitter = new FrameSplitter();
+  const decoder = new TextDecoder();
+  response.on('data', (piece: Buffer) => {
+    for (const body of splitter.push(new Uint8Array(piece))) {
+      if (frameKind(body) === MESSAGE) messages.push(JSON.parse(decoder.decode(new Uint8Array(body, 1))) as TerminalOutputMessage);
+      else {
+        const f = readOutputFrame(body)!;
+        frames.push(f);
+        messages.push({ key: f.key, event: { type: 'data', offset: f.offset, data: new TextDecoder().decode(f.bytes) } });
+      }
+    }
+    for (const w of waiters) w();
+  });
+  const streamClosed = new Promise<void>((resolve) => response.socket.once('close', () => resolve()));
   const until = (what: string, test: (m: TerminalOutputMessage) => boolean, ms = 10_000) =>
     new Promise<TerminalOutputMessage>((resolve, reject) => {
       const check = () => {
@@ -56,7 +91,7 @@ async function outputSocket(host: RunningHost) {
       check();
     });
   const text = (key: number) => messages.map((m) => ('event' in m && m.key === key && m.event.type === 'data' ? m.event.data : '')).join('');
-  return { ws, messages, until, text, closed, send: (r: object) => ws.send(JSON.stringify(r)) };
+  return { ws, stream, response, messages, frames, until, text, closed, streamClosed, send: (r: object) => ws.send(JSON.stringify(r)) };
 }
 
 /** The pid of the process holding the server's end of a loopback connection (Linux /proc). */
@@ -101,6 +136,18 @@ describe('terminal output socket (headless host → native I/O process)', () => 
     expect(await upgradeStatus(host.port, { authorization: 'Bearer wrong' })).toBe(401);
     expect(await upgradeStatus(host.port, { authorization: `Bearer ${host.token}`, origin: 'http://evil.example' })).toBe(403);
     expect(await upgradeStatus(host.port, { authorization: `Bearer ${host.token}` })).toBe(101);
+    // The stream too; and only a stream a socket has named, once.
+    const out = await outputSocket(host);
+    try {
+      expect(out.response.statusCode).toBe(200);
+      expect(out.response.headers['content-type']).toBe('application/octet-stream');
+      expect(await streamStatus(host.port, out.stream, {})).toBe(401);
+      expect(await streamStatus(host.port, out.stream, { authorization: `Bearer ${host.token}`, origin: 'http://evil.example' })).toBe(403);
+      expect(await streamStatus(host.port, out.stream, { authorization: `Bearer ${host.token}` })).toBe(404);
+      expect(await streamStatus(host.port, '/terminal-output/stream?id=0123', { authorization: `Bearer ${host.token}` })).toBe(404);
+    } finally {
+      out.ws.close();
+    }
   });
 
   it('is served by the native I/O process: a session’s state, its replay, live output, and its end when closed', async () => {
@@ -112,6 +159,7 @@ describe('terminal output socket (headless host → native I/O process)', () => 
       const health = await client.system.nativeHealth();
       expect(health.pid).not.toBeNull();
       expect(serverSideOwner(host.port, (out.ws as unknown as { _socket: { localPort: number } })._socket.localPort)).toBe(health.pid);
+      expect(serverSideOwner(host.port, out.response.socket.localPort!)).toBe(health.pid);
 
       out.send({ type: 'attach', key: 1, id: session.id, from: 0 });
       const first = await out.until('the session', (m) => m.key === 1 && 'event' in m);
@@ -139,9 +187,20 @@ describe('terminal output socket (headless host → native I/O process)', () => 
       await client.terminal.close({ id: session.id });
       await out.until('the end', (m) => m.key === 1 && 'end' in m);
       expect(out.messages.some((m) => m.key === 2 && 'end' in m)).toBe(false);
+      expect(out.frames.every((f) => f.encoding === 'utf8' && f.chars === new TextDecoder().decode(f.bytes).length)).toBe(true);
+
+      // The window's socket closed: its stream ends too.
+      out.ws.close();
+      await out.streamClosed;
     } finally {
       out.ws.close();
     }
+  });
+
+  it('ends the socket when the window’s stream goes', async () => {
+    const out = await outputSocket(host);
+    out.response.destroy();
+    expect((await out.closed).code).toBe(1005);
   });
 
   it('answers a session it does not know with the API’s error in both languages, and closes on a request that is not one', async () => {
@@ -166,8 +225,9 @@ describe('terminal output socket (headless host → native I/O process)', () => 
     // Node's server waits for the sockets it handed to another process until that process says they are closed.
     const started = Date.now();
     const code = await Promise.race([other.stop(), new Promise<string>((r) => setTimeout(() => r('still running after 20 s'), 20_000))]);
-    expect(code).toBe(0);
+    expect({ code, stderr: other.stderr() }).toEqual({ code: 0, stderr: '' });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect((await out.closed).code).toBe(1006);
+    await out.streamClosed;
   });
 });

@@ -43,6 +43,21 @@ describe('SessionOutput', () => {
     expect(sent).toHaveLength(Math.ceil(text.length / limits.chunkChars));
   });
 
+  it('never ends a chunk between the two halves of a surrogate pair', () => {
+    const { sent, out } = output();
+    // An emoji (two UTF-16 code units) across every chunk boundary: 99,999 characters, then pairs.
+    const text = 'a'.repeat(limits.chunkChars - 1) + '😀'.repeat(limits.chunkChars);
+    out.push(text);
+    vi.advanceTimersByTime(10);
+    expect(sent.join('')).toBe(text);
+    expect(sent.every((c) => !/[\uD800-\uDBFF]$/.test(c))).toBe(true);
+    // A single high surrogate at the end is sent with the flush all the same (the source may not give its pair).
+    const { sent: last, out: lone } = output();
+    lone.push('x\uD83D');
+    vi.advanceTimersByTime(10);
+    expect(last.join('')).toBe('x\uD83D');
+  });
+
   it('sends a little output (an echo) after a few ms, without waiting for a chunk to fill', () => {
     const { sent, out } = output();
     out.push('l');

@@ -144,14 +144,13 @@ export function SessionView({ session, active, onSession, onGone, onSize }: Sess
       if (replay.current.until < 0) replay.current.until = next.offset;
       latest.current.onSession(next);
     },
-    data: (offset, data) => {
+    data: (_offset, end, output) => {
       const s = screenRef.current;
       if (!s) return;
-      const end = offset + data.length;
-      let payload: string | Uint8Array = data;
+      let payload = output;
       if (bytes) {
         // One character per byte: xterm decodes the UTF-8 itself (also across chunks); the hex view keeps the bytes.
-        payload = latin1Bytes(data);
+        payload = typeof output === 'string' ? latin1Bytes(output) : output;
         ring.push(payload);
       }
       s.term.write(payload, () => {

@@ -11,6 +11,8 @@ export type OutputRequest =
 
 export type OutputReply =
   | { type: 'event'; key: number; event: TerminalEvent }
+  /** Output as the output socket's binary frame (TerminalOutputFrame), passed on whole and transferred, not copied. */
+  | { type: 'frame'; frame: ArrayBuffer }
   /** The stream ended (the session was closed and forgotten). */
   | { type: 'end'; key: number }
   /** The stream failed: the API's error in oRPC's JSON form (createORPCErrorFromJson rebuilds it). */

@@ -16,13 +16,14 @@
  */
 import { createORPCClient, ORPCError, toORPCError } from '@orpc/client';
 import { RPCLink as PortLink } from '@orpc/client/message-port';
-import type { TerminalOutputMessage, TerminalOutputRequest } from '../../../main/api/contract';
+import type { TerminalOutputHello, TerminalOutputMessage, TerminalOutputRequest } from '../../../main/api/contract';
 import type { ApiClient } from '../api/client';
+import { FrameSplitter, frameKind, MESSAGE, OUTPUT } from './output-frame';
 import type { OutputReply, OutputRequest } from './output-protocol';
 
 const scope = self as unknown as {
   onmessage: ((m: MessageEvent<OutputRequest>) => void) | null;
-  postMessage(reply: OutputReply): void;
+  postMessage(reply: OutputReply, transfer?: Transferable[]): void;
 };
 
 /** How the worker reads a stream: through an API client, or on the output socket. */
@@ -58,27 +59,61 @@ function apiReader(client: ApiClient): Reader {
   };
 }
 
-/** A browser: the headless host's output socket, served by the native I/O process. */
+/**
+ * A browser: the headless host's output socket and output stream, served by
+ * the native I/O process. Requests go on the socket once the stream is open;
+ * every event comes on the stream.
+ */
 function socketReader(url: string): Reader {
   const socket = new WebSocket(url);
   const early: string[] = [];
+  let streaming = false;
+  let lost = false;
+  const lose = () => {
+    if (lost) return;
+    lost = true;
+    socket.close();
+    scope.postMessage({ type: 'lost' });
+  };
   const send = (r: TerminalOutputRequest) => {
     const text = JSON.stringify(r);
-    if (socket.readyState === WebSocket.OPEN) socket.send(text);
-    else if (socket.readyState === WebSocket.CONNECTING) early.push(text);
+    if (streaming && socket.readyState === WebSocket.OPEN) socket.send(text);
+    else if (!lost) early.push(text);
   };
-  socket.onopen = () => {
-    for (const text of early.splice(0)) socket.send(text);
-  };
-  socket.onmessage = (m: MessageEvent<string>) => {
-    const r = JSON.parse(m.data) as TerminalOutputMessage;
-    if ('event' in r) scope.postMessage({ type: 'event', key: r.key, event: r.event });
-    else if ('end' in r) scope.postMessage({ type: 'end', key: r.key });
+  const message = (m: TerminalOutputMessage) => {
+    if ('event' in m) scope.postMessage({ type: 'event', key: m.key, event: m.event });
+    else if ('end' in m) scope.postMessage({ type: 'end', key: m.key });
     // In the form the page's API client gives its errors: the code, the English message, the API's data.
-    else scope.postMessage({ type: 'error', key: r.key, error: new ORPCError(r.error.code, { message: r.error.message.en, data: r.error }).toJSON() });
+    else scope.postMessage({ type: 'error', key: m.key, error: new ORPCError(m.error.code, { message: m.error.message.en, data: m.error }).toJSON() });
+  };
+  const read = async (path: string) => {
+    const response = await fetch(new URL(path, url.replace(/^ws/, 'http')), { cache: 'no-store' });
+    // Anything but the stream (an error, the app's page from a host without one) is not read as frames.
+    if (!response.ok || !response.body || response.headers.get('content-type') !== 'application/octet-stream')
+      throw new Error(`output stream: HTTP ${response.status} ${response.headers.get('content-type')}`);
+    streaming = true;
+    for (const text of early.splice(0)) socket.send(text);
+    const splitter = new FrameSplitter();
+    const decoder = new TextDecoder();
+    const body = response.body.getReader();
+    for (;;) {
+      const { value, done } = await body.read();
+      if (done) break;
+      for (const frame of splitter.push(value)) {
+        // Output goes to the page whole and transferred: nothing is parsed or copied here.
+        if (frameKind(frame) === OUTPUT) scope.postMessage({ type: 'frame', frame }, [frame]);
+        else if (frameKind(frame) === MESSAGE) message(JSON.parse(decoder.decode(new Uint8Array(frame, 1))) as TerminalOutputMessage);
+      }
+    }
+  };
+  // The socket's first message names the stream; it says nothing after that.
+  socket.onmessage = (m: MessageEvent<string>) => {
+    if (streaming) return;
+    const hello = JSON.parse(m.data) as TerminalOutputHello;
+    read(hello.stream).then(lose, lose);
   };
   // Refused (the native process cannot take it), or gone: the page reads every stream on from where it was.
-  socket.onclose = () => scope.postMessage({ type: 'lost' });
+  socket.onclose = lose;
   return {
     attach: (key, id, from) => send({ type: 'attach', key, id, from }),
     detach: (key) => send({ type: 'detach', key }),

@@ -7,12 +7,15 @@
  * that started but gives a stream no first event in time is given up too.
  */
 import { createORPCErrorFromJson } from '@orpc/client';
-import type { TerminalEvent } from '../../../main/api/contract';
+import type { TerminalEvent, TerminalOutputFrame } from '../../../main/api/contract';
 import { outputConnection } from '../api/client';
+import { readOutputFrame } from './output-frame';
 import type { OutputReply, OutputRequest } from './output-protocol';
 
 export interface OutputHandlers {
   event(e: TerminalEvent): void;
+  /** Output, as the output socket's binary frame. */
+  frame(f: TerminalOutputFrame): void;
   /** The stream failed (the session was closed elsewhere, the station restarted). */
   error(e: unknown): void;
   /** The worker stopped: read on from where the stream was, on the page. */
@@ -61,6 +64,11 @@ function start(): Worker | null {
     const r = m.data;
     // The worker's connection is gone: every stream is read on from where it was, on the page.
     if (r.type === 'lost') return fail(w);
+    if (r.type === 'frame') {
+      const f = readOutputFrame(r.frame);
+      if (f) streams.get(f.key)?.frame(f);
+      return;
+    }
     const h = streams.get(r.key);
     if (!h) return;
     clearTimeout(waiting.get(r.key));

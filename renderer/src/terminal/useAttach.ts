@@ -6,14 +6,17 @@
  * (output.ts) off the page's thread where it can be, else on the page.
  */
 import { useEffect, useRef } from 'react';
-import type { TerminalEvent, TerminalSession } from '../../../main/api/contract';
+import type { TerminalEvent, TerminalOutputFrame, TerminalSession } from '../../../main/api/contract';
 import { useApi } from '../api/context';
 import { attachOutput } from './output';
 
 export interface AttachHandlers {
   session(session: TerminalSession): void;
-  /** Output from `offset`, each character exactly once and in order. */
-  data(offset: number, data: string): void;
+  /**
+   * Output from `offset` to `end` (characters), each character exactly once and in order: as text (a `bytes`
+   * session's text has one character per byte), or as the bytes the screen is given (the output socket's frames).
+   */
+  data(offset: number, end: number, output: string | Uint8Array): void;
   /** Output older than the station's replay buffer was dropped (characters from..to). */
   gap(from: number, to: number): void;
   /** The stream failed (the session was closed elsewhere, the station restarted). */
@@ -34,12 +37,24 @@ export function useAttach(id: string, handlers: AttachHandlers): void {
       else if (e.type === 'gap') {
         ref.current.gap(e.from, e.to);
         end = Math.max(end, e.to);
-      } else {
-        const stop = e.offset + e.data.length;
-        if (stop <= end) return;
-        ref.current.data(Math.max(e.offset, end), e.offset >= end ? e.data : e.data.slice(end - e.offset));
-        end = stop;
-      }
+      } else text(e.offset, e.data);
+    };
+    const text = (offset: number, data: string) => {
+      const stop = offset + data.length;
+      if (stop <= end) return;
+      ref.current.data(Math.max(offset, end), stop, offset >= end ? data : data.slice(end - offset));
+      end = stop;
+    };
+    const frame = (f: TerminalOutputFrame): void => {
+      const stop = f.offset + f.chars;
+      if (stop <= end) return;
+      // Output this view already has: cut by characters (never expected: a stream starts where the last one stopped).
+      if (f.offset < end)
+        return f.encoding === 'bytes'
+          ? frame({ ...f, offset: end, chars: stop - end, bytes: f.bytes.subarray(end - f.offset) })
+          : text(f.offset, new TextDecoder().decode(f.bytes));
+      ref.current.data(f.offset, stop, f.bytes);
+      end = stop;
     };
     // On the page's thread: where the output worker cannot be used, or on from where it stopped.
     const onPage = async (from: number) => {
@@ -57,6 +72,9 @@ export function useAttach(id: string, handlers: AttachHandlers): void {
     const detach = attachOutput(id, 0, {
       event: (e) => {
         if (!controller.signal.aborted) deliver(e);
+      },
+      frame: (f) => {
+        if (!controller.signal.aborted) frame(f);
       },
       error: (e) => {
         if (!controller.signal.aborted) ref.current.gone(e);
