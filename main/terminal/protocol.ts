@@ -21,12 +21,14 @@ export const TERMINAL_EVENT = 'terminal';
  * renderer has caught up to below `lowWater`.
  *
  * Sized for a flood (bench/README.md, terminal): chunks of 500k make a
- * fifth of the messages of 100k chunks, and a window of 2M with 1M between
+ * fifth of the messages of 100k chunks, and a window of 4M with 2M between
  * the marks keeps the renderer's next chunks on their way while it draws
- * (at 500k/100k it waited for output about a fifth of the time). What a
- * Ctrl-C cannot stop is at most the window: about 0.2 s of a flood.
+ * (at 500k/100k it waited for output about a fifth of the time; since the
+ * output stream, 4M/2M beat 2M/1M in each of five alternated runs, 8M/4M
+ * did no better). What a Ctrl-C cannot stop is at most the window: about
+ * 0.25 s of a flood.
  */
-export const FLOW = { chunkChars: 500_000, highWater: 2_000_000, lowWater: 1_000_000 } as const;
+export const FLOW = { chunkChars: 500_000, highWater: 4_000_000, lowWater: 2_000_000 } as const;
 
 /** How often a pod session pings its API server; two intervals without an answer mean the connection is gone. */
 export const POD_KEEPALIVE_MS = 20_000;
