@@ -1540,8 +1540,9 @@ export type TerminalFeedEvent = z.infer<typeof TerminalFeedEventSchema>;
  *   its stream (TerminalOutputHello), then takes its requests
  *   (TerminalOutputRequest, JSON text frames);
  * - its output stream (GET of the path the hello gave): a streamed HTTP
- *   response whose body is the events of every stream, in order, as frames
- *   (TerminalOutputFrame).
+ *   response whose body is the events of every read, in order, as frames
+ *   (TerminalOutputFrame). Or, if the window asks (`socket`), the same
+ *   frames as the socket's binary messages, one frame each.
  *
  * Everything else, acknowledgements included, goes through the API.
  */
@@ -1549,6 +1550,11 @@ export const TerminalOutputRequestSchema = z.discriminatedUnion('type', [
   /** The session's events from `from`, as terminal.attach gives them, under `key`. */
   z.object({ type: z.literal('attach'), key: z.number().int().min(1), id: z.string().regex(/^trm_[0-9a-f]{16}$/), from: z.number().int().min(0) }),
   z.object({ type: z.literal('detach'), key: z.number().int().min(1) }),
+  /**
+   * The window's events on this socket, as binary messages of the same frames, instead of on its stream: a browser
+   * keeps only six connections to a host for requests like the stream, shared by all its windows on the host.
+   */
+  z.object({ type: z.literal('socket') }),
 ]);
 export type TerminalOutputRequest = z.infer<typeof TerminalOutputRequestSchema>;
 /** Where a window's output stream is: the path its output socket's hello gives, with the stream's id. */

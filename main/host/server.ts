@@ -181,7 +181,12 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
     const verdict = check(req, url);
     if (!verdict.ok) return deny(res, verdict.status, verdict.reason);
     if (req.method === 'PUT' && url.pathname.startsWith('/upload/') && options.uploadDir) return upload(req, res, url, options.uploadDir);
-    if (req.method === 'GET' && url.pathname === TERMINAL_OUTPUT_STREAM_PATH && options.terminalOutput) {
+    if (url.pathname === TERMINAL_OUTPUT_STREAM_PATH && options.terminalOutput) {
+      // Only a stream's own GET, with the id its socket gave, is worth handing over.
+      if (req.method !== 'GET' || !/^[0-9a-f]{32}$/.test(url.searchParams.get('id') ?? '')) {
+        res.writeHead(req.method === 'GET' ? 404 : 405, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', allow: 'GET' });
+        return res.end(req.method === 'GET' ? 'no such output stream\n' : '');
+      }
       const request = { method: req.method, url: req.url ?? '/', headers: req.headers, head: Buffer.alloc(0) };
       options.terminalOutput.take(request, req.socket).catch((e: unknown) => {
         log(e);

@@ -48,6 +48,12 @@ const terminals = new WorkerSessions((e: TerminalWorkerEvent) => post({ event: T
 const outputSockets = new OutputSockets(terminals);
 /** Output sockets received, waiting for the host to release its copy. */
 const handed = new Map<number, { request: HandedRequest; socket: Socket }>();
+/** Closes the windows' output sockets and streams, served or still waiting for their release. */
+function closeOutput(): void {
+  for (const h of handed.values()) h.socket.destroy();
+  handed.clear();
+  outputSockets.closeAll();
+}
 
 const methods: Record<string, (params: unknown) => unknown> = {
   health: () => ({
@@ -70,7 +76,7 @@ const methods: Record<string, (params: unknown) => unknown> = {
   'terminal.unread': (p) => terminals.unread((p as { sub: number }).sub),
   'terminal.view': (p) => terminals.view((p as { id: string }).id, (p as { view: TerminalSession }).view),
   'terminal.forget': (p) => terminals.forget((p as { id: string }).id),
-  'terminal.output-close': () => outputSockets.closeAll(),
+  'terminal.output-close': () => closeOutput(),
 };
 
 async function handle(req: NativeRequest): Promise<NativeResponse> {
@@ -122,7 +128,7 @@ if (parentPort) {
   });
   // The service is gone: hang up every session (a shell gets SIGHUP, a port is freed) before leaving.
   process.on('disconnect', () => {
-    outputSockets.closeAll();
+    closeOutput();
     void terminals.closeAll().finally(() => process.exit(0));
   });
   process.send(ready);

@@ -9,10 +9,14 @@
  * While nobody reads the session, its output is acknowledged here: a
  * session left alone keeps running and its newest output is kept.
  */
-import type { TerminalOutputEvent } from './protocol';
+import { FLOW, type TerminalOutputEvent } from './protocol';
 
-/** Output kept per session for a window that attaches again (characters). */
-export const REPLAY_CHARS = 2_000_000;
+/**
+ * Output kept per session for a window that attaches again (characters): at
+ * least what may be unacknowledged (the flow window and a chunk), so that a
+ * window that reads again from where its screen was loses nothing.
+ */
+export const REPLAY_CHARS = FLOW.highWater + FLOW.chunkChars;
 
 export type OutputReader = (event: TerminalOutputEvent) => void;
 

@@ -10,9 +10,12 @@
  * which takes its requests (TerminalOutputRequest) and tells it its
  * stream's name, and its output stream (GET /terminal-output/stream?id=),
  * a streamed HTTP response that carries every event of the window's
- * streams in order (TerminalOutputFrame). Output travels on a plain HTTP
+ * reads in order (TerminalOutputFrame). Output travels on a plain HTTP
  * response because browsers carry one in far fewer, larger steps than a
- * WebSocket's messages (bench/README.md, terminal, eighth profile).
+ * WebSocket's messages (bench/README.md, terminal, eighth profile). A
+ * browser keeps only six connections to a host for requests like it, so a
+ * window that finds three windows streaming already asks for its events on
+ * its socket instead (`socket`), in the same frames.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -67,13 +70,22 @@ export function messageFrame(m: TerminalOutputMessage): Buffer {
 /** Why a socket is closed: 1008, a request that is not one. */
 const POLICY = 1008;
 
-/** A window's output stream: its socket once the window has asked for it, and what was made before. */
+/**
+ * Where a window's events go: its output stream once the window has opened
+ * it, or its output socket if the window has asked for that instead
+ * (`socket`); until either, they wait (`early`), up to EARLY_BYTES.
+ */
 interface Stream {
   /** The window's output socket, which named the stream. */
   ws: WebSocket;
   socket: Duplex | null;
+  onSocket: boolean;
   early: Buffer[];
+  earlyBytes: number;
 }
+
+/** What may wait for a window's stream to open (a window opens it before it reads anything): more means it is not opening it. */
+const EARLY_BYTES = 32 * 1024 * 1024;
 
 function reply(socket: Duplex, status: string, body: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}\n`);
@@ -94,18 +106,24 @@ export class OutputSockets {
     this.wss.handleUpgrade(req, socket, Buffer.from(request.head), (ws) => this.serve(ws));
   }
 
-  /** The window asks for its stream (GET, by the name its socket gave it): a response whose body is the frames. */
+  /** The window asks for its stream (GET, with the id its socket gave it): a response whose body is the frames. */
   private stream(id: string, socket: Duplex): void {
     const s = this.streams.get(id);
     socket.on('error', () => undefined);
-    if (!s || s.socket) return reply(socket, '404 Not Found', 'no such output stream');
+    if (!s || s.socket || s.onSocket) return reply(socket, '404 Not Found', 'no such output stream');
+    // Closed by the window while it was being handed over: the window reads elsewhere.
+    if (socket.destroyed) {
+      this.streams.delete(id);
+      return void s.ws.close();
+    }
     s.socket = socket;
     // No length: the body is the frames until either side closes (RFC 9112 §6.3).
     socket.write(
       'HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n',
     );
     for (const frame of s.early.splice(0)) socket.write(frame);
-    // The stream is gone (the window went): so is its socket, and with it the window's streams.
+    s.earlyBytes = 0;
+    // The stream is gone (the window went): so is its socket, and with it the window's reads.
     socket.on('close', () => {
       if (this.streams.get(id) === s) this.streams.delete(id);
       s.ws.close();
@@ -115,14 +133,19 @@ export class OutputSockets {
   private serve(ws: WebSocket): void {
     this.open.add(ws);
     const id = randomBytes(16).toString('hex');
-    const stream: Stream = { ws, socket: null, early: [] };
+    const stream: Stream = { ws, socket: null, onSocket: false, early: [], earlyBytes: 0 };
     this.streams.set(id, stream);
     const write = (frame: Buffer) => {
-      if (!stream.socket) stream.early.push(frame);
-      else if (!stream.socket.destroyed) stream.socket.write(frame);
+      if (stream.onSocket) {
+        if (ws.readyState === ws.OPEN) ws.send(frame);
+      } else if (stream.socket) {
+        if (!stream.socket.destroyed) stream.socket.write(frame);
+      } else if ((stream.earlyBytes += frame.length) <= EARLY_BYTES) stream.early.push(frame);
+      else ws.close(POLICY, 'the output stream was not opened');
     };
     const send = (m: TerminalOutputMessage) => write(messageFrame(m));
-    const streams = new Map<number, () => void>();
+    /** The window's reads of sessions, by their key. */
+    const reads = new Map<number, () => void>();
     ws.send(JSON.stringify({ stream: `${TERMINAL_OUTPUT_STREAM_PATH}?id=${id}` } satisfies TerminalOutputHello));
     ws.on('message', (raw: RawData, binary: boolean) => {
       let json: unknown;
@@ -134,12 +157,20 @@ export class OutputSockets {
       const parsed = TerminalOutputRequestSchema.safeParse(json);
       if (!parsed.success) return ws.close(POLICY, 'not a terminal output request');
       const r = parsed.data;
-      if (r.type === 'detach') {
-        streams.get(r.key)?.();
-        streams.delete(r.key);
+      if (r.type === 'socket') {
+        if (stream.socket) return ws.close(POLICY, 'the output stream is open');
+        stream.onSocket = true;
+        this.streams.delete(id);
+        for (const frame of stream.early.splice(0)) ws.send(frame);
+        stream.earlyBytes = 0;
         return;
       }
-      if (streams.has(r.key)) return ws.close(POLICY, `stream ${r.key} is already open`);
+      if (r.type === 'detach') {
+        reads.get(r.key)?.();
+        reads.delete(r.key);
+        return;
+      }
+      if (reads.has(r.key)) return ws.close(POLICY, `stream ${r.key} is already open`);
       const key = r.key;
       try {
         let encoding: 'utf8' | 'bytes' = 'utf8';
@@ -150,11 +181,11 @@ export class OutputSockets {
           },
           output: (event) => (event.type === 'data' ? write(outputFrame(key, event.offset, event.data, encoding)) : send({ key, event })),
           end: () => {
-            streams.delete(key);
+            reads.delete(key);
             send({ key, end: true });
           },
         });
-        streams.set(key, stop);
+        reads.set(key, stop);
       } catch (e) {
         if (!(e instanceof AppError)) console.error('[edgeforge] terminal output socket:', e);
         send({ key, error: e instanceof AppError ? e.toData() : internalErrorData() });
@@ -162,9 +193,10 @@ export class OutputSockets {
     });
     ws.on('close', () => {
       this.open.delete(ws);
-      for (const stop of streams.values()) stop();
-      streams.clear();
+      for (const stop of reads.values()) stop();
+      reads.clear();
       this.streams.delete(id);
+      stream.early = [];
       stream.socket?.end();
     });
     ws.on('error', () => undefined);

@@ -14,7 +14,7 @@
  * makes WebGL lose its context (WEBGL_lose_context) to check the fallback.
  */
 import path from 'node:path';
-import type { Locator, Response, WebSocket } from 'playwright-core';
+import type { Locator, Page, Response, WebSocket } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cable, hasSocat } from '../provision/serial/consoles';
@@ -319,6 +319,60 @@ describe('Terminal in the browser', () => {
       s.page.off('response', onResponse);
       await s.page.unroute('**/terminal-output/stream?*');
       await s.page.unroute('**/output-worker-*.js');
+    }
+  });
+
+  it('shares the browser’s connections to the host: three windows stream their output, the next ones read it on their socket', async () => {
+    kept ||= await openLocal();
+    // This window afresh, so that it holds a stream (the test before left it reading on the page).
+    const own = s.page.waitForResponse((r) => new URL(r.url()).pathname === '/terminal-output/stream', { timeout: 15_000 });
+    await s.page.reload();
+    await s.page.getByTestId(`terminal-tab-${kept}`).waitFor();
+    await expect.poll(activeId).toBe(kept);
+    await readable();
+    expect((await own).status()).toBe(200);
+    // Each window's way for its output: its stream (a long request, of which a browser keeps six per host), or its socket.
+    const ways: string[] = [];
+    const pages: Page[] = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const p = await s.page.context().newPage();
+        pages.push(p);
+        let way = '';
+        p.on('response', (r) => {
+          if (new URL(r.url()).pathname === '/terminal-output/stream') way ||= `stream ${r.status()}`;
+        });
+        p.on('websocket', (ws) => {
+          if (new URL(ws.url()).pathname === '/terminal-output')
+            ws.on('framereceived', (f) => {
+              if (typeof f.payload !== 'string') way ||= 'socket';
+            });
+        });
+        await p.goto(`${s.host.url}#/terminal/${kept}`);
+        await p.getByTestId(`terminal-view-${kept}`).locator('.xterm-rows').waitFor();
+        await expect.poll(() => way, { timeout: 10_000 }).not.toBe('');
+        ways.push(way);
+      }
+      // This window holds the first of the three.
+      expect(ways).toEqual(['stream 200', 'stream 200', 'socket', 'socket']);
+      await type('echo shared-$((9*9))');
+      for (const p of pages)
+        await expect
+          .poll(async () => (await p.getByTestId(`terminal-view-${kept}`).locator('.xterm-rows > div').allTextContents()).join('\n').replace(/\u00a0/g, ' '), {
+            timeout: 15_000,
+          })
+          .toMatch(/^shared-81 *$/m);
+      // The windows' ordinary requests still get a connection.
+      expect(await pages[3]!.evaluate(() => fetch('/index.html', { cache: 'no-store' }).then((r) => r.status))).toBe(200);
+      // A window closed gives its slot back: the next one streams again.
+      await pages.shift()!.close();
+      const next = await s.page.context().newPage();
+      pages.push(next);
+      const streamed = next.waitForResponse((r) => new URL(r.url()).pathname === '/terminal-output/stream', { timeout: 15_000 });
+      await next.goto(`${s.host.url}#/terminal/${kept}`);
+      expect((await streamed).status()).toBe(200);
+    } finally {
+      for (const p of pages) await p.close();
     }
   });
 

@@ -39,41 +39,58 @@ function streamStatus(port: number, stream: string, headers: Record<string, stri
 }
 
 /**
- * A window's output connections: its socket (which names its stream and
- * takes its requests) and its stream, read as the output worker reads it
- * (renderer/src/terminal/output-frame.ts); what came, output as `data`
- * events (UTF-8), and a wait for a message that matches.
+ * A window's output connections, read as the output worker reads them
+ * (renderer/src/terminal/output-frame.ts): its socket (which names its
+ * stream and takes its requests) and its stream; or, with `onSocket`, its
+ * socket alone, which then carries the frames. `open()` opens the stream
+ * (at once unless `late`). What came, output as `data` events (UTF-8), and
+ * a wait for a message that matches.
  */
-async function outputSocket(host: RunningHost) {
+async function outputSocket(host: RunningHost, how: { onSocket?: boolean; late?: boolean } = {}) {
   const auth = { authorization: `Bearer ${host.token}` };
   const ws = new WebSocket(`ws://127.0.0.1:${host.port}/terminal-output`, { headers: auth });
-  const hello = new Promise<TerminalOutputHello>((resolve) => ws.once('message', (d: Buffer) => resolve(JSON.parse(d.toString()) as TerminalOutputHello)));
+  let hello: (h: TerminalOutputHello) => void;
+  const named = new Promise<TerminalOutputHello>((resolve) => (hello = resolve));
   const messages: TerminalOutputMessage[] = [];
   const frames: TerminalOutputFrame[] = [];
   const waiters = new Set<() => void>();
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const { stream } = await hello;
-  const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
-    http.get(`http://127.0.0.1:${host.port}${stream}`, { headers: auth }, resolve).on('error', reject),
-  );
   const splitter = new FrameSplitter();
-  const decoder = new TextDecoder();
-  response.on('data', (piece: Buffer) => {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const take = (piece: Buffer) => {
     for (const body of splitter.push(new Uint8Array(piece))) {
       if (frameKind(body) === MESSAGE) messages.push(JSON.parse(decoder.decode(new Uint8Array(body, 1))) as TerminalOutputMessage);
       else {
         const f = readOutputFrame(body)!;
         frames.push(f);
-        messages.push({ key: f.key, event: { type: 'data', offset: f.offset, data: new TextDecoder().decode(f.bytes) } });
+        messages.push({ key: f.key, event: { type: 'data', offset: f.offset, data: decoder.decode(f.bytes) } });
       }
     }
     for (const w of waiters) w();
+  };
+  let binaries = 0;
+  ws.on('message', (d: Buffer, binary: boolean) => {
+    if (!binary) return hello(JSON.parse(d.toString()) as TerminalOutputHello);
+    binaries++;
+    take(d);
   });
-  const streamClosed = new Promise<void>((resolve) => response.socket.once('close', () => resolve()));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const { stream } = await named;
+  let response: http.IncomingMessage | null = null;
+  let streamClosed: Promise<void> = Promise.resolve();
+  const open = async () => {
+    response = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get(`http://127.0.0.1:${host.port}${stream}`, { headers: auth }, resolve).on('error', reject),
+    );
+    response.on('data', take);
+    const socket = response.socket;
+    streamClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  };
+  if (how.onSocket) ws.send(JSON.stringify({ type: 'socket' }));
+  else if (!how.late) await open();
   const until = (what: string, test: (m: TerminalOutputMessage) => boolean, ms = 10_000) =>
     new Promise<TerminalOutputMessage>((resolve, reject) => {
       const check = () => {
@@ -91,7 +108,26 @@ async function outputSocket(host: RunningHost) {
       check();
     });
   const text = (key: number) => messages.map((m) => ('event' in m && m.key === key && m.event.type === 'data' ? m.event.data : '')).join('');
-  return { ws, stream, response, messages, frames, until, text, closed, streamClosed, send: (r: object) => ws.send(JSON.stringify(r)) };
+  return {
+    ws,
+    stream,
+    get response() {
+      return response!;
+    },
+    get streamClosed() {
+      return streamClosed;
+    },
+    get binaries() {
+      return binaries;
+    },
+    open,
+    messages,
+    frames,
+    until,
+    text,
+    closed,
+    send: (r: object) => ws.send(JSON.stringify(r)),
+  };
 }
 
 /** The pid of the process holding the server's end of a loopback connection (Linux /proc). */
@@ -145,6 +181,7 @@ describe('terminal output socket (headless host → native I/O process)', () => 
       expect(await streamStatus(host.port, out.stream, { authorization: `Bearer ${host.token}`, origin: 'http://evil.example' })).toBe(403);
       expect(await streamStatus(host.port, out.stream, { authorization: `Bearer ${host.token}` })).toBe(404);
       expect(await streamStatus(host.port, '/terminal-output/stream?id=0123', { authorization: `Bearer ${host.token}` })).toBe(404);
+      expect(await streamStatus(host.port, `${out.stream}x`, { authorization: `Bearer ${host.token}` })).toBe(404);
     } finally {
       out.ws.close();
     }
@@ -195,6 +232,45 @@ describe('terminal output socket (headless host → native I/O process)', () => 
     } finally {
       out.ws.close();
     }
+  });
+
+  it('keeps what a session gives before the window opens its stream, and sends it on the socket to a window that asks', async () => {
+    const session = await client.terminal.open({ kind: 'local', shell: '/bin/sh', cols: 80, rows: 24 });
+    await client.terminal.write({ id: session.id, data: 'echo early-$((3*3))\r' });
+    // Attached before the stream is open: the events wait for it, in order.
+    const late = await outputSocket(host, { late: true });
+    late.send({ type: 'attach', key: 1, id: session.id, from: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(late.messages).toEqual([]);
+    await late.open();
+    await late.until('the session', (m) => m.key === 1 && 'event' in m && m.event.type === 'session');
+    await expect.poll(() => late.text(1), { timeout: 10_000 }).toMatch(/early-9/);
+    late.ws.close();
+
+    // On the socket: the same frames, as binary messages; the stream it named is no longer to be had.
+    const on = await outputSocket(host, { onSocket: true });
+    on.send({ type: 'attach', key: 2, id: session.id, from: 0 });
+    await client.terminal.write({ id: session.id, data: 'echo sock-$((4*4))\r' });
+    await expect.poll(() => on.text(2), { timeout: 10_000 }).toMatch(/early-9[\s\S]*sock-16/);
+    expect(on.binaries).toBeGreaterThan(1);
+    expect(await streamStatus(host.port, on.stream, { authorization: `Bearer ${host.token}` })).toBe(404);
+    on.ws.close();
+    await client.terminal.close({ id: session.id });
+  });
+
+  it('refuses anything but a GET with a stream’s id', async () => {
+    const auth = { authorization: `Bearer ${host.token}` };
+    const head = await new Promise<number>((resolve, reject) =>
+      http
+        .request(`http://127.0.0.1:${host.port}/terminal-output/stream?id=${'0'.repeat(32)}`, { method: 'HEAD', headers: auth }, (res) =>
+          resolve(res.statusCode ?? 0),
+        )
+        .on('error', reject)
+        .end(),
+    );
+    expect(head).toBe(405);
+    expect(await streamStatus(host.port, '/terminal-output/stream', auth)).toBe(404);
+    expect(await streamStatus(host.port, '/terminal-output/stream?id=../../etc', auth)).toBe(404);
   });
 
   it('ends the socket when the window’s stream goes', async () => {

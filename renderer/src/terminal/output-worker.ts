@@ -8,11 +8,11 @@
  * one message.
  *
  * The worker has its own connection. In a browser it is the headless host's
- * output socket, served by the native I/O process where the output is made
- * (TerminalOutputRequest / TerminalOutputMessage in the API contract). In
- * Electron it is its own API port to the main process, read with
- * terminal.attach. Keystrokes, acknowledgements and every other call stay
- * on the page's client.
+ * output socket and output stream, served by the native I/O process where
+ * the output is made (TerminalOutputRequest, TerminalOutputFrame in the API
+ * contract). In Electron it is its own API port to the main process, read
+ * with terminal.attach. Keystrokes, acknowledgements and every other call
+ * stay on the page's client.
  */
 import { createORPCClient, ORPCError, toORPCError } from '@orpc/client';
 import { RPCLink as PortLink } from '@orpc/client/message-port';
@@ -60,14 +60,49 @@ function apiReader(client: ApiClient): Reader {
 }
 
 /**
+ * How many windows on one host may hold an output stream at once. A browser
+ * keeps six connections to a host for requests like it (a WebSocket is not
+ * one of them), shared by all its windows on the host; the rest stay free
+ * for the app's own requests: pages, uploads.
+ */
+const STREAM_SLOTS = 3;
+
+/**
+ * Takes one of the host's stream slots (a Web Lock, shared by the windows
+ * of the host's origin) and holds it until the worker ends, with its window;
+ * false when all are taken, or where the browser has no Web Locks (outside
+ * a secure context: another machine's plain http).
+ */
+async function streamSlot(): Promise<boolean> {
+  const locks = (self.navigator as Navigator & { locks?: LockManager }).locks;
+  if (!locks) return false;
+  for (let i = 0; i < STREAM_SLOTS; i++) {
+    const got = await new Promise<boolean>((resolve) => {
+      locks
+        .request(`edgeforge-terminal-output-stream-${i}`, { ifAvailable: true }, (lock) => {
+          resolve(lock !== null);
+          // A granted lock is held while this stays pending: for the worker's life.
+          return lock ? new Promise<void>(() => undefined) : undefined;
+        })
+        .catch(() => resolve(false));
+    });
+    if (got) return true;
+  }
+  return false;
+}
+
+/**
  * A browser: the headless host's output socket and output stream, served by
- * the native I/O process. Requests go on the socket once the stream is open;
- * every event comes on the stream.
+ * the native I/O process. Requests go on the socket once the window's
+ * events have a way to come: on the stream, or, where the window holds no
+ * stream slot, on the socket itself, in the same frames.
  */
 function socketReader(url: string): Reader {
   const socket = new WebSocket(url);
+  socket.binaryType = 'arraybuffer';
   const early: string[] = [];
-  let streaming = false;
+  let ready = false;
+  let hello = false;
   let lost = false;
   const lose = () => {
     if (lost) return;
@@ -77,8 +112,12 @@ function socketReader(url: string): Reader {
   };
   const send = (r: TerminalOutputRequest) => {
     const text = JSON.stringify(r);
-    if (streaming && socket.readyState === WebSocket.OPEN) socket.send(text);
+    if (ready && socket.readyState === WebSocket.OPEN) socket.send(text);
     else if (!lost) early.push(text);
+  };
+  const start = () => {
+    ready = true;
+    for (const text of early.splice(0)) socket.send(text);
   };
   const message = (m: TerminalOutputMessage) => {
     if ('event' in m) scope.postMessage({ type: 'event', key: m.key, event: m.event });
@@ -86,31 +125,41 @@ function socketReader(url: string): Reader {
     // In the form the page's API client gives its errors: the code, the English message, the API's data.
     else scope.postMessage({ type: 'error', key: m.key, error: new ORPCError(m.error.code, { message: m.error.message.en, data: m.error }).toJSON() });
   };
+  const splitter = new FrameSplitter();
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const frames = (piece: Uint8Array) => {
+    for (const frame of splitter.push(piece)) {
+      // Output goes to the page whole and transferred: it is not parsed here.
+      if (frameKind(frame) === OUTPUT) scope.postMessage({ type: 'frame', frame }, [frame]);
+      else if (frameKind(frame) === MESSAGE) message(JSON.parse(decoder.decode(new Uint8Array(frame, 1))) as TerminalOutputMessage);
+    }
+  };
   const read = async (path: string) => {
     const response = await fetch(new URL(path, url.replace(/^ws/, 'http')), { cache: 'no-store' });
     // Anything but the stream (an error, the app's page from a host without one) is not read as frames.
     if (!response.ok || !response.body || response.headers.get('content-type') !== 'application/octet-stream')
       throw new Error(`output stream: HTTP ${response.status} ${response.headers.get('content-type')}`);
-    streaming = true;
-    for (const text of early.splice(0)) socket.send(text);
-    const splitter = new FrameSplitter();
-    const decoder = new TextDecoder();
+    start();
     const body = response.body.getReader();
     for (;;) {
       const { value, done } = await body.read();
       if (done) break;
-      for (const frame of splitter.push(value)) {
-        // Output goes to the page whole and transferred: nothing is parsed or copied here.
-        if (frameKind(frame) === OUTPUT) scope.postMessage({ type: 'frame', frame }, [frame]);
-        else if (frameKind(frame) === MESSAGE) message(JSON.parse(decoder.decode(new Uint8Array(frame, 1))) as TerminalOutputMessage);
-      }
+      frames(value);
     }
   };
-  // The socket's first message names the stream; it says nothing after that.
-  socket.onmessage = (m: MessageEvent<string>) => {
-    if (streaming) return;
-    const hello = JSON.parse(m.data) as TerminalOutputHello;
-    read(hello.stream).then(lose, lose);
+  socket.onmessage = (m: MessageEvent<string | ArrayBuffer>) => {
+    // The window's events, where it holds no stream.
+    if (typeof m.data !== 'string') return frames(new Uint8Array(m.data));
+    // The socket's first message names the stream.
+    if (hello) return;
+    hello = true;
+    const { stream } = JSON.parse(m.data) as TerminalOutputHello;
+    void streamSlot().then((slot) => {
+      if (lost) return;
+      if (slot) return read(stream).then(lose, lose);
+      socket.send(JSON.stringify({ type: 'socket' } satisfies TerminalOutputRequest));
+      start();
+    });
   };
   // Refused (the native process cannot take it), or gone: the page reads every stream on from where it was.
   socket.onclose = lose;

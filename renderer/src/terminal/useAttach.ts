@@ -52,7 +52,7 @@ export function useAttach(id: string, handlers: AttachHandlers): void {
       if (f.offset < end)
         return f.encoding === 'bytes'
           ? frame({ ...f, offset: end, chars: stop - end, bytes: f.bytes.subarray(end - f.offset) })
-          : text(f.offset, new TextDecoder().decode(f.bytes));
+          : text(f.offset, new TextDecoder('utf-8', { ignoreBOM: true }).decode(f.bytes));
       ref.current.data(f.offset, stop, f.bytes);
       end = stop;
     };
