@@ -25,7 +25,8 @@ function NewBatchModal({ onCreated, onClose }: { onCreated: (b: Batch) => void; 
   const queryClient = useQueryClient();
   const [form] = Form.useForm<NewBatch>();
   const [problem, setProblem] = useState<unknown>(null);
-  const combos = useQuery(orpc.combos.list.queryOptions());
+  // Read afresh each time the dialog opens: a combo published a moment ago (here or in another window) is offered.
+  const combos = useQuery({ ...orpc.combos.list.queryOptions(), refetchOnMount: 'always' });
   const published = (combos.data ?? []).filter((c) => c.state === 'published');
   const v = Form.useWatch([], form) as Partial<NewBatch> | undefined;
   const serial = (n: number) => `${v?.serialPrefix ?? ''}${String(n).padStart(v?.serialDigits ?? 6, '0')}`;
