@@ -68,7 +68,7 @@ async function serve(globals: Globals, opts: { port: string; listen?: string; js
       listen,
       port,
       uploadDir: runtime.layout.uploads,
-      terminalOutput: { take: (upgrade, socket) => terminal.outputSocket(upgrade, socket), closeAll: () => terminal.closeOutputSockets() },
+      terminalOutput: { take: (request, socket) => terminal.outputSocket(request, socket), closeAll: () => terminal.closeOutputSockets() },
     });
   } catch (e) {
     await runtime.close();

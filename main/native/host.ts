@@ -130,14 +130,14 @@ export class NativeHost {
    * (main/terminal/output-socket.ts), with the request the host has checked. Refused where the process
    * cannot take a socket (Electron's utility process) or is not running.
    */
-  async handOverOutputSocket(upgrade: unknown, socket: Socket): Promise<void> {
+  async handOverOutputSocket(request: unknown, socket: Socket): Promise<void> {
     const method = OUTPUT_SOCKET;
     if (!this.channel) await this.start();
     const ch = this.channel;
     if (!ch) throw nativeUnavailable(this.lastError ?? NativeReasons.notRunning());
     if (!ch.sendSocket) throw nativeUnavailable(NativeReasons.unreachable(method, 'no socket passing'));
     await new Promise<void>((resolve, reject) =>
-      ch.sendSocket!({ id: this.nextId++, method, params: upgrade }, socket, (e) => {
+      ch.sendSocket!({ id: this.nextId++, method, params: request }, socket, (e) => {
         if (e) reject(nativeUnavailable(NativeReasons.unreachable(method, (e as NodeJS.ErrnoException).code ?? e.message)));
         else resolve();
       }),

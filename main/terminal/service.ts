@@ -12,7 +12,6 @@
  * reads for it.
  */
 import { randomBytes } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import type { TerminalEvent, TerminalFeedEvent, TerminalOpen, TerminalSession } from '../api/contract';
@@ -23,6 +22,7 @@ import type { FlashService, KnownHosts } from '../provision';
 import { LEGACY_ALGORITHMS, type SshTarget } from '../provision/ssh';
 import { sessionEnded, sessionNotFound, TerminalErrors } from './errors';
 import { localShells } from './local';
+import type { HandedRequest } from './output-socket';
 import {
   POD_KEEPALIVE_MS,
   TERMINAL_EVENT,
@@ -268,8 +268,8 @@ export class TerminalService {
    * Hands a window's output socket (checked by the headless host) to the
    * native process, which serves it (main/terminal/output-socket.ts).
    */
-  outputSocket(upgrade: { method: string; url: string; headers: IncomingHttpHeaders; head: Buffer }, socket: Socket): Promise<void> {
-    return this.d.native.handOverOutputSocket(upgrade, socket);
+  outputSocket(request: HandedRequest, socket: Socket): Promise<void> {
+    return this.d.native.handOverOutputSocket(request, socket);
   }
 
   /** Closes the windows' output sockets (the host is stopping: it waits for them); a window then reads through the API. */

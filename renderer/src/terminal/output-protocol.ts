@@ -11,7 +11,7 @@ export type OutputRequest =
 
 export type OutputReply =
   | { type: 'event'; key: number; event: TerminalEvent }
-  /** Output as the output socket's binary frame (TerminalOutputFrame), passed on whole and transferred, not copied. */
+  /** Output as an output frame's body (TerminalOutputFrame), passed on whole and transferred, not copied. */
   | { type: 'frame'; frame: ArrayBuffer }
   /** The stream ended (the session was closed and forgotten). */
   | { type: 'end'; key: number }

@@ -14,7 +14,7 @@ import type { OutputReply, OutputRequest } from './output-protocol';
 
 export interface OutputHandlers {
   event(e: TerminalEvent): void;
-  /** Output, as the output socket's binary frame. */
+  /** Output, as an output frame (TerminalOutputFrame). */
   frame(f: TerminalOutputFrame): void;
   /** The stream failed (the session was closed elsewhere, the station restarted). */
   error(e: unknown): void;

@@ -14,7 +14,7 @@ export interface AttachHandlers {
   session(session: TerminalSession): void;
   /**
    * Output from `offset` to `end` (characters), each character exactly once and in order: as text (a `bytes`
-   * session's text has one character per byte), or as the bytes the screen is given (the output socket's frames).
+   * session's text has one character per byte), or as the bytes the screen is given (the output stream's frames).
    */
   data(offset: number, end: number, output: string | Uint8Array): void;
   /** Output older than the station's replay buffer was dropped (characters from..to). */
