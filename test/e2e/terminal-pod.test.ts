@@ -13,6 +13,7 @@ import { appInBrowser, shot } from '../support/browser';
 import type { TestClient } from '../support/host';
 import { connectClient } from '../support/host';
 import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
+import { chooseInDialog, openNewSession } from '../support/terminal-dialog';
 
 describe('Terminal: a shell in a pod, in the browser', () => {
   const pageErrors: string[] = [];
@@ -84,19 +85,9 @@ describe('Terminal: a shell in a pod, in the browser', () => {
   };
 
   it('opens a shell in a pod from the dialog, after checking the fields (in English and Chinese) and naming a missing pod', async () => {
-    await s.page.keyboard.press('Control+Shift+T');
-    await dialog().waitFor();
-    // Opened (its animation done): the keyboard is on the kind, as a user sees it ready.
-    await expect
-      .poll(() =>
-        dialog()
-          .getByTestId('terminal-kind')
-          .evaluate((el) => el.contains(document.activeElement)),
-      )
-      .toBe(true);
-    await dialog().getByTestId('terminal-kind').getByText('Pod').click();
-    // The kind chosen is Pod (named in the failure: the landing CI once saw no pod fields after this click).
-    await expect.poll(() => dialog().getByTestId('terminal-kind').locator('.ant-segmented-item-selected').textContent()).toBe('Pod');
+    await openNewSession(s.page);
+    // The kind chosen is Pod, and seen chosen (the landing CI once saw no pod fields after this click).
+    await chooseInDialog(s.page, 'Pod');
     // The one cluster is chosen; the namespace and the command have their defaults.
     await expect.poll(() => dialog().getByTestId('terminal-pod-cluster').textContent()).toContain('line-3');
     expect(await dialog().getByTestId('terminal-pod-namespace').inputValue()).toBe('default');

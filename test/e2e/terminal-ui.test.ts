@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cable, hasSocat } from '../provision/serial/consoles';
 import { appInBrowser, shot } from '../support/browser';
 import { hasSshd, startSshd, type TestSshd } from '../support/sshd';
+import { chooseInDialog, openNewSession } from '../support/terminal-dialog';
 import { tempDir } from '../support/tmp';
 
 describe('Terminal in the browser', () => {
@@ -75,10 +76,8 @@ describe('Terminal in the browser', () => {
   const tabIds = async () => (await tabs().evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.replace('terminal-tab-', '')))) as string[];
   const activeId = async () => (await activeView().getAttribute('data-testid'))!.replace('terminal-view-', '');
   const dialog = () => s.page.getByTestId('terminal-new');
-  const openDialog = async () => {
-    await s.page.keyboard.press('Control+Shift+T');
-    await dialog().waitFor();
-  };
+  const openDialog = () => openNewSession(s.page);
+  const choose = (label: string, within?: string) => chooseInDialog(s.page, label, within);
   /** Opens a local shell with the preselected (login) shell; resolves its session id. */
   const openLocal = async (reader = true) => {
     const before = await tabIds();
@@ -421,11 +420,11 @@ describe('Terminal in the browser', () => {
     async () => {
       const connect = async () => {
         await openDialog();
-        await dialog().getByTestId('terminal-kind').getByText('SSH').click();
+        await choose('SSH');
         await dialog().getByTestId('terminal-ssh-host').fill('127.0.0.1');
         await dialog().getByTestId('terminal-ssh-port').fill(String(sshd!.port));
         await dialog().getByTestId('terminal-ssh-user').fill('root');
-        await dialog().getByTestId('terminal-ssh-auth').getByText('Private key').click();
+        await choose('Private key', 'terminal-ssh-auth');
         await dialog().getByTestId('terminal-ssh-key').fill(sshd!.clientKey);
       };
       const before = await tabIds();
@@ -471,7 +470,7 @@ describe('Terminal in the browser', () => {
     'talks to a serial console, shows its bytes in hex, rides out an unplugged cable, and frees the port',
     async () => {
       await openDialog();
-      await dialog().getByTestId('terminal-kind').getByText('Serial console').click();
+      await choose('Serial console');
       const manual = dialog().getByTestId('terminal-serial-manual');
       await expect.poll(async () => (await manual.count()) + (await dialog().getByTestId('terminal-serial-path').count())).toBeGreaterThan(0);
       if (await manual.count()) await manual.click();
@@ -528,7 +527,7 @@ describe('Terminal in the browser', () => {
 
   it('shows the station’s field errors on the form, in English and then in Chinese', async () => {
     await openDialog();
-    await dialog().getByTestId('terminal-kind').getByText('SSH').click();
+    await choose('SSH');
     await dialog().getByTestId('terminal-ssh-user').fill('root');
     await dialog().getByTestId('terminal-ssh-user').press('Enter');
     const hostError = dialog()

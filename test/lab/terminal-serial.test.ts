@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { appInBrowser, shot } from '../support/browser';
+import { chooseInDialog, newSessionDialog, openNewSession } from '../support/terminal-dialog';
 import { Lab, ROOT_PASSWORD, type Box } from './lab';
 
 describe('serial console to a lab box in the browser', { timeout: 600_000 }, () => {
@@ -38,10 +39,9 @@ describe('serial console to a lab box in the browser', { timeout: 600_000 }, () 
 
   it('opens ttyS0 from the New session dialog, logs in at the box’s own login prompt, and runs a command', async () => {
     await s.page.getByTestId('nav-terminal').click();
-    await s.page.keyboard.press('Control+Shift+T');
-    const dialog = s.page.getByTestId('terminal-new');
-    await dialog.waitFor();
-    await dialog.getByTestId('terminal-kind').getByText('Serial console').click();
+    await openNewSession(s.page);
+    const dialog = newSessionDialog(s.page);
+    await chooseInDialog(s.page, 'Serial console');
     // Listing ports fails without udev: the dialog offers the path to type.
     const manual = dialog.getByTestId('terminal-serial-manual');
     await expect.poll(async () => (await manual.count()) + (await dialog.getByTestId('terminal-serial-path').count())).toBeGreaterThan(0);
