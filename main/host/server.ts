@@ -229,6 +229,12 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   const handler = new RPCHandler(options.router, rpcHandlerOptions(log));
   const sockets = new Set<WebSocket>();
+  /** Every connection the server has accepted and that is still open (upgraded, handed over or not): close waits for these. */
+  const connections = new Set<Socket>();
+  server.on('connection', (c: Socket) => {
+    connections.add(c);
+    c.once('close', () => connections.delete(c));
+  });
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://placeholder');
@@ -271,12 +277,15 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
     token,
     close: async () => {
       await options.terminalOutput?.closeAll().catch(log);
-      await new Promise<void>((resolve) => {
-        for (const ws of sockets) ws.terminate();
-        wss.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      // Every connection closed here and waited for, not server.close's callback: once the server has handed a socket
+      // to another process, Node's close asks the processes it handed sockets to whether theirs are closed, and when
+      // all of them have exited (the native process crashed and was started again) it waits for ever.
+      const gone = [...connections].map((c) => new Promise<void>((resolve) => (c.destroyed ? resolve() : c.once('close', () => resolve()))));
+      server.close();
+      for (const c of connections) c.destroy();
+      await Promise.all(gone);
     },
   };
 }
