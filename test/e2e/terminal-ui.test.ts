@@ -551,6 +551,42 @@ describe('Terminal in the browser', () => {
     await s.page.getByTestId('language-switch').getByText('EN').click();
   });
 
+  // Last: the crash ends every session of this window.
+  it('streams a new session’s output again after the native I/O process crashed and was restarted', async () => {
+    const { connectClient } = await import('../support/host');
+    const { client, ws } = await connectClient(s.host);
+    const streams: string[] = [];
+    const onResponse = (r: Response) => {
+      if (new URL(r.url()).pathname === '/terminal-output/stream') streams.push(`${r.status()} ${r.headers()['content-type']}`);
+    };
+    try {
+      const old = await openLocal();
+      const { pid } = await client.system.nativeHealth();
+      expect(pid).not.toBeNull();
+      s.page.on('response', onResponse);
+      process.kill(pid!, 'SIGKILL');
+      // The session lived in that process: its tab says it is gone (read on the page: the worker's connection went with it).
+      await expect.poll(() => s.page.getByTestId(`terminal-tab-${old}`).getAttribute('data-state'), { timeout: 15_000 }).toBe('exited');
+      await expect.poll(() => activeView().getByTestId('terminal-banner').textContent()).toContain('The native I/O process stopped unexpectedly');
+      // The station starts the process again.
+      await expect.poll(async () => (await client.system.nativeHealth()).pid, { timeout: 15_000 }).not.toBe(pid);
+      expect((await client.system.nativeHealth()).pid).not.toBeNull();
+      // A session opened a moment later (the page waits 1 s after a lost connection) streams through a new worker.
+      await s.page.waitForTimeout(1_500);
+      const id = await openLocal();
+      await expect.poll(activeId).toBe(id);
+      await type('echo again-$((9*9))');
+      await waitFor(/^again-81$/m);
+      expect(streams).toEqual(['200 application/octet-stream']);
+      expect(s.page.workers().some((w) => /output-worker/.test(w.url()))).toBe(true);
+      await settled();
+      await s.page.screenshot({ path: shot('terminal-after-native-crash-en') });
+    } finally {
+      s.page.off('response', onResponse);
+      ws.close();
+    }
+  });
+
   it('fetched nothing from any other origin and raised no page errors', () => {
     expect(offOrigin).toEqual([]);
     expect(pageErrors).toEqual([]);

@@ -5,6 +5,11 @@
  * streams are read on the page's thread as before (`null` from
  * attachOutput, or `unavailable` for a stream already under way). A worker
  * that started but gives a stream no first event in time is given up too.
+ *
+ * A worker whose connection was lost (the native I/O process crashed and
+ * was restarted, the host stopped) is not a broken worker: the streams it
+ * had are read on from the page, and the next stream opened a moment later
+ * (RETRY_MS, longer after each loss in a row) gets a new worker.
  */
 import { createORPCErrorFromJson } from '@orpc/client';
 import type { TerminalEvent, TerminalOutputFrame } from '../../../main/api/contract';
@@ -30,8 +35,18 @@ export interface OutputHandlers {
  */
 const FIRST_EVENT_MS = 10_000;
 
-/** undefined: not started yet; null: cannot be used. */
+/**
+ * After a lost connection, how long the page reads new streams itself before it starts a worker again: the first
+ * time, then doubled after each loss in a row (a host that keeps refusing), up to RETRY_MAX_MS. A stream that gets
+ * its first event through a worker starts the count again.
+ */
+const RETRY_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
+
+/** undefined: not started yet, or started again after retryAt; null: cannot be used. */
 let worker: Worker | null | undefined;
+let retryAt = 0;
+let retryMs = RETRY_MS;
 let nextKey = 1;
 const streams = new Map<number, OutputHandlers>();
 /** Streams still waiting for their first event, with their deadline. */
@@ -41,8 +56,14 @@ function send(w: Worker, request: OutputRequest, transfer: Transferable[] = []):
   w.postMessage(request, transfer);
 }
 
-function fail(w: Worker): void {
-  worker = null;
+/** The worker is given up: for good when it is broken, or until retryAt when only its connection was lost. */
+function fail(w: Worker, lost = false): void {
+  if (worker !== w) return;
+  worker = lost ? undefined : null;
+  if (lost) {
+    retryAt = Date.now() + retryMs;
+    retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+  }
   w.terminate();
   for (const timer of waiting.values()) clearTimeout(timer);
   waiting.clear();
@@ -53,6 +74,7 @@ function fail(w: Worker): void {
 
 function start(): Worker | null {
   if (worker !== undefined) return worker;
+  if (Date.now() < retryAt) return null;
   worker = null;
   let w: Worker;
   try {
@@ -63,7 +85,7 @@ function start(): Worker | null {
   w.onmessage = (m: MessageEvent<OutputReply>) => {
     const r = m.data;
     // The worker's connection is gone: every stream is read on from where it was, on the page.
-    if (r.type === 'lost') return fail(w);
+    if (r.type === 'lost') return fail(w, true);
     if (r.type === 'frame') {
       const f = readOutputFrame(r.frame);
       if (f) streams.get(f.key)?.frame(f);
@@ -72,7 +94,7 @@ function start(): Worker | null {
     const h = streams.get(r.key);
     if (!h) return;
     clearTimeout(waiting.get(r.key));
-    waiting.delete(r.key);
+    if (waiting.delete(r.key)) retryMs = RETRY_MS;
     if (r.type === 'event') h.event(r.event);
     else {
       streams.delete(r.key);
