@@ -43,8 +43,8 @@ export interface HostOptions {
    * (/terminal-output/stream), served by the native I/O process. `take`
    * gets a checked upgrade or GET with the request as read here, and its
    * socket; without it, or when it fails, a window reads its output through
-   * /api. `closeAll` closes them when the host stops: the server waits for
-   * the sockets it handed over (Node asks the process that holds them).
+   * /api. `closeAll` closes the native process's copies when the host
+   * stops; the host destroys its own connections and waits for those.
    */
   terminalOutput?: {
     take(upgrade: { method: string; url: string; headers: http.IncomingHttpHeaders; head: Buffer }, socket: Socket): Promise<void>;
@@ -189,7 +189,7 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
       }
       const request = { method: req.method, url: req.url ?? '/', headers: req.headers, head: Buffer.alloc(0) };
       options.terminalOutput.take(request, req.socket).catch((e: unknown) => {
-        log(e);
+        if (!closing) log(e);
         if (!res.headersSent && !req.socket.destroyed) {
           res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
           res.end('503 Service Unavailable: the native I/O process cannot take the stream.\n');
@@ -229,8 +229,12 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   const handler = new RPCHandler(options.router, rpcHandlerOptions(log));
   const sockets = new Set<WebSocket>();
-  /** Every connection the server has accepted and that is still open (upgraded, handed over or not): close waits for these. */
+  /**
+   * Every connection the server has accepted and this process still holds, upgraded or not (a socket handed to the
+   * native process leaves once its copy is sent): close destroys these and waits for them.
+   */
   const connections = new Set<Socket>();
+  let closing = false;
   server.on('connection', (c: Socket) => {
     connections.add(c);
     c.once('close', () => connections.delete(c));
@@ -246,7 +250,7 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
     if (url.pathname === '/terminal-output') {
       const upgrade = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, head: Buffer.from(head) };
       options.terminalOutput!.take(upgrade, socket as Socket).catch((e: unknown) => {
-        log(e);
+        if (!closing) log(e);
         if (!socket.destroyed) refuse(503, 'Service Unavailable', 'the native I/O process cannot take the socket');
       });
       return;
@@ -276,6 +280,8 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
     listen,
     token,
     close: async () => {
+      // A hand-over still on its way fails once its socket is destroyed below: expected, not logged.
+      closing = true;
       await options.terminalOutput?.closeAll().catch(log);
       for (const ws of sockets) ws.terminate();
       wss.close();

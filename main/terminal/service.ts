@@ -272,7 +272,7 @@ export class TerminalService {
     return this.d.native.handOverOutputSocket(request, socket);
   }
 
-  /** Closes the windows' output sockets (the host is stopping: it waits for them); a window then reads through the API. */
+  /** Closes the windows' output sockets and streams in the native process (the host is stopping); a window then reads through the API. */
   async closeOutputSockets(): Promise<void> {
     if (this.d.native.running) await this.d.native.request('terminal.output-close', undefined, 5_000);
   }

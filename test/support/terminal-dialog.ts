@@ -1,14 +1,15 @@
 /**
  * The terminal's New session dialog, as the browser tests drive it: opened
- * with Ctrl+Shift+T and ready (its opening done, the keyboard in the form),
- * and a kind chosen and seen chosen.
+ * with Ctrl+Shift+T and taking keys (the keyboard in its form, where the
+ * dialog puts it on its first frame, while it may still be zooming in), and
+ * a kind chosen and seen chosen.
  */
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 export const newSessionDialog = (page: Page) => page.getByTestId('terminal-new');
 
-/** Opens the dialog and waits until it is ready for input: the keyboard is in the form, as the dialog puts it once open. */
+/** Opens the dialog and waits until the keyboard is in its form (a click may still come during its opening: see below). */
 export async function openNewSession(page: Page): Promise<void> {
   await page.keyboard.press('Control+Shift+T');
   const dialog = newSessionDialog(page);

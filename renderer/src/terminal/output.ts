@@ -43,7 +43,7 @@ const FIRST_EVENT_MS = 10_000;
 const RETRY_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
 
-/** undefined: not started yet, or started again after retryAt; null: cannot be used. */
+/** undefined: not started yet, or to be started again once retryAt has passed; null: cannot be used. */
 let worker: Worker | null | undefined;
 let retryAt = 0;
 let retryMs = RETRY_MS;

@@ -8,6 +8,7 @@
 import { useEffect, useRef } from 'react';
 import type { TerminalEvent, TerminalOutputFrame, TerminalSession } from '../../../main/api/contract';
 import { useApi } from '../api/context';
+import { apiErrorData } from '../api/errors';
 import { attachOutput } from './output';
 
 export interface AttachHandlers {
@@ -77,7 +78,11 @@ export function useAttach(id: string, handlers: AttachHandlers): void {
         if (!controller.signal.aborted) frame(f);
       },
       error: (e) => {
-        if (!controller.signal.aborted) ref.current.gone(e);
+        if (controller.signal.aborted) return;
+        // The native process does not know the session (it was started again after a crash): the station may still
+        // have it, ended, with the reason to show; else its attach fails the same way.
+        if (apiErrorData(e)?.code === 'TERMINAL_NOT_FOUND') void onPage(end);
+        else ref.current.gone(e);
       },
       unavailable: () => {
         if (!controller.signal.aborted) void onPage(end);
