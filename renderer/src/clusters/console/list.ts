@@ -63,6 +63,21 @@ export const byText = (a: string, b: string) => {
 };
 export const byNumber = (a: number | null | undefined, b: number | null | undefined) => (a ?? -1) - (b ?? -1);
 
+/**
+ * Scrolls the virtual table just enough that row `index` is in view, and not at all when it is. Its rows are one line
+ * each, all of one height: the row's top is `index` rows down, and the table is given that offset. Its own scroll to
+ * a key measures and scrolls again in layout effects, each a render; with a key held down under live changes those
+ * renders chained past React's limit (error #185, a blank page, seen in CI and with the CPU slowed down four times).
+ */
+function keepInView(table: GetRef<typeof Table> | null, index: number, key: string): void {
+  const holder = table?.nativeElement?.querySelector<HTMLElement>('.ant-table-tbody-virtual-holder');
+  const rowHeight = holder?.querySelector<HTMLElement>('.ant-table-row')?.getBoundingClientRect().height;
+  if (!table || !holder || !rowHeight) return table?.scrollTo({ key });
+  const top = index * rowHeight;
+  if (top < holder.scrollTop) table.scrollTo({ top });
+  else if (top + rowHeight > holder.scrollTop + holder.clientHeight) table.scrollTo({ top: top + rowHeight - holder.clientHeight });
+}
+
 export function useObjectList<R extends Row>(rows: R[], columns: Column<R>[], opts: { sort: SortState; more?: (row: R) => string }) {
   const [filter, setFilter] = useState('');
   const [namespace, setNamespace] = useState<string | null>(null);
@@ -93,7 +108,7 @@ export function useObjectList<R extends Row>(rows: R[], columns: Column<R>[], op
       const to = delta === 'first' ? 0 : delta === 'last' ? shown.length - 1 : at === -1 ? 0 : Math.max(0, Math.min(shown.length - 1, at + delta));
       const row = shown[to]!;
       setSelected(row.uid);
-      tableRef.current?.scrollTo({ key: row.uid });
+      keepInView(tableRef.current, to, row.uid);
     },
     [shown, selected],
   );
