@@ -47,7 +47,7 @@ export interface HostOptions {
    * stops; the host destroys its own connections and waits for those.
    */
   terminalOutput?: {
-    take(upgrade: { method: string; url: string; headers: http.IncomingHttpHeaders; head: Buffer }, socket: Socket): Promise<void>;
+    take(request: { method: string; url: string; headers: http.IncomingHttpHeaders; head: Buffer }, socket: Socket): Promise<void>;
     closeAll(): Promise<void>;
   };
 }

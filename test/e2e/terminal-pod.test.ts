@@ -13,7 +13,7 @@ import { appInBrowser, shot } from '../support/browser';
 import type { TestClient } from '../support/host';
 import { connectClient } from '../support/host';
 import { startKubeStandIn, type KubeStandIn } from '../support/kube-stand-in';
-import { chooseInDialog, openNewSession } from '../support/terminal-dialog';
+import { chooseInDialog, newSessionDialog, openNewSession } from '../support/terminal-dialog';
 
 describe('Terminal: a shell in a pod, in the browser', () => {
   const pageErrors: string[] = [];
@@ -71,7 +71,7 @@ describe('Terminal: a shell in a pod, in the browser', () => {
       .locator('[data-testid^="terminal-tab-trm_"]')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.replace('terminal-tab-', '')))) as string[];
   const activeId = async () => (await activeView().getAttribute('data-testid'))!.replace('terminal-view-', '');
-  const dialog = () => s.page.getByTestId('terminal-new');
+  const dialog = () => newSessionDialog(s.page);
   const fieldError = (testId: string) =>
     dialog()
       .locator('.ant-form-item')

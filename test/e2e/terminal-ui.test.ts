@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cable, hasSocat } from '../provision/serial/consoles';
 import { appInBrowser, shot } from '../support/browser';
 import { hasSshd, startSshd, type TestSshd } from '../support/sshd';
-import { chooseInDialog, openNewSession } from '../support/terminal-dialog';
+import { chooseInDialog, newSessionDialog, openNewSession } from '../support/terminal-dialog';
 import { tempDir } from '../support/tmp';
 
 describe('Terminal in the browser', () => {
@@ -75,7 +75,7 @@ describe('Terminal in the browser', () => {
   const tabs = () => s.page.locator('[data-testid^="terminal-tab-trm_"]');
   const tabIds = async () => (await tabs().evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.replace('terminal-tab-', '')))) as string[];
   const activeId = async () => (await activeView().getAttribute('data-testid'))!.replace('terminal-view-', '');
-  const dialog = () => s.page.getByTestId('terminal-new');
+  const dialog = () => newSessionDialog(s.page);
   const openDialog = () => openNewSession(s.page);
   const choose = (label: string, within?: string) => chooseInDialog(s.page, label, within);
   /** Opens a local shell with the preselected (login) shell; resolves its session id. */

@@ -19,8 +19,8 @@ export async function openNewSession(page: Page): Promise<void> {
 
 /**
  * Clicks a kind (or, given `within`, an option of another segmented control of the dialog) and waits until it shows
- * as chosen. On loaded cores a click on a freshly opened dialog was seen taken with nothing chosen (CI, three times
- * across two dialogs); the click is then made again, at most twice, and each retry is logged with what was chosen.
+ * as chosen. On loaded cores a click on a freshly opened dialog was seen taken with nothing chosen (CI, twice: the
+ * SSH kind and the Pod kind; cause unknown); the click is then made again, at most twice, and each retry is logged with what was chosen.
  */
 export async function chooseInDialog(page: Page, label: string, within = 'terminal-kind'): Promise<void> {
   const control = newSessionDialog(page).getByTestId(within);
