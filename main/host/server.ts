@@ -23,7 +23,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { TERMINAL_OUTPUT_STREAM_PATH } from '../api/contract';
 import { rpcHandlerOptions, type ErrorLogger } from '../api/rpc';
 import type { AppRouter } from '../runtime';
+import type { LocalizedText } from '../api/errors';
 import { CONTENT_SECURITY_POLICY } from './csp';
+import { reasonPhrase, REASONS, refusalText, type RefusalStatus } from './refusal';
 
 export interface HostOptions {
   router: AppRouter;
@@ -115,28 +117,26 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
   let port = 0;
   const cookieName = () => `edgeforge_token_${port}`;
 
-  type Verdict = { ok: true; via: 'query' | 'cookie' | 'header' } | { ok: false; status: 401 | 403; reason: string };
+  type Verdict = { ok: true; via: 'query' | 'cookie' | 'header' } | { ok: false; status: 401 | 403; reason: LocalizedText };
 
   function check(req: http.IncomingMessage, url: URL): Verdict {
     const host = req.headers.host ?? '';
     // With a loopback bind, only loopback names may be in Host: a rebinding
     // page's Host would be its own domain.
-    if (isLoopback(listen) && !isLoopback(hostName(host))) return { ok: false, status: 403, reason: 'foreign Host header' };
+    if (isLoopback(listen) && !isLoopback(hostName(host))) return { ok: false, status: 403, reason: REASONS.foreignHost };
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `http://${host}`) return { ok: false, status: 403, reason: 'foreign Origin' };
-    if (req.headers['sec-fetch-site'] === 'cross-site') return { ok: false, status: 403, reason: 'cross-site request' };
+    if (origin !== undefined && origin !== `http://${host}`) return { ok: false, status: 403, reason: REASONS.foreignOrigin };
+    if (req.headers['sec-fetch-site'] === 'cross-site') return { ok: false, status: 403, reason: REASONS.crossSite };
     if (sameToken(url.searchParams.get('token') ?? undefined, token)) return { ok: true, via: 'query' };
     if (sameToken(cookieValue(req.headers.cookie, cookieName()), token)) return { ok: true, via: 'cookie' };
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ') && sameToken(auth.slice(7), token)) return { ok: true, via: 'header' };
-    return { ok: false, status: 401, reason: url.searchParams.has('token') || req.headers.cookie ? 'wrong token' : 'missing token' };
+    return { ok: false, status: 401, reason: url.searchParams.has('token') || req.headers.cookie ? REASONS.wrongToken : REASONS.missingToken };
   }
 
-  function deny(res: http.ServerResponse, status: number, reason: string) {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(
-      status === 401 ? `401 Unauthorized: ${reason}. Open the URL that EdgeForge printed at start (it carries ?token=...).\n` : `403 Forbidden: ${reason}.\n`,
-    );
+  function deny(res: http.ServerResponse, status: RefusalStatus, reason: LocalizedText, headers: http.OutgoingHttpHeaders = {}) {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+    res.end(refusalText(status, reason));
   }
 
   /**
@@ -184,15 +184,15 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
     if (url.pathname === TERMINAL_OUTPUT_STREAM_PATH && options.terminalOutput) {
       // Only a stream's own GET, with the id its socket gave, is worth handing over.
       if (req.method !== 'GET' || !/^[0-9a-f]{32}$/.test(url.searchParams.get('id') ?? '')) {
-        res.writeHead(req.method === 'GET' ? 404 : 405, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', allow: 'GET' });
-        return res.end(req.method === 'GET' ? 'no such output stream\n' : '');
+        if (req.method === 'GET') return deny(res, 404, REASONS.noStream);
+        res.writeHead(405, { 'cache-control': 'no-store', allow: 'GET' });
+        return res.end();
       }
       const request = { method: req.method, url: req.url ?? '/', headers: req.headers, head: Buffer.alloc(0) };
       options.terminalOutput.take(request, req.socket).catch((e: unknown) => {
         if (!closing) log(e);
         if (!res.headersSent && !req.socket.destroyed) {
-          res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-          res.end('503 Service Unavailable: the native I/O process cannot take the stream.\n');
+          deny(res, 503, REASONS.streamNotTaken);
         }
       });
       return;
@@ -212,7 +212,7 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
       return res.end();
     }
     let file = path.resolve(staticRoot, '.' + decodeURIComponent(url.pathname));
-    if (file !== staticRoot && !file.startsWith(staticRoot + path.sep)) return deny(res, 403, 'path outside the app');
+    if (file !== staticRoot && !file.startsWith(staticRoot + path.sep)) return deny(res, 403, REASONS.outsideApp);
     if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = indexFile;
     const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
     res.writeHead(200, {
@@ -243,15 +243,17 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const known = url.pathname === '/api' || (url.pathname === '/terminal-output' && options.terminalOutput);
-    const verdict = known ? check(req, url) : ({ ok: false, status: 403, reason: 'no such endpoint' } as const);
-    const refuse = (status: number, text: string, reason: string) =>
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`);
-    if (!verdict.ok) return refuse(verdict.status, verdict.status === 401 ? 'Unauthorized' : 'Forbidden', verdict.reason);
+    const verdict = known ? check(req, url) : ({ ok: false, status: 403, reason: REASONS.noEndpoint } as const);
+    const refuse = (status: RefusalStatus, reason: LocalizedText) =>
+      socket.end(
+        `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${refusalText(status, reason)}`,
+      );
+    if (!verdict.ok) return refuse(verdict.status, verdict.reason);
     if (url.pathname === '/terminal-output') {
       const upgrade = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, head: Buffer.from(head) };
       options.terminalOutput!.take(upgrade, socket as Socket).catch((e: unknown) => {
         if (!closing) log(e);
-        if (!socket.destroyed) refuse(503, 'Service Unavailable', 'the native I/O process cannot take the socket');
+        if (!socket.destroyed) refuse(503, REASONS.socketNotTaken);
       });
       return;
     }

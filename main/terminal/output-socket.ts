@@ -110,7 +110,7 @@ export class OutputSockets {
   private stream(id: string, socket: Duplex): void {
     const s = this.streams.get(id);
     socket.on('error', () => undefined);
-    if (!s || s.socket || s.onSocket) return reply(socket, '404 Not Found', 'no such output stream');
+    if (!s || s.socket || s.onSocket) return reply(socket, '404 Not Found', '404 Not Found: no such output stream.\n404 未找到：没有这个输出流。');
     // Closed by the window while it was being handed over: the window reads elsewhere.
     if (socket.destroyed) {
       this.streams.delete(id);

@@ -71,9 +71,18 @@ describe('headless host', () => {
     expect(host.openUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{20,}$/);
   });
 
-  it('rejects a page request without a token, or with a wrong one, with 401', async () => {
-    expect((await get(host.port, '/')).status).toBe(401);
-    expect((await get(host.port, '/?token=wrong')).status).toBe(401);
+  it('rejects a page request without a token, or with a wrong one, with 401, and says why in both languages', async () => {
+    const missing = await get(host.port, '/');
+    expect(missing.status).toBe(401);
+    expect(missing.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(missing.body).toBe(
+      '401 Unauthorized: missing token. Open the URL that EdgeForge printed at start (it carries ?token=...).\n' +
+        '401 未授权：缺少令牌。请打开 EdgeForge 启动时打印的地址（带有 ?token=...）。\n',
+    );
+    const wrong = await get(host.port, '/?token=wrong');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toContain('wrong token');
+    expect(wrong.body).toContain('令牌不正确');
     expect((await get(host.port, '/assets/x.js', { cookie: `edgeforge_token_${host.port}=nope` })).status).toBe(401);
   });
 
@@ -93,12 +102,24 @@ describe('headless host', () => {
 
   it('rejects a foreign Origin and a foreign Host with 403, even with the token', async () => {
     expect((await get(host.port, `/?token=${host.token}`, { origin: 'http://evil.example' })).status).toBe(403);
-    expect((await get(host.port, `/?token=${host.token}`, { host: 'evil.example' })).status).toBe(403);
+    const foreignHost = await get(host.port, `/?token=${host.token}`, { host: 'evil.example' });
+    expect(foreignHost.status).toBe(403);
+    expect(foreignHost.body).toBe('403 Forbidden: foreign Host header.\n403 禁止访问：Host 请求头不是本机名称。\n');
     expect(await wsStatus(host.port, `?token=${host.token}`, { origin: 'http://evil.example' })).toBe(403);
     expect(await wsStatus(host.port, `?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}` })).toBe(101);
   });
 
   it('rejects a WebSocket without a token or with a wrong one with 401', async () => {
+    const body = await new Promise<string>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`);
+      ws.once('unexpected-response', (_req, res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve(text));
+      });
+      ws.once('error', () => undefined);
+    });
+    expect(body).toMatch(/^401 Unauthorized: missing token\. .*\n401 未授权：缺少令牌。/);
     expect(await wsStatus(host.port, '')).toBe(401);
     expect(await wsStatus(host.port, '?token=wrong')).toBe(401);
     expect(await wsStatus(host.port, '', { authorization: 'Bearer wrong' })).toBe(401);
