@@ -99,6 +99,8 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
   };
   // After an empty answer to a stale password prompt, login waits (FAIL_DELAY, 3 s on Debian) before it asks again.
   let longWait = false;
+  /** A refusal of a name we did not type (the wake-up line feed) was seen, and the login prompt waited for once. */
+  let awaitedPrompt = false;
   let blankAnswers = 0;
   const probeNonces: string[] = [];
   const answered = (text: string) => probeNonces.some((n) => probeAnswer(text, n) !== undefined);
@@ -139,6 +141,14 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
         longWait = true;
         continue;
       }
+    }
+    if (!sentUser && !awaitedPrompt && LOGIN_REFUSED.test(c) && !LOGIN_PROMPT.test(c)) {
+      // Login refused the wake-up line feed as an empty name and exited; the next prompt comes from a getty started
+      // again, which may take a while. A probe typed before it would be read as the next user name: wait for it (what
+      // came is kept, so the prompt is seen with it).
+      awaitedPrompt = true;
+      longWait = true;
+      continue;
     }
     if (LOGIN_PROMPT.test(c)) {
       o.log(`${line.path}: login prompt; logging in as ${creds.username}`);

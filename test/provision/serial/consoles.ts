@@ -93,11 +93,17 @@ export async function ptyConsole(dir: string, command: string, opts: { name?: st
 /**
  * Writes the getty + login stand-in; it accepts one user and password, runs `sh -i` with a prompt of its own, and asks again after logout.
  * With `slowRetry`, an empty name is refused as login(1) does after a failed attempt: "Login incorrect" after its failure delay,
- * here 4 s (Debian's 3 s, on a slow box).
+ * here 4 s (Debian's 3 s, on a slow box); with `slowRetry: { respawn }`, the next login prompt comes that many seconds after
+ * "Login incorrect", as from a getty that systemd starts again once login has exited.
  * With `passwordFlush` (seconds: the first attempt, then the others), the password prompt behaves as PAM's on a slow box:
  * echo goes off with TCSAFLUSH that long after the prompt is printed, and whatever was typed before is thrown away.
  */
-export function loginStandIn(dir: string, user: string, password: string, o: { slowRetry?: boolean; passwordFlush?: [number, number] } = {}): string {
+export function loginStandIn(
+  dir: string,
+  user: string,
+  password: string,
+  o: { slowRetry?: boolean | { respawn: number }; passwordFlush?: [number, number] } = {},
+): string {
   const file = path.join(dir, 'login-stand-in.sh');
   fs.writeFileSync(
     file,
@@ -111,7 +117,7 @@ export function loginStandIn(dir: string, user: string, password: string, o: { s
       '  printf "box login: "',
       '  IFS= read -r u || continue',
       ...(o.slowRetry
-        ? ['  [ -n "$u" ] || { sleep 4; printf "\\nLogin incorrect\\n"; continue; }']
+        ? [`  [ -n "$u" ] || { sleep 4; printf "\\nLogin incorrect\\n"; sleep ${typeof o.slowRetry === 'object' ? o.slowRetry.respawn : 0}; continue; }`]
         : ['  # An empty name gets the prompt again, as from agetty and login.', '  [ -n "$u" ] || continue']),
       '  printf "Password: "',
       ...(o.passwordFlush

@@ -137,6 +137,19 @@ describe.skipIf(!hasSocat())('serial console on a pty pair (socat)', () => {
     expect(logs.join('\n'), logs.join('\n')).toContain('Login incorrect');
   });
 
+  it('after "Login incorrect", waits for the next login prompt, even when getty takes a while to print it', async () => {
+    // On a box, "Login incorrect" comes from login as it exits, the next prompt from a getty started again: a probe typed in
+    // between would be read as the next user name.
+    const c = await consoleWith(`sh ${loginStandIn(tempDir(), 'tech', 'right', { slowRetry: { respawn: 1.5 } })}`);
+    const logs: string[] = [];
+    const shell = await open({ path: c.path, username: 'tech', password: 'right', log: (l) => logs.push(l) }).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${logs.join('\n')}`);
+    });
+    expect((await shell.exec('echo ok')).stdout).toBe('ok\n');
+    expect(logs.join('\n'), logs.join('\n')).not.toContain('answering it empty');
+    expect(logs.join('\n'), logs.join('\n')).toContain('Login incorrect');
+  });
+
   it('types the password only once PAM can take it: a console that flushes input 0.4 s after its prompt still logs in', async () => {
     // Seen in CI on a loaded lab box: the password went in before PAM turned echo off (TCSAFLUSH) and was thrown away.
     const c = await consoleWith(`sh ${loginStandIn(tempDir(), 'tech', 'right', { passwordFlush: [0.4, 0.4] })}`);
