@@ -134,8 +134,8 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
     return { ok: false, status: 401, reason: url.searchParams.has('token') || req.headers.cookie ? REASONS.wrongToken : REASONS.missingToken };
   }
 
-  function deny(res: http.ServerResponse, status: RefusalStatus, reason: LocalizedText, headers: http.OutgoingHttpHeaders = {}) {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  function deny(res: http.ServerResponse, status: RefusalStatus, reason: LocalizedText) {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
     res.end(refusalText(status, reason));
   }
 
