@@ -34,12 +34,13 @@ const OPEN_PRINTED_URL: LocalizedText = {
   zh: '请打开 EdgeForge 启动时打印的地址（带有 ?token=...）。',
 };
 
-export function reasonPhrase(status: RefusalStatus): string {
-  return STATUS[status].en;
-}
-
 /** The page's text: a line in English, then the same in Chinese. */
 export function refusalText(status: RefusalStatus, reason: LocalizedText): string {
   const hint = status === 401 ? OPEN_PRINTED_URL : { en: '', zh: '' };
   return `${status} ${STATUS[status].en}: ${reason.en}.${hint.en}\n${status} ${STATUS[status].zh}：${reason.zh}。${hint.zh}\n`;
+}
+
+/** The whole response, for a socket taken out of Node's HTTP server (an upgrade, a stream handed to another process). */
+export function rawRefusal(status: RefusalStatus, reason: LocalizedText): string {
+  return `HTTP/1.1 ${status} ${STATUS[status].en}\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${refusalText(status, reason)}`;
 }

@@ -25,7 +25,7 @@ import { rpcHandlerOptions, type ErrorLogger } from '../api/rpc';
 import type { AppRouter } from '../runtime';
 import type { LocalizedText } from '../api/errors';
 import { CONTENT_SECURITY_POLICY } from './csp';
-import { reasonPhrase, REASONS, refusalText, type RefusalStatus } from './refusal';
+import { rawRefusal, REASONS, refusalText, type RefusalStatus } from './refusal';
 
 export interface HostOptions {
   router: AppRouter;
@@ -244,10 +244,7 @@ export async function startHost(options: HostOptions): Promise<HostServer> {
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const known = url.pathname === '/api' || (url.pathname === '/terminal-output' && options.terminalOutput);
     const verdict = known ? check(req, url) : ({ ok: false, status: 403, reason: REASONS.noEndpoint } as const);
-    const refuse = (status: RefusalStatus, reason: LocalizedText) =>
-      socket.end(
-        `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${refusalText(status, reason)}`,
-      );
+    const refuse = (status: RefusalStatus, reason: LocalizedText) => socket.end(rawRefusal(status, reason));
     if (!verdict.ok) return refuse(verdict.status, verdict.reason);
     if (url.pathname === '/terminal-output') {
       const upgrade = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, head: Buffer.from(head) };

@@ -23,6 +23,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { TERMINAL_OUTPUT_STREAM_PATH, TerminalOutputRequestSchema, type TerminalOutputHello, type TerminalOutputMessage } from '../api/contract';
 import { AppError, internalErrorData } from '../api/errors';
+import { rawRefusal, REASONS } from '../host/refusal';
 import type { WorkerSessions } from './sessions';
 
 /** A request as the station read it, sent along with its socket. */
@@ -87,10 +88,6 @@ interface Stream {
 /** What may wait for a window's stream to open (a window opens it before it reads anything): more means it is not opening it. */
 const EARLY_BYTES = 32 * 1024 * 1024;
 
-function reply(socket: Duplex, status: string, body: string): void {
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}\n`);
-}
-
 export class OutputSockets {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly open = new Set<WebSocket>();
@@ -110,7 +107,7 @@ export class OutputSockets {
   private stream(id: string, socket: Duplex): void {
     const s = this.streams.get(id);
     socket.on('error', () => undefined);
-    if (!s || s.socket || s.onSocket) return reply(socket, '404 Not Found', '404 Not Found: no such output stream.\n404 未找到：没有这个输出流。');
+    if (!s || s.socket || s.onSocket) return void socket.end(rawRefusal(404, REASONS.noStream));
     // Closed by the window while it was being handed over: the window reads elsewhere.
     if (socket.destroyed) {
       this.streams.delete(id);

@@ -125,22 +125,20 @@ describe.skipIf(!hasSocat())('serial console on a pty pair (socat)', () => {
     expect((await shell.exec('echo ok')).stdout).toBe('ok\n');
   });
 
-  it('waits out login’s failure delay after its wake-up line feed instead of typing a probe that login would take for a user name', async () => {
-    // The wake-up reaches login as an empty name; a probe typed during the failure delay that follows would become the next name.
-    const c = await consoleWith(`sh ${loginStandIn(tempDir(), 'tech', 'right', { slowRetry: true })}`);
-    const logs: string[] = [];
-    const shell = await open({ path: c.path, username: 'tech', password: 'right', log: (l) => logs.push(l) }).catch((e: unknown) => {
-      throw new Error(`${String(e)}\n${logs.join('\n')}`);
-    });
-    expect((await shell.exec('echo ok')).stdout).toBe('ok\n');
-    expect(logs.join('\n'), logs.join('\n')).not.toContain('answering it empty');
-    expect(logs.join('\n'), logs.join('\n')).toContain('Login incorrect');
-  });
-
-  it('after "Login incorrect", waits for the next login prompt, even when getty takes a while to print it', async () => {
-    // On a box, "Login incorrect" comes from login as it exits, the next prompt from a getty started again: a probe typed in
-    // between would be read as the next user name.
-    const c = await consoleWith(`sh ${loginStandIn(tempDir(), 'tech', 'right', { slowRetry: { respawn: 1.5 } })}`);
+  it.each([
+    {
+      // The wake-up reaches login as an empty name; a probe typed during the failure delay that follows would become the next name.
+      title: 'waits out login’s failure delay after its wake-up line feed instead of typing a probe that login would take for a user name',
+      slowRetry: true,
+    },
+    {
+      // On a box, "Login incorrect" comes from login as it exits, the next prompt from a getty started again: a probe typed in
+      // between would be read as the next user name.
+      title: 'after "Login incorrect", waits for the next login prompt, even when getty takes a while to print it',
+      slowRetry: { respawn: 1.5 },
+    },
+  ])('$title', async ({ slowRetry }) => {
+    const c = await consoleWith(`sh ${loginStandIn(tempDir(), 'tech', 'right', { slowRetry })}`);
     const logs: string[] = [];
     const shell = await open({ path: c.path, username: 'tech', password: 'right', log: (l) => logs.push(l) }).catch((e: unknown) => {
       throw new Error(`${String(e)}\n${logs.join('\n')}`);
