@@ -153,7 +153,7 @@ export function SessionView({ session, active, onSession, onGone, onSize }: Sess
         payload = typeof output === 'string' ? latin1Bytes(output) : output;
         ring.push(payload);
       }
-      s.term.write(payload, () => {
+      s.pacer.write(payload, () => {
         replay.current.reached = end;
         io.current?.written(end);
       });

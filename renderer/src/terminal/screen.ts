@@ -7,6 +7,7 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebglAddon } from '@xterm/addon-webgl';
+import { FramePacer } from './pacing';
 import { Terminal } from '@xterm/xterm';
 import { TERMINAL_FONT, terminalTheme } from './theme';
 
@@ -41,6 +42,8 @@ export class Screen {
   readonly term: Terminal;
   readonly fit = new FitAddon();
   readonly search = new SearchAddon({ highlightLimit: 1000 });
+  /** The session's output goes to the screen through it (an adaptive frame rate during floods). */
+  readonly pacer: FramePacer;
   private webgl: WebglAddon | null = null;
   renderer: Renderer = 'dom';
   private readonly onRenderer: (r: Renderer) => void;
@@ -59,6 +62,7 @@ export class Screen {
     });
     this.term.loadAddon(this.fit);
     this.term.loadAddon(this.search);
+    this.pacer = new FramePacer(this.term);
     this.onRenderer = opts.onRenderer;
   }
 
@@ -106,6 +110,7 @@ export class Screen {
   }
 
   dispose(): void {
+    this.pacer.dispose();
     this.webgl?.dispose();
     this.term.dispose();
   }
