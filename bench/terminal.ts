@@ -361,6 +361,15 @@ async function main(): Promise<void> {
     const marker = `END-${Date.now() % 100000}`;
     const [a, b] = [marker.slice(0, 4), marker.slice(4)];
     const windowStart = await page.evaluate(() => performance.now());
+    // Each time xterm draws the session's rows (its DOM renderer replaces them): the screen's own frame rate.
+    await page
+      .getByTestId(`terminal-view-${session.id}`)
+      .locator('.xterm-rows')
+      .evaluate((rows) => {
+        const b = (window as unknown as { __efTerm: { draws: number } }).__efTerm;
+        b.draws = 0;
+        new MutationObserver(() => b.draws++).observe(rows, { childList: true, subtree: true, characterData: true });
+      });
     // BENCH_TERM_PROFILE=FILE: the page's CPU profile while the flood runs (DevTools' .cpuprofile).
     const profiler = process.env.BENCH_TERM_PROFILE ? await page.context().newCDPSession(page) : null;
     if (profiler) {
@@ -408,10 +417,11 @@ async function main(): Promise<void> {
     if (process.env.BENCH_TERM_TRACE) await browser.stopTracing();
     if (profiler) fs.writeFileSync(process.env.BENCH_TERM_PROFILE!, JSON.stringify((await profiler.send('Profiler.stop')).profile));
     const figures = (await page.evaluate(
-      () => (window as unknown as { __efTerm: { longtasks: { start: number; duration: number }[]; frames: [number, number][] } }).__efTerm,
+      () => (window as unknown as { __efTerm: { longtasks: { start: number; duration: number }[]; frames: [number, number][]; draws: number } }).__efTerm,
     )) as {
       longtasks: { start: number; duration: number }[];
       frames: [number, number][];
+      draws: number;
     };
     const inWindow = <T extends { start: number }>(xs: T[]) => xs.filter((x) => x.start >= windowStart);
     const long = inWindow(figures.longtasks);
@@ -423,7 +433,7 @@ async function main(): Promise<void> {
       `  plain pty (script -qfc cat, nothing drawing): ${ptySeconds.toFixed(2)} s, ${ptyMbps.toFixed(1)} MB/s; ratio EdgeForge/plain pty ${(mbps / ptyMbps).toFixed(2)}`,
     );
     console.log(
-      `  while it ran: ${long.length} long tasks ≥ 50 ms, longest ${Math.round(Math.max(0, ...long.map((l) => l.duration)))} ms; frames ${frames.length} (${(frames.length / seconds).toFixed(1)}/s), p50 ${pct(frames, 50).toFixed(1)} ms, p95 ${pct(frames, 95).toFixed(1)} ms, max ${Math.round(Math.max(0, ...frames))} ms; a click on the other tab took ${clickMs} ms`,
+      `  while it ran: ${long.length} long tasks ≥ 50 ms, longest ${Math.round(Math.max(0, ...long.map((l) => l.duration)))} ms; frames ${frames.length} (${(frames.length / seconds).toFixed(1)}/s), p50 ${pct(frames, 50).toFixed(1)} ms, p95 ${pct(frames, 95).toFixed(1)} ms, max ${Math.round(Math.max(0, ...frames))} ms; the screen drawn ${figures.draws} times (${(figures.draws / seconds).toFixed(1)}/s); a click on the other tab took ${clickMs} ms`,
     );
     console.log(`  CPU seconds meanwhile, by process (${seconds.toFixed(1)} s of wall clock, 2 cores): ${cpuUsed(cpu0, cpu1)}`);
     console.log(`    the renderer's threads: ${cpuUsed(th0, th1)}`);
