@@ -3,14 +3,16 @@
  * real xterm.js in Debian's Chromium: a flood written through the pacer is
  * drawn less often than the same flood written straight to xterm, its last
  * line is drawn as soon as it is parsed, output that comes alone is drawn
- * at once, and a program's own synchronized update is never ended by it.
+ * at once, a program's own synchronized update is never ended by it, and a
+ * sequence of the program's cut between two chunks stays whole. First, the
+ * pacer's reading of where xterm's parser is after a piece of output.
  */
 import path from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW } from '../../main/terminal/protocol';
-import { FLOOD_FRAME_MS } from '../../renderer/src/terminal/pacing';
+import { afterOutput, FLOOD_FRAME_MS, type ParserState } from '../../renderer/src/terminal/pacing';
 import { launchChromium } from '../support/chromium';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -23,11 +25,49 @@ interface Flood {
   drawnLast: string;
   /** xterm's synchronized output mode two frames after the flood. */
   held: boolean;
+  /** How long after the last chunk was parsed the screen was no longer held (ms). */
+  releaseMs: number;
   /** The pacer held the screen at some point during the flood. */
   everHeld: boolean;
   /** The buffer's last lines, as xterm holds them. */
   tail: string[];
 }
+
+describe("afterOutput: where xterm's parser is after a piece of output", () => {
+  const cases: [string, ParserState, string, ParserState][] = [
+    ['plain text', 'ground', 'line 1\r\nline 2', 'ground'],
+    ['a finished SGR', 'ground', 'a\x1b[31mred\x1b[0m', 'ground'],
+    ['an ESC at the end', 'ground', 'text\x1b', 'escape'],
+    ['a CSI cut after its introducer', 'ground', 'text\x1b[', 'csi'],
+    ['a CSI cut in its parameters', 'ground', 'text\x1b[?2026;3', 'csi'],
+    ['the rest of a CSI', 'csi', '1mRED\x1b[0m and more', 'ground'],
+    ['the rest of a CSI, then plain text', 'csi', '1m plain', 'ground'],
+    ['a charset designation cut short', 'ground', 'x\x1b(', 'intermediate'],
+    ['a charset designation', 'ground', 'x\x1b(B', 'ground'],
+    ['an OSC title cut short', 'ground', 'x\x1b]0;my ti', 'osc'],
+    ['an OSC ended by BEL', 'ground', 'x\x1b]0;my title\x07after', 'ground'],
+    ['an OSC ended by ST', 'ground', 'x\x1b]8;;http://h/\x1b\\link', 'ground'],
+    ['the rest of an OSC', 'osc', 'tle\x07 text', 'ground'],
+    ['more of an OSC', 'osc', 'still the title', 'osc'],
+    ['a DCS (sixel) cut short', 'ground', 'x\x1bPq#0;2;0;0;0#0~~@@', 'string'],
+    ['more of a DCS', 'string', '~~~~~~~~@@@@', 'string'],
+    ['the end of a DCS', 'string', '~~@@\x1b\\done', 'ground'],
+    ['an APC cut short', 'ground', '\x1b_Gf=100;AAAA', 'string'],
+    ['a C1 CSI cut short', 'ground', 'x\u009b3', 'csi'],
+    ['a C1 CSI finished', 'ground', 'x\u009b31mred', 'ground'],
+    ['a C1 ST ending a DCS', 'string', 'payload\u009c', 'ground'],
+    ['a non-ASCII character inside a CSI', 'ground', '\x1b[3\u00e9', 'unknown'],
+    ['plain text after an unknown state', 'unknown', 'more text', 'unknown'],
+    ['a finished sequence after an unknown state', 'unknown', '\x1b[0m text', 'ground'],
+    ['a degree sign (0xC2 0xB0 in UTF-8) is no C1', 'csi', '1m 20\u00b0C', 'ground'],
+    ['a no-break space after a cut CSI', 'ground', '\u00a0\x1b[3', 'csi'],
+  ];
+  it.each(cases)('%s', (_name, before, data, after) => {
+    // Text as the station's API gives it, and bytes as the output stream gives them (UTF-8).
+    expect(afterOutput(before, data)).toBe(after);
+    expect(afterOutput(before, new TextEncoder().encode(data))).toBe(after);
+  });
+});
 
 describe('FramePacer in xterm.js', () => {
   let browser: Browser;
@@ -97,9 +137,13 @@ describe('FramePacer in xterm.js', () => {
         });
         const seconds = (performance.now() - t0) / 1000;
         const renders0 = renders.length;
+        // The pacer's release is parsed right after the last chunk: well before xterm's own limit of a second.
+        const released = performance.now();
+        while (term.modes.synchronizedOutputMode && performance.now() - released < 2000) await frames(1);
+        const releaseMs = performance.now() - released;
         await frames(2);
         const rows = drawn();
-        return { seconds, renders: renders0, drawnLast: rows[rows.length - 1] ?? '', held: term.modes.synchronizedOutputMode, everHeld, tail: tail(3) };
+        return { seconds, renders: renders0, releaseMs, drawnLast: rows[rows.length - 1] ?? '', held: term.modes.synchronizedOutputMode, everHeld, tail: tail(3) };
       })()`,
     ) as Promise<Flood>;
 
@@ -115,6 +159,7 @@ describe('FramePacer in xterm.js', () => {
     for (const f of [straight, paced]) {
       // Nothing held once the flood is parsed: the end is on the screen two frames later (xterm's own limit is 1 s).
       expect(f.held).toBe(false);
+      expect(f.releaseMs).toBeLessThan(500);
       expect(f.drawnLast).toBe('END-OF-FLOOD 20');
       // The pacer's mode changes leave nothing in the buffer: the lines are the output's.
       expect(f.tail.at(-1)).toBe('END-OF-FLOOD 20');
@@ -145,9 +190,9 @@ describe('FramePacer in xterm.js', () => {
       let renderedInside = -1;
       await new Promise((done) => pacer.write('\\x1b[?2026hPROGRAM-BEGIN\\r\\n', done));
       const inside = renders.length;
-      // About 3 MB in the app's chunks, all queued at once: the pacer's marks come between them.
+      // Six chunks of about 100 KB, all queued at once: the pacer's marks come between them.
       const chunk = 'x'.repeat(159) + '\\r\\n';
-      const piece = chunk.repeat(Math.floor(${FLOW.chunkChars} / chunk.length));
+      const piece = chunk.repeat(600);
       await new Promise((done) => {
         let left = 6;
         for (let i = 0; i < 6; i++) pacer.write(piece, () => { modes.push(term.modes.synchronizedOutputMode); if (--left === 0) done(); });
@@ -167,5 +212,74 @@ describe('FramePacer in xterm.js', () => {
     expect(r.drawnBefore).toBe(false);
     expect(r.heldAfter).toBe(false);
     expect(r.drawnAfter).toBe(true);
+  });
+
+  it("keeps a program's sequences whole when a chunk ends inside one", async () => {
+    const r = (await page.evaluate(`(async () => {
+      fresh();
+      await frames(2);
+      const titles = [];
+      term.onTitleChange((t) => titles.push(t));
+      let everHeld = false;
+      const lines = 'plain ' + 'abcdefghij'.repeat(7) + '\\r\\n';
+      // 30 chunks of 300 lines: all of it stays in the scrollback (10,000 lines).
+      const body = lines.repeat(300);
+      // Every third chunk ends inside a CSI, every third inside an OSC title; the next chunk finishes it.
+      const chunks = [];
+      for (let i = 0; i < 30; i++) {
+        const head = i % 3 === 2 ? '1mRED-' + i + '\\x1b[0m\\r\\n' : i % 3 === 0 && i > 0 ? 'end' + i + '\\x07\\r\\n' : '';
+        const tail = i % 3 === 1 ? '\\x1b[3' : i % 3 === 2 ? '\\x1b]0;title-' : '';
+        chunks.push(head + body + tail);
+      }
+      await new Promise((done) => {
+        let left = chunks.length;
+        for (const c of chunks) pacer.write(c, () => { everHeld ||= pacer.isHolding; if (--left === 0) done(); });
+      });
+      const b = term.buffer.active;
+      const stray = [], red = [];
+      for (let y = 0; y < b.length; y++) {
+        const line = b.getLine(y);
+        const text = line.translateToString(true);
+        if (/1mRED|^end\\d|\\[3/.test(text)) stray.push(text);
+        if (text.startsWith('RED-')) red.push(line.getCell(0).getFgColor());
+      }
+      return { everHeld, stray: stray.slice(0, 3), red, titles: [...new Set(titles)] };
+    })()`)) as { everHeld: boolean; stray: string[]; red: number[]; titles: string[] };
+    // Held between the clean chunks; no ESC of the pacer's inside the program's sequences, which would print their rest.
+    expect(r.everHeld).toBe(true);
+    expect(r.stray).toEqual([]);
+    expect(r.red).toHaveLength(10);
+    expect(r.red.every((c) => c === 1)).toBe(true);
+    expect(r.titles.sort()).toEqual(
+      ['title-end12', 'title-end15', 'title-end18', 'title-end21', 'title-end24', 'title-end27', 'title-end3', 'title-end6', 'title-end9'].sort(),
+    );
+  });
+
+  it("hands the screen to a program's own synchronized update begun during a paced flood, and paces again after it", async () => {
+    const r = (await page.evaluate(`(async () => {
+      fresh();
+      await frames(2);
+      const lines = 'x'.repeat(159) + '\\r\\n';
+      const body = lines.repeat(600);
+      const at = [];
+      const modes = [];
+      const holding = [];
+      await new Promise((done) => {
+        let left = 25;
+        for (let i = 0; i < 25; i++) {
+          // The program begins its update at the start of chunk 10 and ends it in chunk 15.
+          const chunk = i === 10 ? '\\x1b[?2026h' + body : i === 15 ? body + '\\x1b[?2026l' + body : body;
+          pacer.write(chunk, () => { at[i] = renders.length; modes[i] = term.modes.synchronizedOutputMode; holding[i] = pacer.isHolding; if (--left === 0) done(); });
+        }
+      });
+      return { at, modes, holding };
+    })()`)) as { at: number[]; modes: boolean[]; holding: boolean[] };
+    // The pacer held before the program's update (chunks 1–9) and again after it (16–24).
+    expect(r.holding.slice(1, 10)).toContain(true);
+    expect(r.holding.slice(16)).toContain(true);
+    // From chunk 10 to 14: the program's update, never ended by the pacer and never drawn in the middle.
+    expect(r.modes.slice(10, 15)).toEqual([true, true, true, true, true]);
+    expect(r.holding.slice(10, 15)).toEqual([false, false, false, false, false]);
+    expect(r.at[14]).toBe(r.at[10]);
   });
 });

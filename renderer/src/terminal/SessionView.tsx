@@ -158,7 +158,7 @@ export function SessionView({ session, active, onSession, onGone, onSize }: Sess
         io.current?.written(end);
       });
     },
-    gap: (from, to) => screenRef.current?.term.write(`\r\n\x1b[2m${latest.current.t('terminal.gap', { count: to - from })}\x1b[0m\r\n`),
+    gap: (from, to) => screenRef.current?.pacer.write(`\r\n\x1b[2m${latest.current.t('terminal.gap', { count: to - from })}\x1b[0m\r\n`, () => undefined),
     gone: (e) => latest.current.onGone(id, e),
   });
 

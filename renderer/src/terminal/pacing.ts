@@ -17,7 +17,10 @@
  *
  * The pacer's own mode changes are written to xterm between the program's
  * chunks, never into the session's output (nothing stored or sent carries
- * them), and are told apart from a program's by their parameters
+ * them), and only where the output so far ends outside any escape sequence
+ * (a chunk may end inside one: an ESC there would cut the program's
+ * sequence short; see `afterOutput`). They are told apart from a program's
+ * by their parameters
  * (`CSI ? 2026 ; 2026 h`). A parser hook decides when each is parsed,
  * which is when the screen's state is known: the pacer never ends a
  * synchronized update that the program began, and a program's own `?2026`
@@ -36,6 +39,114 @@ const RELEASE_DUE = `\x1b[?${MODE};${MODE}l`;
 /** Release now (xterm's queue is empty). */
 const RELEASE = `\x1b[?${MODE};${MODE};${MODE}l`;
 
+/**
+ * Where xterm's parser is after a piece of output (its VT500 state machine,
+ * EscapeSequenceParser.ts, reduced to what matters here): in the ground
+ * state, where a sequence of the pacer's own can go; inside an escape,
+ * control or OSC sequence, or inside a DCS, APC, SOS or PM string; or not
+ * known (an unusual byte inside a sequence): not ground either.
+ */
+export type ParserState = 'ground' | 'escape' | 'intermediate' | 'csi' | 'osc' | 'string' | 'unknown';
+
+const ESC = 0x1b;
+const BEL = 0x07;
+
+/** The state a C1 control (0x80–0x9F) puts the parser in from any state. */
+function c1(c: number): ParserState {
+  if (c === 0x9b) return 'csi';
+  if (c === 0x9d) return 'osc';
+  if (c === 0x90 || c === 0x98 || c === 0x9e || c === 0x9f) return 'string';
+  return 'ground';
+}
+
+/** One codepoint (not ESC, not a C1 control) from `state`. */
+function step(state: ParserState, c: number): ParserState {
+  const executable = c < 0x20 || c === 0x7f;
+  switch (state) {
+    case 'escape':
+      if (executable) return state;
+      if (c >= 0x20 && c <= 0x2f) return 'intermediate';
+      if (c === 0x5b) return 'csi';
+      if (c === 0x5d) return 'osc';
+      if (c === 0x50 || c === 0x58 || c === 0x5e || c === 0x5f) return 'string';
+      return c <= 0x7e ? 'ground' : 'unknown';
+    case 'intermediate':
+      if (executable || (c >= 0x20 && c <= 0x2f)) return state;
+      return c <= 0x7e ? 'ground' : 'unknown';
+    case 'csi':
+      if (executable || (c >= 0x20 && c <= 0x3f)) return state;
+      return c <= 0x7e ? 'ground' : 'unknown';
+    case 'osc':
+      return c === BEL ? 'ground' : state;
+    default:
+      return state;
+  }
+}
+
+const C1 = /[\x80-\x9f]/;
+
+/**
+ * The last ESC or C1 control in `data` (each sets the parser's state from
+ * any state), as the state it sets and where the output after it begins;
+ * null if there is none. Native searches: a flood of plain text costs two
+ * passes (about 0.3 ms per 500 KB here). CAN and SUB, which end a sequence,
+ * are not looked for: without them a sequence may be taken as still open,
+ * which only costs a frame that is not held.
+ */
+function lastSetter(data: string | Uint8Array): { state: ParserState; from: number } | null {
+  let esc: number;
+  let control = -1;
+  let code = 0;
+  if (typeof data === 'string') {
+    esc = data.lastIndexOf('\x1b');
+    if (C1.test(data))
+      for (let i = data.length - 1; i > esc; i--) {
+        const c = data.charCodeAt(i);
+        if (c >= 0x80 && c <= 0x9f) {
+          control = i;
+          code = c;
+          break;
+        }
+      }
+  } else {
+    esc = data.lastIndexOf(ESC);
+    // In UTF-8 a C1 control is 0xC2 and then 0x80–0x9F; 0xC2 also leads other characters (°, ©, a no-break space).
+    for (let i = data.lastIndexOf(0xc2); i > esc; i = i > 0 ? data.lastIndexOf(0xc2, i - 1) : -1) {
+      const next = data[i + 1];
+      if (next !== undefined && next >= 0x80 && next <= 0x9f) {
+        control = i + 1;
+        code = next;
+        break;
+      }
+    }
+  }
+  if (control > esc) return { state: c1(code), from: control + 1 };
+  return esc === -1 ? null : { state: 'escape', from: esc + 1 };
+}
+
+/**
+ * The parser's state after `data`, from `before`: decided by the output
+ * after the last ESC or C1 control, or by all of it from `before` if there
+ * is none. Text is read as codepoints, bytes as UTF-8.
+ */
+export function afterOutput(before: ParserState, data: string | Uint8Array): ParserState {
+  const setter = lastSetter(data);
+  let state = setter?.state ?? before;
+  const from = setter?.from ?? 0;
+  if (state === 'ground' || state === 'string' || state === 'unknown') return state;
+  if (state === 'osc') {
+    const bel = typeof data === 'string' ? data.indexOf('\x07', from) : data.indexOf(BEL, from);
+    return bel === -1 ? state : 'ground';
+  }
+  // An escape or control sequence: it ends within a few characters.
+  for (let i = from; i < data.length && state !== 'ground' && state !== 'unknown'; i++) {
+    const c = typeof data === 'string' ? data.charCodeAt(i) : data[i]!;
+    // A character past ASCII inside one: xterm's error path, not followed here.
+    state = c >= 0x80 ? 'unknown' : step(state, c);
+  }
+  return state;
+}
+
 type Params = (number | number[])[];
 const ours = (p: Params, n: number) => p.length === n && p.every((x) => x === MODE);
 const names = (p: Params) => p.some((x) => x === MODE);
@@ -50,6 +161,8 @@ export class FramePacer {
   private programHolds = false;
   /** Chunks written to xterm and not yet parsed. */
   private queued = 0;
+  /** Where xterm's parser will be once everything written so far is parsed. */
+  private parser: ParserState = 'ground';
   private readonly hooks: IDisposable[];
 
   constructor(
@@ -69,13 +182,23 @@ export class FramePacer {
   /** Writes one chunk of the session's output; `done` runs once xterm has parsed it (as term.write's callback). */
   write(data: string | Uint8Array, done: () => void): void {
     // More output already waits to be parsed: a flood. This chunk's rows may wait for the next paced frame.
-    if (this.queued > 0) this.term.write(RELEASE_DUE + HOLD);
+    if (this.queued > 0 && this.parser === 'ground') this.term.write(RELEASE_DUE + HOLD);
+    const before = this.parser;
+    this.parser = afterOutput(before, data);
     this.queued++;
-    this.term.write(data, () => {
+    try {
+      this.term.write(data, () => {
+        this.queued--;
+        // The last chunk written is parsed: nothing held any longer (unless it ended inside a sequence; xterm then
+        // ends the hold itself within a second, or the pacer with the next chunk).
+        if (this.queued === 0 && this.parser === 'ground') this.term.write(RELEASE);
+        done();
+      });
+    } catch (e) {
       this.queued--;
-      if (this.queued === 0) this.term.write(RELEASE);
-      done();
-    });
+      this.parser = before;
+      throw e;
+    }
   }
 
   /** Whether xterm's drawing is held by the pacer now (for tests). */
@@ -115,14 +238,17 @@ export class FramePacer {
       this.drawn = false;
       return false;
     }
+    // The program's update ends: its frame is drawn before the pacer holds again.
     this.programHolds = false;
     this.holding = false;
+    this.drawn = false;
     return false;
   }
 
   /** xterm ends a synchronized update on its own after a second without one: the pacer's hold has ended then too. */
   private sync(): void {
     if (!this.term.modes.synchronizedOutputMode) {
+      if (this.holding) this.drawn = false;
       this.holding = false;
       this.programHolds = false;
     }
