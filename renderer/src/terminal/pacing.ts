@@ -1,7 +1,7 @@
 /**
  * An adaptive frame rate for floods of output (bench/README.md, terminal,
  * eleventh profile). xterm draws once per animation frame whenever output
- * changed the screen: during `cat` of a large file that is 50 to 60 full
+ * changed the screen: during `cat` of a large file that is 30 to 60 full
  * redraws a second that nobody can read, and each costs the page's thread,
  * Chromium's raster and compositor threads and its GPU process some 6 to 16
  * CPU ms between them, on the cores the output itself needs (measured in
@@ -11,20 +11,19 @@
  * xterm's drawing with synchronized output (DEC mode 2026, which xterm
  * honours: rows changed meanwhile are drawn together when the mode ends)
  * and releases it once FLOOD_FRAME_MS have passed, so a flood is drawn ten
- * to fifteen times a second instead of thirty to sixty. Output that arrives while xterm's
- * queue is empty (typing, an editor, a prompt) is never held, and the hold
- * always ends when the queue empties.
+ * to fifteen times a second. Output that arrives while xterm's queue is
+ * empty (typing, an editor, a prompt) is never held, and the hold always
+ * ends when the queue empties.
  *
  * The pacer's own mode changes are written to xterm between the program's
  * chunks, never into the session's output (nothing stored or sent carries
  * them), and only where the output so far ends outside any escape sequence
  * (a chunk may end inside one: an ESC there would cut the program's
  * sequence short; see `afterOutput`). They are told apart from a program's
- * by their parameters
- * (`CSI ? 2026 ; 2026 h`). A parser hook decides when each is parsed,
- * which is when the screen's state is known: the pacer never ends a
- * synchronized update that the program began, and a program's own `?2026`
- * takes precedence over it.
+ * by their parameters (`CSI ? 2026 ; 2026 h`). A parser hook decides when
+ * each is parsed, which is when the screen's state is known: the pacer
+ * never ends a synchronized update that the program began, and a program's
+ * own `?2026` takes precedence over it.
  */
 import type { IDisposable, Terminal } from '@xterm/xterm';
 
