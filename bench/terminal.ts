@@ -154,6 +154,45 @@ function rendererThreads(): Map<string, number> {
   return out;
 }
 
+/**
+ * The main threads of Chromium's renderer processes, by pid: the seconds
+ * each has run, and the seconds it has been ready to run but waited for a
+ * core (Linux /proc/…/schedstat, the scheduler's run delay). What is
+ * neither is time it had nothing to do: waiting for output.
+ */
+function rendererMainSched(): { at: number; threads: Map<string, { ran: number; waited: number }> } {
+  const threads = new Map<string, { ran: number; waited: number }>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('--type=renderer')) continue;
+      const [run, wait] = fs.readFileSync(`/proc/${name}/task/${name}/schedstat`, 'utf8').trim().split(' ').map(Number);
+      threads.set(name, { ran: (run ?? 0) / 1e9, waited: (wait ?? 0) / 1e9 });
+    } catch {
+      // Gone meanwhile, or no schedstat (a kernel without CONFIG_SCHED_INFO).
+    }
+  }
+  return { at: performance.now() / 1000, threads };
+}
+
+/**
+ * How the measured page's main thread (the renderer main thread that ran
+ * most since `before`, a rendererMainSched reading) spent that time:
+ * running, waiting for a core, or idle.
+ */
+function mainThreadSpent(before: ReturnType<typeof rendererMainSched>): string {
+  const now = rendererMainSched();
+  const seconds = now.at - before.at;
+  let ran = 0;
+  let waited = 0;
+  for (const [pid, t] of now.threads) {
+    const was = before.threads.get(pid) ?? { ran: 0, waited: 0 };
+    if (t.ran - was.ran > ran) [ran, waited] = [t.ran - was.ran, t.waited - was.waited];
+  }
+  if (now.threads.size === 0) return 'not known (no /proc schedstat)';
+  return `ran ${ran.toFixed(1)} s, waited for a core ${waited.toFixed(1)} s, idle ${Math.max(0, seconds - ran - waited).toFixed(1)} s (of ${seconds.toFixed(1)})`;
+}
+
 /** CPU seconds used between two cpuByRole readings, by role, largest first (the bench's own process as `own`, when given). */
 function cpuUsed(before: Map<string, number>, after: Map<string, number>, own?: { role: string; seconds: number }): string {
   const used = [...after].map(([role, s]) => [role, s - (before.get(role) ?? 0)] as const);
@@ -213,6 +252,7 @@ async function xtermAlone(browser: Browser, size: { cols: number; rows: number }
   const page = await xtermPage(browser);
   const cpu0 = cpuByRole(process.pid);
   const th0 = rendererThreads();
+  const sched0 = rendererMainSched();
   try {
     const r = await page.evaluate(
       async ({ size, options, mb, chunk, window: queued }) => {
@@ -254,7 +294,10 @@ async function xtermAlone(browser: Browser, size: { cols: number; rows: number }
       },
       { size, options: SCREEN_OPTIONS, mb, chunk: FLOW.chunkChars, window: FLOW.highWater },
     );
-    return { ...r, cpu: `${cpuUsed(cpu0, cpuByRole(process.pid))}; the renderer's threads: ${cpuUsed(th0, rendererThreads())}` };
+    return {
+      ...r,
+      cpu: `${cpuUsed(cpu0, cpuByRole(process.pid))}; the renderer's threads: ${cpuUsed(th0, rendererThreads())}; the page's main thread: ${mainThreadSpent(sched0)}`,
+    };
   } finally {
     await page.context().close();
   }
@@ -290,7 +333,7 @@ async function standardStack(browser: Browser, file: string, size: { cols: numbe
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const page = await xtermPage(browser, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  const [cpu0, own0, th0] = [cpuByRole(process.pid), process.cpuUsage(), rendererThreads()];
+  const [cpu0, own0, th0, sched0] = [cpuByRole(process.pid), process.cpuUsage(), rendererThreads(), rendererMainSched()];
   try {
     const r = await page.evaluate(
       async ({ size, options, chars, ackChars }) => {
@@ -322,7 +365,7 @@ async function standardStack(browser: Browser, file: string, size: { cols: numbe
     const own = process.cpuUsage(own0);
     return {
       ...r,
-      cpu: `${cpuUsed(cpu0, cpuByRole(process.pid), { role: 'bench (pty + ws server)', seconds: (own.user + own.system) / 1e6 })}; the renderer's threads: ${cpuUsed(th0, rendererThreads())}`,
+      cpu: `${cpuUsed(cpu0, cpuByRole(process.pid), { role: 'bench (pty + ws server)', seconds: (own.user + own.system) / 1e6 })}; the renderer's threads: ${cpuUsed(th0, rendererThreads())}; the page's main thread: ${mainThreadSpent(sched0)}`,
     };
   } finally {
     await page.context().close();
@@ -384,6 +427,7 @@ async function main(): Promise<void> {
       });
     const cpu0 = cpuByRole(process.pid);
     const th0 = rendererThreads();
+    const sched0 = rendererMainSched();
     const t0 = process.hrtime.bigint();
     // The marker is printed by the shell, split in the command so that the echoed command line does not contain it.
     await client.terminal.write({ id: session.id, data: `cat ${file}; echo ${a}""${b}\r` });
@@ -414,6 +458,7 @@ async function main(): Promise<void> {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu1 = cpuByRole(process.pid);
     const th1 = rendererThreads();
+    const spent = mainThreadSpent(sched0);
     if (process.env.BENCH_TERM_TRACE) await browser.stopTracing();
     if (profiler) fs.writeFileSync(process.env.BENCH_TERM_PROFILE!, JSON.stringify((await profiler.send('Profiler.stop')).profile));
     const figures = (await page.evaluate(
@@ -437,8 +482,11 @@ async function main(): Promise<void> {
     );
     console.log(`  CPU seconds meanwhile, by process (${seconds.toFixed(1)} s of wall clock, 2 cores): ${cpuUsed(cpu0, cpu1)}`);
     console.log(`    the renderer's threads: ${cpuUsed(th0, th1)}`);
+    console.log(`    the page's main thread: ${spent}`);
     const { cols, rows } = (await client.terminal.sessions()).find((x) => x.id === session.id)!;
     ws.close();
+    // The app's page is closed before the references run: left open, it used 0.5–0.7 CPU s of its own meanwhile.
+    await page.context().close();
     await host.stop();
     // BENCH_TERM_REFERENCES=0: EdgeForge only (for alternated runs of two builds; the references take twice as long).
     if (process.env.BENCH_TERM_REFERENCES === '0') return;
