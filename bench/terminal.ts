@@ -94,28 +94,22 @@ function procStat(stat: string): { comm: string; ppid: number; cpu: number } {
   return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ppid: Number(rest[1]), cpu: (Number(rest[11]) + Number(rest[12])) / CLK_TCK };
 }
 
-/**
- * CPU seconds used so far by each process under `root` (Linux /proc), by
- * role: where the time goes on this machine's two cores.
- */
-function cpuByRole(root: number): Map<string, number> {
-  const procs: { pid: number; ppid: number; cpu: number; role: string }[] = [];
+/** A process under the bench (Linux /proc): its pid, its parent's, the CPU seconds it has used, and its command line. */
+interface Proc {
+  pid: number;
+  ppid: number;
+  cpu: number;
+  cmdline: string;
+}
+
+/** The processes under `root` (its children, theirs, and so on; not `root` itself), as /proc has them now. */
+function procsUnder(root: number): Proc[] {
+  const procs: Proc[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const { ppid, cpu } = procStat(fs.readFileSync(`/proc/${name}/stat`, 'utf8'));
-      // Chromium rewrites its children's command lines into one string: the role is searched in the whole line.
-      const line = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      const cmd = line.split('\0');
-      const type = /--type=([\w-]+)/.exec(line)?.[1];
-      const role = cmd[0]!.includes('chrom')
-        ? `chromium ${type ?? 'browser'}`
-        : cmd.some((a) => a.includes('native-worker'))
-          ? 'native worker'
-          : cmd.includes('serve')
-            ? 'host (serve)'
-            : path.basename(cmd[0] ?? '?');
-      procs.push({ pid: Number(name), ppid, cpu, role });
+      procs.push({ pid: Number(name), ppid, cpu, cmdline: fs.readFileSync(`/proc/${name}/cmdline`, 'utf8') });
     } catch {
       // Gone meanwhile.
     }
@@ -129,22 +123,43 @@ function cpuByRole(root: number): Map<string, number> {
         grew = true;
       }
   }
+  return procs.filter((p) => p.pid !== root && under.has(p.pid));
+}
+
+/** Chromium's renderer processes under `root`. */
+const renderersUnder = (root: number) => procsUnder(root).filter((p) => p.cmdline.includes('--type=renderer'));
+
+/**
+ * CPU seconds used so far by each process under `root` (Linux /proc), by
+ * role: where the time goes on this machine's two cores.
+ */
+function cpuByRole(root: number): Map<string, number> {
   const out = new Map<string, number>();
-  for (const p of procs) if (p.pid !== root && under.has(p.pid)) out.set(p.role, (out.get(p.role) ?? 0) + p.cpu);
+  for (const p of procsUnder(root)) {
+    // Chromium rewrites its children's command lines into one string: the role is searched in the whole line.
+    const cmd = p.cmdline.split('\0');
+    const type = /--type=([\w-]+)/.exec(p.cmdline)?.[1];
+    const role = cmd[0]!.includes('chrom')
+      ? `chromium ${type ?? 'browser'}`
+      : cmd.some((a) => a.includes('native-worker'))
+        ? 'native worker'
+        : cmd.includes('serve')
+          ? 'host (serve)'
+          : path.basename(cmd[0] ?? '?');
+    out.set(role, (out.get(role) ?? 0) + p.cpu);
+  }
   return out;
 }
 
-/** CPU seconds used so far by the threads of Chromium's renderer processes, by thread name (Linux /proc): which of them is the busy one. */
+/** CPU seconds used so far by the threads of the bench's Chromium renderer processes, by thread name (Linux /proc): which of them is the busy one. */
 function rendererThreads(): Map<string, number> {
   const out = new Map<string, number>();
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+  for (const { pid } of renderersUnder(process.pid)) {
     try {
-      if (!fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('--type=renderer')) continue;
-      for (const tid of fs.readdirSync(`/proc/${name}/task`)) {
-        const { comm, cpu } = procStat(fs.readFileSync(`/proc/${name}/task/${tid}/stat`, 'utf8'));
+      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        const { comm, cpu } = procStat(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
         // The main thread bears the process's name; the others their own (ThreadPoolForeg… rasterises, DedicatedWorker…).
-        const thread = tid === name ? 'main' : comm.replace(/\d+$/, '');
+        const thread = tid === String(pid) ? 'main' : comm.replace(/\d+$/, '');
         out.set(thread, (out.get(thread) ?? 0) + cpu);
       }
     } catch {
@@ -155,21 +170,20 @@ function rendererThreads(): Map<string, number> {
 }
 
 /**
- * The main threads of Chromium's renderer processes, by pid: the seconds
- * each has run, and the seconds it has been ready to run but waited for a
- * core (Linux /proc/…/schedstat, the scheduler's run delay). What is
- * neither is time it had nothing to do: waiting for output.
+ * The main threads of the bench's Chromium renderer processes, by pid: the
+ * seconds each has run, and the seconds it has been ready to run but waited
+ * for a core (Linux /proc/…/schedstat: time on a CPU, then time waiting on
+ * a run queue, in ns). What is neither is time it had nothing to do, which
+ * for the page of a flood is mostly waiting for output.
  */
-function rendererMainSched(): { at: number; threads: Map<string, { ran: number; waited: number }> } {
-  const threads = new Map<string, { ran: number; waited: number }>();
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+function rendererMainSched(): { at: number; threads: Map<number, { ran: number; waited: number }> } {
+  const threads = new Map<number, { ran: number; waited: number }>();
+  for (const { pid } of renderersUnder(process.pid)) {
     try {
-      if (!fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('--type=renderer')) continue;
-      const [run, wait] = fs.readFileSync(`/proc/${name}/task/${name}/schedstat`, 'utf8').trim().split(' ').map(Number);
-      threads.set(name, { ran: (run ?? 0) / 1e9, waited: (wait ?? 0) / 1e9 });
+      const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+      threads.set(pid, { ran: (run ?? 0) / 1e9, waited: (wait ?? 0) / 1e9 });
     } catch {
-      // Gone meanwhile, or no schedstat (a kernel without CONFIG_SCHED_INFO).
+      // Gone meanwhile, or no schedstat.
     }
   }
   return { at: performance.now() / 1000, threads };
@@ -189,7 +203,8 @@ function mainThreadSpent(before: ReturnType<typeof rendererMainSched>): string {
     const was = before.threads.get(pid) ?? { ran: 0, waited: 0 };
     if (t.ran - was.ran > ran) [ran, waited] = [t.ran - was.ran, t.waited - was.waited];
   }
-  if (now.threads.size === 0) return 'not known (no /proc schedstat)';
+  // A kernel without scheduler statistics gives no file, or zeros.
+  if (ran === 0) return 'not known (no scheduler statistics in /proc)';
   return `ran ${ran.toFixed(1)} s, waited for a core ${waited.toFixed(1)} s, idle ${Math.max(0, seconds - ran - waited).toFixed(1)} s (of ${seconds.toFixed(1)})`;
 }
 
