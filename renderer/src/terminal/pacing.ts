@@ -24,8 +24,13 @@
  * each is parsed, which is when the screen's state is known: the pacer
  * never ends a synchronized update that the program began, and a program's
  * own `?2026` takes precedence over it.
+ *
+ * xterm is given one chunk at a time; the rest waits here, so that when the
+ * screen falls behind a flood of plain text the pacer can fast-forward past
+ * what would only scroll out of the buffer (fastforward.ts).
  */
 import type { IDisposable, Terminal } from '@xterm/xterm';
+import { attributesAfter, cutAt, endsInsideCharacter, planFastForward, type QueuedPiece, sgrRest } from './fastforward';
 
 /** How long a flood's screen is held before it is drawn (with the frame that follows: 10–15 frames a second). */
 export const FLOOD_FRAME_MS = 50;
@@ -150,6 +155,17 @@ type Params = (number | number[])[];
 const ours = (p: Params, n: number) => p.length === n && p.every((x) => x === MODE);
 const names = (p: Params) => p.some((x) => x === MODE);
 
+/** A piece of the session's output waiting for xterm, and what to call once it is parsed. */
+interface Piece extends QueuedPiece {
+  done: () => void;
+}
+
+/** DECSTBM's parameters (CSI Pt ; Pb r; 0 or none: the default) leave the scrolling region the whole screen. */
+function fullHeight(p: Params, rows: number): boolean {
+  const [top = 0, bottom = 0] = p;
+  return p.length <= 2 && typeof top === 'number' && typeof bottom === 'number' && top <= 1 && (bottom === 0 || bottom >= rows);
+}
+
 export class FramePacer {
   /** The pacer holds xterm's drawing (its mode 2026 is set by the pacer). */
   private holding = false;
@@ -158,10 +174,20 @@ export class FramePacer {
   private drawn = true;
   /** The program has begun a synchronized update of its own. */
   private programHolds = false;
-  /** Chunks written to xterm and not yet parsed. */
-  private queued = 0;
+  /** Output waiting behind the chunk xterm is parsing (xterm is given one chunk at a time). */
+  private readonly queue: Piece[] = [];
+  /** A chunk is written to xterm and not yet parsed. */
+  private parsing = false;
   /** Where xterm's parser will be once everything written so far is parsed. */
   private parser: ParserState = 'ground';
+  /** The output written so far ends inside a UTF-8 character (which the next piece's first bytes finish). */
+  private midCharacter = false;
+  /** A program has set scrolling margins (DECSTBM) that are not the whole screen, and not reset them since. */
+  private margins = false;
+  /** Fast-forward through floods of plain text (see fastforward.ts); off only to measure or test without it. */
+  fastForward = true;
+  /** Characters of output fast-forwarded so far (never handed to xterm; none of them would have stayed in the buffer). */
+  fastForwarded = 0;
   private readonly hooks: IDisposable[];
 
   constructor(
@@ -172,32 +198,92 @@ export class FramePacer {
     this.hooks = [
       term.parser.registerCsiHandler({ prefix: '?', final: 'h' }, (p) => this.set(p)),
       term.parser.registerCsiHandler({ prefix: '?', final: 'l' }, (p) => this.reset(p)),
+      // Only watched: xterm applies them as always.
+      term.parser.registerCsiHandler({ final: 'r' }, (p) => {
+        this.margins = !fullHeight(p, term.rows);
+        return false;
+      }),
+      term.parser.registerCsiHandler({ intermediates: '!', final: 'p' }, () => {
+        this.margins = false;
+        return false;
+      }),
+      term.parser.registerEscHandler({ final: 'c' }, () => {
+        this.margins = false;
+        return false;
+      }),
       term.onRender(() => {
         this.drawn = true;
       }),
     ];
   }
 
-  /** Writes one chunk of the session's output; `done` runs once xterm has parsed it (as term.write's callback). */
+  /** Writes one chunk of the session's output; `done` runs once xterm has parsed it (or fast-forwarded past it), in order. */
   write(data: string | Uint8Array, done: () => void): void {
-    // More output already waits to be parsed: a flood. This chunk's rows may wait for the next paced frame.
-    if (this.queued > 0 && this.parser === 'ground') this.term.write(RELEASE_DUE + HOLD);
+    this.queue.push({ data, done });
+    if (!this.parsing) this.next(false);
+  }
+
+  /** Hands xterm the next chunk; `flood`: it waited behind another one. */
+  private next(flood: boolean): void {
+    if (flood) {
+      if (this.fastForward) this.skip();
+      // A flood: this chunk's rows may wait for the next paced frame.
+      if (this.parser === 'ground') this.term.write(RELEASE_DUE + HOLD);
+    }
+    const piece = this.queue.shift()!;
     const before = this.parser;
-    this.parser = afterOutput(before, data);
-    this.queued++;
+    this.parser = afterOutput(before, piece.data);
+    const wasMid = this.midCharacter;
+    this.midCharacter = endsInsideCharacter(piece.data);
+    this.parsing = true;
     try {
-      this.term.write(data, () => {
-        this.queued--;
-        // The last chunk written is parsed: nothing held any longer (unless it ended inside a sequence; xterm then
-        // ends the hold itself within a second, or the pacer with the next chunk).
-        if (this.queued === 0 && this.parser === 'ground') this.term.write(RELEASE);
-        done();
+      this.term.write(piece.data, () => {
+        try {
+          piece.done();
+        } finally {
+          this.parsing = false;
+          if (this.queue.length > 0) this.next(true);
+          // The last chunk is parsed: nothing held any longer (unless it ended inside a sequence; xterm then ends the
+          // hold itself within a second, or the pacer with the next chunk).
+          else if (this.parser === 'ground') this.term.write(RELEASE);
+        }
       });
     } catch (e) {
-      this.queued--;
+      this.parsing = false;
       this.parser = before;
+      this.midCharacter = wasMid;
       throw e;
     }
+  }
+
+  /**
+   * Fast-forward: drops the queued plain text that could not stay in the buffer, writing in its place the attributes
+   * it leaves and a line end. Only where the screen follows the output and nothing else could depend on it.
+   */
+  private skip(): void {
+    const term = this.term;
+    const buffer = term.buffer.active;
+    if (this.midCharacter || this.margins || buffer.type !== 'normal' || buffer.viewportY !== buffer.baseY || term.hasSelection()) return;
+    // The output so far may end inside an SGR sequence that the queue's first characters finish: they are written as they are.
+    let rest = '';
+    if (this.parser === 'escape' || this.parser === 'csi') rest = sgrRest(this.queue[0]!.data, this.parser) ?? '';
+    if (this.parser !== 'ground' && !rest) return;
+    const cut = planFastForward(this.queue, (term.options.scrollback ?? 0) + 2 * term.rows);
+    if (!cut) return;
+    const dropped = this.queue.splice(0, cut.pieces);
+    const head = this.queue[0]!;
+    const text = dropped.map((p) => p.data);
+    const [skipped, kept] = cutAt(head.data, cut.chars);
+    text.push(skipped);
+    head.data = kept;
+    head.scan = undefined;
+    for (const t of text) this.fastForwarded += t.length;
+    this.fastForwarded -= rest.length;
+    // Read by the terminal bench (bench/terminal.ts).
+    term.element?.setAttribute('data-fast-forwarded', String(this.fastForwarded));
+    term.write(rest + attributesAfter(text) + '\r\n');
+    this.parser = 'ground';
+    for (const p of dropped) p.done();
   }
 
   /** Whether xterm's drawing is held by the pacer now (for tests). */
@@ -206,6 +292,7 @@ export class FramePacer {
   }
 
   dispose(): void {
+    this.queue.length = 0;
     for (const h of this.hooks) h.dispose();
   }
 
