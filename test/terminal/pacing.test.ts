@@ -258,7 +258,7 @@ describe('FramePacer in xterm.js', () => {
   it("hands the screen to a program's own synchronized update begun during a paced flood, and paces again after it", async () => {
     const r = (await page.evaluate(`(async () => {
       fresh();
-      // The pacing alone: 15,000 queued lines would otherwise be fast-forwarded down to the 10,090 that stay.
+      // The pacing alone: 15,000 queued lines would otherwise be fast-forwarded down to the 11,000 kept.
       pacer.fastForward = false;
       await frames(2);
       const lines = 'x'.repeat(159) + '\\r\\n';

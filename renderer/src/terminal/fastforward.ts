@@ -11,9 +11,10 @@
  *   other than along the lines, changes a mode, the margins, the title or
  *   the screen, rings the bell or asks for a reply;
  * - it ends with CR LF, and the plain text after it holds at least `keep`
- *   more line feeds (`scrollback + 2 × rows`), so every row it wrote would
- *   have left the buffer before that text ends (`rows - 1` line feeds reach
- *   the bottom row from anywhere, each one after that drops the oldest row);
+ *   more line feeds (`scrollback + 2 × rows`, for the tallest screen
+ *   allowed for), so every row it wrote would have left the buffer before
+ *   that text ends (`rows - 1` line feeds reach the bottom row from
+ *   anywhere, each one after that drops the oldest row);
  * - what it leaves behind besides rows is the text attributes (its SGR
  *   sequences, which depend on nothing else) and the cursor at the start of
  *   a line: the pacer writes those SGR sequences and a CR LF in its place.

@@ -166,6 +166,23 @@ function fullHeight(p: Params, rows: number): boolean {
   return p.length <= 2 && typeof top === 'number' && typeof bottom === 'number' && top <= 1 && (bottom === 0 || bottom >= rows);
 }
 
+/**
+ * The tallest screen a fast-forward allows for: the lines it keeps push every older row out of a buffer of up to this
+ * many rows (and the scrollback), should the screen grow while they are written (a window maximised during `cat`).
+ */
+const MAX_ROWS = 500;
+
+/** Calls a chunk's `done`; one that throws is reported (as an uncaught error) without stopping xterm's writing. */
+function settle(done: () => void): void {
+  try {
+    done();
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
+  }
+}
+
 export class FramePacer {
   /** The pacer holds xterm's drawing (its mode 2026 is set by the pacer). */
   private holding = false;
@@ -182,8 +199,9 @@ export class FramePacer {
   private parser: ParserState = 'ground';
   /** The output written so far ends inside a UTF-8 character (which the next piece's first bytes finish). */
   private midCharacter = false;
-  /** A program has set scrolling margins (DECSTBM) that are not the whole screen, and not reset them since. */
+  /** A program has set scrolling margins (DECSTBM) on the normal screen that are not the whole screen, and not reset them since. */
   private margins = false;
+  private disposed = false;
   /** Fast-forward through floods of plain text (see fastforward.ts); off only to measure or test without it. */
   fastForward = true;
   /** Characters of output fast-forwarded so far (never handed to xterm; none of them would have stayed in the buffer). */
@@ -198,13 +216,13 @@ export class FramePacer {
     this.hooks = [
       term.parser.registerCsiHandler({ prefix: '?', final: 'h' }, (p) => this.set(p)),
       term.parser.registerCsiHandler({ prefix: '?', final: 'l' }, (p) => this.reset(p)),
-      // Only watched: xterm applies them as always.
+      // Only watched: xterm applies them as always, to the active buffer's margins (each buffer has its own).
       term.parser.registerCsiHandler({ final: 'r' }, (p) => {
-        this.margins = !fullHeight(p, term.rows);
+        if (term.buffer.active.type === 'normal') this.margins = !fullHeight(p, term.rows);
         return false;
       }),
       term.parser.registerCsiHandler({ intermediates: '!', final: 'p' }, () => {
-        this.margins = false;
+        if (term.buffer.active.type === 'normal') this.margins = false;
         return false;
       }),
       term.parser.registerEscHandler({ final: 'c' }, () => {
@@ -219,12 +237,15 @@ export class FramePacer {
 
   /** Writes one chunk of the session's output; `done` runs once xterm has parsed it (or fast-forwarded past it), in order. */
   write(data: string | Uint8Array, done: () => void): void {
+    if (this.disposed) return;
     this.queue.push({ data, done });
     if (!this.parsing) this.next(false);
   }
 
   /** Hands xterm the next chunk; `flood`: it waited behind another one. */
   private next(flood: boolean): void {
+    // From here on a `done` that writes more output only queues it.
+    this.parsing = true;
     if (flood) {
       if (this.fastForward) this.skip();
       // A flood: this chunk's rows may wait for the next paced frame.
@@ -235,18 +256,15 @@ export class FramePacer {
     this.parser = afterOutput(before, piece.data);
     const wasMid = this.midCharacter;
     this.midCharacter = endsInsideCharacter(piece.data);
-    this.parsing = true;
     try {
       this.term.write(piece.data, () => {
-        try {
-          piece.done();
-        } finally {
-          this.parsing = false;
-          if (this.queue.length > 0) this.next(true);
-          // The last chunk is parsed: nothing held any longer (unless it ended inside a sequence; xterm then ends the
-          // hold itself within a second, or the pacer with the next chunk).
-          else if (this.parser === 'ground') this.term.write(RELEASE);
-        }
+        settle(piece.done);
+        this.parsing = false;
+        if (this.disposed) return;
+        if (this.queue.length > 0) this.next(true);
+        // The last chunk is parsed: nothing held any longer (unless it ended inside a sequence; xterm then ends the
+        // hold itself within a second, or the pacer with the next chunk).
+        else if (this.parser === 'ground') this.term.write(RELEASE);
       });
     } catch (e) {
       this.parsing = false;
@@ -268,7 +286,8 @@ export class FramePacer {
     let rest = '';
     if (this.parser === 'escape' || this.parser === 'csi') rest = sgrRest(this.queue[0]!.data, this.parser) ?? '';
     if (this.parser !== 'ground' && !rest) return;
-    const cut = planFastForward(this.queue, (term.options.scrollback ?? 0) + 2 * term.rows);
+    // The kept lines push every row written before them out of the buffer, even if the screen grows meanwhile.
+    const cut = planFastForward(this.queue, (term.options.scrollback ?? 0) + 2 * Math.max(term.rows, MAX_ROWS));
     if (!cut) return;
     const dropped = this.queue.splice(0, cut.pieces);
     const head = this.queue[0]!;
@@ -283,7 +302,7 @@ export class FramePacer {
     term.element?.setAttribute('data-fast-forwarded', String(this.fastForwarded));
     term.write(rest + attributesAfter(text) + '\r\n');
     this.parser = 'ground';
-    for (const p of dropped) p.done();
+    for (const p of dropped) settle(p.done);
   }
 
   /** Whether xterm's drawing is held by the pacer now (for tests). */
@@ -292,6 +311,7 @@ export class FramePacer {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.queue.length = 0;
     for (const h of this.hooks) h.dispose();
   }
