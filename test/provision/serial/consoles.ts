@@ -115,6 +115,8 @@ export function loginStandIn(
       'printf "\\nDebian GNU/Linux 12 box ttyS0\\n\\n"',
       'while :; do',
       '  printf "box login: "',
+      '  # For a test that must know the prompt is out before it types (the file is made again at each prompt).',
+      `  : > '${path.join(dir, 'prompted')}'`,
       '  IFS= read -r u || continue',
       ...(o.slowRetry
         ? [`  [ -n "$u" ] || { sleep 4; printf "\\nLogin incorrect\\n"; sleep ${typeof o.slowRetry === 'object' ? o.slowRetry.respawn : 0}; continue; }`]

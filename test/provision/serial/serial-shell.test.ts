@@ -138,7 +138,11 @@ describe.skipIf(!hasSocat())('serial console on a pty pair (socat)', () => {
       slowRetry: { respawn: 1.5 },
     },
   ])('$title', async ({ slowRetry }) => {
-    const c = await consoleWith(`sh ${loginStandIn(tempDir(), 'tech', 'right', { slowRetry })}`);
+    const dir = tempDir();
+    const c = await consoleWith(`sh ${loginStandIn(dir, 'tech', 'right', { slowRetry })}`);
+    // The wake-up line feed must reach login at its prompt, as on a box left at it: the prompt is out first. (Typed
+    // while the prompt is still being printed, on a loaded machine, it is a different case: a getty that is slow to ask.)
+    await expect.poll(() => fs.existsSync(path.join(dir, 'prompted')), { timeout: 10_000 }).toBe(true);
     const logs: string[] = [];
     const shell = await open({ path: c.path, username: 'tech', password: 'right', log: (l) => logs.push(l) }).catch((e: unknown) => {
       throw new Error(`${String(e)}\n${logs.join('\n')}`);
