@@ -9,14 +9,10 @@
  * fast-forward where something could depend on the text: margins, the
  * alternate screen, a view scrolled back, a selection, other sequences.
  */
-import path from 'node:path';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attributesAfter, endsInsideCharacter, planFastForward, scanPlain } from '../../renderer/src/terminal/fastforward';
-import { launchChromium } from '../support/chromium';
-
-const root = path.resolve(import.meta.dirname, '../..');
+import { pacerPage } from '../support/pacer-page';
 
 describe('scanPlain: how much of a piece is plain text', () => {
   it.each([
@@ -129,20 +125,7 @@ describe.each([
   let page: Page;
 
   beforeAll(async () => {
-    const pacing = await build({
-      entryPoints: [path.join(root, 'renderer/src/terminal/pacing.ts')],
-      bundle: true,
-      format: 'iife',
-      globalName: 'Pacing',
-      write: false,
-      target: 'es2022',
-    });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    await page.setContent('<!doctype html><body style="margin:0"><div id="a"></div><div id="b"></div></body>');
-    await page.addStyleTag({ path: path.join(root, 'node_modules/@xterm/xterm/css/xterm.css') });
-    await page.addScriptTag({ path: path.join(root, 'node_modules/@xterm/xterm/lib/xterm.js') });
-    await page.addScriptTag({ content: pacing.outputFiles[0]!.text });
+    ({ browser, page } = await pacerPage('<div id="a"></div><div id="b"></div>'));
     // Two screens of the app's size and scrollback; `compare` feeds both, paced (all chunks queued at once, as in a
     // flood) and straight, and compares every cell of both buffers.
     await page.evaluate(`(() => {

@@ -7,15 +7,11 @@
  * sequence of the program's cut between two chunks stays whole. First, the
  * pacer's reading of where xterm's parser is after a piece of output.
  */
-import path from 'node:path';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW } from '../../main/terminal/protocol';
 import { afterOutput, FLOOD_FRAME_MS, type ParserState } from '../../renderer/src/terminal/pacing';
-import { launchChromium } from '../support/chromium';
-
-const root = path.resolve(import.meta.dirname, '../..');
+import { pacerPage } from '../support/pacer-page';
 
 /** What a flood measured in the page gives back. */
 interface Flood {
@@ -74,20 +70,7 @@ describe('FramePacer in xterm.js', () => {
   let page: Page;
 
   beforeAll(async () => {
-    const pacer = await build({
-      entryPoints: [path.join(root, 'renderer/src/terminal/pacing.ts')],
-      bundle: true,
-      format: 'iife',
-      globalName: 'Pacing',
-      write: false,
-      target: 'es2022',
-    });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    await page.setContent('<!doctype html><body style="margin:0"><div id="screen"></div></body>');
-    await page.addStyleTag({ path: path.join(root, 'node_modules/@xterm/xterm/css/xterm.css') });
-    await page.addScriptTag({ path: path.join(root, 'node_modules/@xterm/xterm/lib/xterm.js') });
-    await page.addScriptTag({ content: pacer.outputFiles[0]!.text });
+    ({ browser, page } = await pacerPage('<div id="screen"></div>'));
     // A fresh screen and pacer for each test, with every render's time.
     await page.evaluate(`globalThis.fresh = () => {
       globalThis.term?.dispose();
