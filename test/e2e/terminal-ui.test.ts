@@ -486,6 +486,8 @@ describe('Terminal in the browser', () => {
       await s.page.getByTestId('terminal-search').waitFor({ state: 'detached' });
       return text === 'No match' ? 0 : Number(/of (\d+)$/.exec(text)![1]);
     };
+    await settled();
+    await s.page.screenshot({ path: shot('terminal-fast-forward-en') });
     expect(await count(`line ${String(first).padStart(7, '0')}`)).toBe(1);
     expect(await count(`line ${String(first - 1).padStart(7, '0')}`)).toBe(0);
     expect(await count('line 14950')).toBe(100);
