@@ -39,6 +39,8 @@ export interface AttachOptions {
 
 // Prompts are matched on the text's end only: a banner that mentions "login:" must not count.
 export const LOGIN_PROMPT = /(?:^|[\r\n])[^\r\n]*login:[ \t]*$/i;
+/** A login prompt answered by a line end alone: a getty that asked just as the wake-up line feed came took it for the name. */
+const PROMPT_ANSWERED_EMPTY = /(?:^|[\r\n])[^\r\n]*login:[ \t]*\r?\n[\r\n]*$/i;
 const PASSWORD_PROMPT = /password(?: for [^:]*)?:[ \t]*$/i;
 const LOGIN_REFUSED = /login incorrect|authentication fail|permission denied|access denied|incorrect password/i;
 /**
@@ -101,6 +103,9 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
   let longWait = false;
   /** A refusal of a name we did not type (the wake-up line feed) was seen, and the login prompt waited for once. */
   let awaitedPrompt = false;
+  /** What follows the wake-up line feed taken for a name, or the name typed, was waited for once. */
+  let awaitedEmptyAnswer = false;
+  let awaitedAfterName = false;
   let blankAnswers = 0;
   const probeNonces: string[] = [];
   const answered = (text: string) => probeNonces.some((n) => probeAnswer(text, n) !== undefined);
@@ -142,11 +147,19 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
         continue;
       }
     }
-    if (!sentUser && !awaitedPrompt && LOGIN_REFUSED.test(c) && !LOGIN_PROMPT.test(c)) {
-      // Login refused the wake-up line feed as an empty name and exited; the next prompt comes from a getty started
-      // again, which may take a while. A probe typed before it would be read as the next user name: wait for it (what
-      // came is kept, so the prompt is seen with it).
+    if (!sentPassword && !awaitedPrompt && LOGIN_REFUSED.test(c) && !LOGIN_PROMPT.test(c) && !PASSWORD_PROMPT.test(c)) {
+      // Login refused the wake-up line feed as an empty name (or the name we typed during its failure delay, when it was
+      // thrown away) and exited; the next prompt comes from a getty started again, which may take a while. A probe typed
+      // before it would be read as the next user name: wait for it (what came is kept, so the prompt is seen with it).
       awaitedPrompt = true;
+      longWait = true;
+      continue;
+    }
+    if (!sentUser && !awaitedEmptyAnswer && PROMPT_ANSWERED_EMPTY.test(c)) {
+      // The prompt came just before the wake-up line feed, which answered it: an empty name. Login asks again at once (getty)
+      // or after its failure delay; a probe typed meanwhile would be read as the next name. Wait for the prompt.
+      o.log(`${line.path}: the wake-up line feed answered a login prompt; waiting for the next one`);
+      awaitedEmptyAnswer = true;
       longWait = true;
       continue;
     }
@@ -189,6 +202,14 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
       nudged = true;
       line.take();
       await line.write('\n');
+      longWait = true;
+      continue;
+    }
+    if (sentUser && !sentPassword && !awaitedAfterName && !c.split(creds.username).join('').trim()) {
+      // Only the name's echo, or nothing: login may be in the failure delay of an empty name (the wake-up line feed, read
+      // at a prompt printed just as it came) with ours waiting behind it, or slow to ask for the password. A probe typed
+      // now would become the password: wait for what login says.
+      awaitedAfterName = true;
       longWait = true;
       continue;
     }

@@ -97,12 +97,17 @@ export async function ptyConsole(dir: string, command: string, opts: { name?: st
  * "Login incorrect", as from a getty that systemd starts again once login has exited.
  * With `passwordFlush` (seconds: the first attempt, then the others), the password prompt behaves as PAM's on a slow box:
  * echo goes off with TCSAFLUSH that long after the prompt is printed, and whatever was typed before is thrown away.
+ * With `askOnInput`, the first login prompt is printed only once a line is waiting (the wake-up line feed), which is then read
+ * as the name: as a getty that prints its prompt just as the wake-up arrives. 'echo-first': the tty echoes the line feed before
+ * the prompt is printed; 'prompt-first': the prompt is out before the line feed's echo (a getty that echoes itself). Run it
+ * with bash (it peeks at the input with `read -t 0`).
+ * Every name or password refused (but the empty name) is counted in the file `refused`.
  */
 export function loginStandIn(
   dir: string,
   user: string,
   password: string,
-  o: { slowRetry?: boolean | { respawn: number }; passwordFlush?: [number, number] } = {},
+  o: { slowRetry?: boolean | { respawn: number }; passwordFlush?: [number, number]; askOnInput?: 'echo-first' | 'prompt-first' } = {},
 ): string {
   const file = path.join(dir, 'login-stand-in.sh');
   fs.writeFileSync(
@@ -113,11 +118,25 @@ export function loginStandIn(
       '# Ctrl-C at the prompt starts it over, as systemd starts getty again.',
       'trap \'printf "\\n"\' INT',
       'printf "\\nDebian GNU/Linux 12 box ttyS0\\n\\n"',
+      ...(o.askOnInput
+        ? [
+            '# The first prompt waits for a line to be there, then reads it as the name.',
+            ...(o.askOnInput === 'prompt-first' ? ['stty -echo'] : []),
+            'until read -t 0; do sleep 0.05; done',
+            'printf "box login: "',
+            'IFS= read -r u',
+            ...(o.askOnInput === 'prompt-first' ? ['stty echo', 'printf "%s\\n" "$u"'] : []),
+            'first=1',
+          ]
+        : []),
       'while :; do',
+      '  if [ -z "$first" ]; then',
       '  printf "box login: "',
       '  # For a test that must know the prompt is out before it types (the file is made again at each prompt).',
       `  : > '${path.join(dir, 'prompted')}'`,
       '  IFS= read -r u || continue',
+      '  fi',
+      '  first=',
       ...(o.slowRetry
         ? [`  [ -n "$u" ] || { sleep 4; printf "\\nLogin incorrect\\n"; sleep ${typeof o.slowRetry === 'object' ? o.slowRetry.respawn : 0}; continue; }`]
         : ['  # An empty name gets the prompt again, as from agetty and login.', '  [ -n "$u" ] || continue']),
@@ -137,6 +156,7 @@ export function loginStandIn(
       '    # Logged out: back to the login prompt, as getty is started again.',
       '    continue',
       '  fi',
+      `  echo "$u" >> '${path.join(dir, 'refused')}'`,
       '  sleep 1',
       '  printf "\\nLogin incorrect\\n"',
       'done',

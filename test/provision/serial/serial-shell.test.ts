@@ -152,6 +152,31 @@ describe.skipIf(!hasSocat())('serial console on a pty pair (socat)', () => {
     expect(logs.join('\n'), logs.join('\n')).toContain('Login incorrect');
   });
 
+  it.each([
+    { order: 'echo-first' as const, slowRetry: true },
+    { order: 'prompt-first' as const, slowRetry: true },
+    { order: 'echo-first' as const, slowRetry: false },
+    { order: 'prompt-first' as const, slowRetry: false },
+    { order: 'echo-first' as const, slowRetry: { respawn: 1.5 } },
+  ])(
+    'logs in without a refused attempt when getty asks just as the wake-up line feed comes and takes it as the name ($order, failure delay: $slowRetry)',
+    async ({ order, slowRetry }) => {
+      // A box whose getty prints its prompt only as the wake-up arrives (a loaded box, a getty just started): the line feed
+      // is read as an empty name. With a failure delay, whatever is typed before "Login incorrect" is read at the next prompt.
+      const dir = tempDir();
+      const c = await consoleWith(`bash ${loginStandIn(dir, 'tech', 'right', { slowRetry, askOnInput: order })}`);
+      const logs: string[] = [];
+      const shell = await open({ path: c.path, username: 'tech', password: 'right', log: (l) => logs.push(l) }).catch((e: unknown) => {
+        throw new Error(`${String(e)}\n${logs.join('\n')}`);
+      });
+      expect((await shell.exec('echo ok')).stdout).toBe('ok\n');
+      const refused = path.join(dir, 'refused');
+      expect(fs.existsSync(refused) ? fs.readFileSync(refused, 'utf8') : '', logs.join('\n')).toBe('');
+      expect(logs.join('\n'), logs.join('\n')).not.toContain('answering it empty');
+    },
+    40_000,
+  );
+
   it('types the password only once PAM can take it: a console that flushes input 0.4 s after its prompt still logs in', async () => {
     // Seen in CI on a loaded lab box: the password went in before PAM turned echo off (TCSAFLUSH) and was thrown away.
     const c = await consoleWith(`sh ${loginStandIn(tempDir(), 'tech', 'right', { passwordFlush: [0.4, 0.4] })}`);
