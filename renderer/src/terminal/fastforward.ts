@@ -38,7 +38,7 @@ export type Output = string | Uint8Array;
 
 const LF = 0x0a;
 const CR = 0x0d;
-const ESC = 0x1b;
+export const ESC = 0x1b;
 
 /** Every C0 control but TAB, LF and CR (ESC is looked at again), DEL, and the C1 controls. */
 const NOT_TEXT = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;

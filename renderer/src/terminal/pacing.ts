@@ -30,7 +30,7 @@
  * what would only scroll out of the buffer (fastforward.ts).
  */
 import type { IDisposable, Terminal } from '@xterm/xterm';
-import { attributesAfter, cutAt, endsInsideCharacter, planFastForward, type QueuedPiece, sgrRest } from './fastforward';
+import { ESC, attributesAfter, cutAt, endsInsideCharacter, planFastForward, type QueuedPiece, sgrRest } from './fastforward';
 
 /** How long a flood's screen is held before it is drawn (with the frame that follows: 10–15 frames a second). */
 export const FLOOD_FRAME_MS = 50;
@@ -52,7 +52,6 @@ const RELEASE = `\x1b[?${MODE};${MODE};${MODE}l`;
  */
 export type ParserState = 'ground' | 'escape' | 'intermediate' | 'csi' | 'osc' | 'string' | 'unknown';
 
-const ESC = 0x1b;
 const BEL = 0x07;
 
 /** The state a C1 control (0x80–0x9F) puts the parser in from any state. */
