@@ -40,7 +40,7 @@ export interface AttachOptions {
 // Prompts are matched on the text's end only: a banner that mentions "login:" must not count.
 export const LOGIN_PROMPT = /(?:^|[\r\n])[^\r\n]*login:[ \t]*$/i;
 /** A login prompt answered by a line end alone: a getty that asked just as the wake-up line feed came took it for the name. */
-const PROMPT_ANSWERED_EMPTY = /(?:^|[\r\n])[^\r\n]*login:[ \t]*\r?\n[\r\n]*$/i;
+const PROMPT_ANSWERED_EMPTY = /(?:^|[\r\n])[^\r\n]*login:[ \t]*\r*\n[\r\n]*$/i;
 const PASSWORD_PROMPT = /password(?: for [^:]*)?:[ \t]*$/i;
 const LOGIN_REFUSED = /login incorrect|authentication fail|permission denied|access denied|incorrect password/i;
 /**
@@ -63,6 +63,15 @@ function looksGarbled(text: string): boolean {
   if (text.length < 8) return false;
   const odd = text.replace(/[\x20-\x7e\r\n\t]/g, '').length;
   return odd / text.length > 0.3;
+}
+
+function lastLine(text: string): string {
+  return (
+    text
+      .trimEnd()
+      .split(/[\r\n]+/)
+      .pop() ?? ''
+  );
 }
 
 function tail(text: string): string {
@@ -98,6 +107,8 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
     nudged = false;
     sentUser = false;
     sentPassword = false;
+    // The second name's echo alone may again be login's failure delay.
+    awaitedAfterName = false;
   };
   // After an empty answer to a stale password prompt, login waits (FAIL_DELAY, 3 s on Debian) before it asks again.
   let longWait = false;
@@ -147,10 +158,13 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
         continue;
       }
     }
-    if (!sentPassword && !awaitedPrompt && LOGIN_REFUSED.test(c) && !LOGIN_PROMPT.test(c) && !PASSWORD_PROMPT.test(c)) {
+    // After the name, only a refusal on the last line counts: a shell reached without a password may print "Permission denied" above its prompt.
+    const refusal = sentUser ? lastLine(c) : c;
+    if (!sentPassword && !awaitedPrompt && LOGIN_REFUSED.test(refusal) && !LOGIN_PROMPT.test(c) && !PASSWORD_PROMPT.test(c)) {
       // Login refused the wake-up line feed as an empty name (or the name we typed during its failure delay, when it was
       // thrown away) and exited; the next prompt comes from a getty started again, which may take a while. A probe typed
       // before it would be read as the next user name: wait for it (what came is kept, so the prompt is seen with it).
+      o.log(`${line.path}: refused with no login prompt after it; waiting for the next one`);
       awaitedPrompt = true;
       longWait = true;
       continue;

@@ -102,12 +102,19 @@ export async function ptyConsole(dir: string, command: string, opts: { name?: st
  * the prompt is printed; 'prompt-first': the prompt is out before the line feed's echo (a getty that echoes itself). Run it
  * with bash (it peeks at the input with `read -t 0`).
  * Every name or password refused (but the empty name) is counted in the file `refused`.
+ * With `noPassword`, the user gets a shell without a password prompt, after a "Permission denied" from the profile.
  */
 export function loginStandIn(
   dir: string,
   user: string,
   password: string,
-  o: { slowRetry?: boolean | { respawn: number }; passwordFlush?: [number, number]; askOnInput?: 'echo-first' | 'prompt-first' } = {},
+  o: {
+    slowRetry?: boolean | { respawn: number };
+    passwordFlush?: [number, number];
+    askOnInput?: 'echo-first' | 'prompt-first';
+    /** The user logs in without a password, and the profile complains ("Permission denied") before the shell's prompt. */
+    noPassword?: boolean;
+  } = {},
 ): string {
   const file = path.join(dir, 'login-stand-in.sh');
   fs.writeFileSync(
@@ -140,6 +147,15 @@ export function loginStandIn(
       ...(o.slowRetry
         ? [`  [ -n "$u" ] || { sleep 4; printf "\\nLogin incorrect\\n"; sleep ${typeof o.slowRetry === 'object' ? o.slowRetry.respawn : 0}; continue; }`]
         : ['  # An empty name gets the prompt again, as from agetty and login.', '  [ -n "$u" ] || continue']),
+      ...(o.noPassword
+        ? [
+            `  if [ "$u" = '${user}' ]; then`,
+            '    printf "Last login: Sun Nov 22 10:00:00 UTC 2026 on ttyS0\\n-sh: /etc/profile.d/site.sh: Permission denied\\n"',
+            '    env PS1="box:~$ " /bin/sh -i',
+            '    continue',
+            '  fi',
+          ]
+        : []),
       '  printf "Password: "',
       ...(o.passwordFlush
         ? [
