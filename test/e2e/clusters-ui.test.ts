@@ -606,6 +606,8 @@ describe('Clusters in the browser: the edge cluster console', () => {
     await s.page.getByTestId('terminal-page').waitFor();
     await s.page.evaluate((id) => (window.location.hash = `#/clusters/${id}/nodes`), clusterId);
     await s.page.getByTestId('cluster-console').waitFor();
+    // Back in the console, its watches start again: actions wait (with a message saying so) until the cluster answers.
+    await expect.poll(() => s.page.getByTestId('console-connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('online');
   });
 
   it('deletes a pod with Delete after a confirmation, and its controller replaces it', async () => {

@@ -79,6 +79,9 @@ export function clusterConsoleInBrowser(): ClusterConsolePage {
       await noOverlay();
       await s.page.locator('body').press(String(n));
       await expect.poll(() => s.page.evaluate(() => window.location.hash)).toContain(`/${name}`);
+      // The view itself, not only the address: a key pressed before it renders goes to the view going away (its filter
+      // field, which then leaves the page with the focus).
+      await s.page.getByTestId(name === 'deploy' ? 'deploy-view' : `${name}-table`).waitFor();
     },
     select: async (table, name) => {
       await noOverlay();
