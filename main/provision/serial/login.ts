@@ -112,10 +112,11 @@ export async function reachShell(line: SerialLine, creds: LoginCredentials, o: A
   };
   // After an empty answer to a stale password prompt, login waits (FAIL_DELAY, 3 s on Debian) before it asks again.
   let longWait = false;
-  /** A refusal of a name we did not type (the wake-up line feed) was seen, and the login prompt waited for once. */
+  /** A refusal with no prompt after it was seen before the password, and the next login prompt waited for once. */
   let awaitedPrompt = false;
-  /** What follows the wake-up line feed taken for a name, or the name typed, was waited for once. */
+  /** A prompt answered by the wake-up line feed alone was seen, and what login says next waited for once. */
   let awaitedEmptyAnswer = false;
+  /** Only the name's echo came back after it, and what login says next waited for once (again after loginAgain). */
   let awaitedAfterName = false;
   let blankAnswers = 0;
   const probeNonces: string[] = [];

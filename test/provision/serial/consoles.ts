@@ -125,6 +125,8 @@ export function loginStandIn(
       '# Ctrl-C at the prompt starts it over, as systemd starts getty again.',
       'trap \'printf "\\n"\' INT',
       'printf "\\nDebian GNU/Linux 12 box ttyS0\\n\\n"',
+      '# Set only when the first name was read before the loop (askOnInput), never from the environment.',
+      'first=',
       ...(o.askOnInput
         ? [
             '# The first prompt waits for a line to be there, then reads it as the name.',
